@@ -1,0 +1,1 @@
+"""Styles, templates and help texts shipped with cht-install."""

@@ -1,0 +1,1 @@
+"""cht-install engine: steps, runner and the Host seam; no user interface here."""

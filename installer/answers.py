@@ -1,0 +1,165 @@
+"""The operator's choices (the answers-file contract): defaults, validation, load and save."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TLS_MODES = ("self-signed", "own", "letsencrypt")
+DOCKER_SOURCES = ("official", "distro")
+HOSTNAME_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+IPV4 = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
+REGISTRY = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+IMAGE_REF = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AnswersError(ValueError):
+    """A bad answer: names the field, the value given and what is expected."""
+
+    def __init__(self, field_name: str, value: object, expected: str) -> None:
+        super().__init__(f"{field_name}: {value!r} is not valid; expected {expected}")
+        self.field = field_name
+        self.value = value
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class DockerChoice:
+    source: str = "official"
+    repo_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Images:
+    medic_os: str = "medicmobile/medic-os:cht-3.9.0-rc.2"
+    haproxy: str = "medicmobile/haproxy:rc-1.17"
+
+
+@dataclass(frozen=True)
+class TlsChoice:
+    mode: str = "self-signed"
+    certificate: str | None = None
+    chain: str | None = None
+    key: str | None = None
+    password: str | None = None
+    email: str | None = None
+    acme_directory: str | None = None
+
+
+@dataclass(frozen=True)
+class InstallConfig:
+    hostname: str = ""
+    admin_password: str | None = None
+    http_port: int = 80
+    https_port: int = 443
+    data: str = "volume"
+    registry: str | None = None
+    docker: DockerChoice = field(default_factory=DockerChoice)
+    images: Images = field(default_factory=Images)
+    tls: TlsChoice = field(default_factory=TlsChoice)
+    accept_warnings: bool = False
+
+    def image_ref(self, image: str) -> str:
+        """The reference to pull and run: through the mirror when one is set."""
+        return f"{self.registry}/{image}" if self.registry else image
+
+    def with_changes(self, **changes: Any) -> InstallConfig:
+        return validate(replace(self, **changes))
+
+    def to_mapping(self, keep_secrets: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not keep_secrets:
+            data["admin_password"] = None
+            data["tls"]["password"] = None
+        return data
+
+
+NESTED = {"docker": DockerChoice, "images": Images, "tls": TlsChoice}
+
+
+def is_hostname(value: str) -> bool:
+    if IPV4.match(value):
+        return all(int(part) <= 255 for part in value.split("."))
+    if len(value) > 253 or not value:
+        return False
+    return all(HOSTNAME_LABEL.match(label) for label in value.rstrip(".").split("."))
+
+
+def _check_keys(section: str, given: dict[str, Any], allowed: type) -> None:
+    known = set(allowed.__dataclass_fields__)
+    for key in given:
+        if key not in known:
+            name = f"{section}.{key}" if section else key
+            raise AnswersError(name, given[key], f"one of the known keys: {', '.join(sorted(known))}")
+
+
+def from_mapping(data: dict[str, Any] | None) -> InstallConfig:
+    """Build a validated config from an answers mapping; unknown keys are errors."""
+    data = dict(data or {})
+    _check_keys("", data, InstallConfig)
+    nested: dict[str, Any] = {}
+    for key, kind in NESTED.items():
+        section = data.pop(key, None) or {}
+        if not isinstance(section, dict):
+            raise AnswersError(key, section, "a mapping of keys")
+        _check_keys(key, section, kind)
+        nested[key] = kind(**section)
+    return validate(InstallConfig(**data, **nested))
+
+
+def _port(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
+        raise AnswersError(name, value, "a port number from 1 to 65535")
+
+
+def validate(config: InstallConfig) -> InstallConfig:
+    if not isinstance(config.hostname, str) or not is_hostname(config.hostname):
+        raise AnswersError("hostname", config.hostname, "a host name such as cht.example.org")
+    _port("http_port", config.http_port)
+    _port("https_port", config.https_port)
+    if config.http_port == config.https_port:
+        raise AnswersError("https_port", config.https_port, "a port other than http_port")
+    if config.admin_password is not None and (
+        not isinstance(config.admin_password, str) or len(config.admin_password) < 8
+    ):
+        raise AnswersError("admin_password", "********", "at least 8 characters, or null")
+    if config.data != "volume" and not (
+        isinstance(config.data, str) and config.data.startswith("/")
+    ):
+        raise AnswersError("data", config.data, "'volume' or an absolute host path such as /srv")
+    if config.registry is not None and not REGISTRY.match(str(config.registry)):
+        raise AnswersError("registry", config.registry, "host:port of a registry mirror")
+    if config.docker.source not in DOCKER_SOURCES:
+        raise AnswersError("docker.source", config.docker.source, " or ".join(DOCKER_SOURCES))
+    for name in ("medic_os", "haproxy"):
+        value = getattr(config.images, name)
+        if not isinstance(value, str) or not IMAGE_REF.match(value):
+            raise AnswersError(f"images.{name}", value, "an image reference name:tag")
+    if config.tls.mode not in TLS_MODES:
+        raise AnswersError("tls.mode", config.tls.mode, " | ".join(TLS_MODES))
+    if config.tls.email is not None and not EMAIL.match(str(config.tls.email)):
+        raise AnswersError("tls.email", config.tls.email, "an e-mail address")
+    if not isinstance(config.accept_warnings, bool):
+        raise AnswersError("accept_warnings", config.accept_warnings, "true or false")
+    return config
+
+
+def load(path: Path) -> InstallConfig:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise AnswersError(str(path), "(file)", f"valid YAML ({exc})") from exc
+    if data is not None and not isinstance(data, dict):
+        raise AnswersError(str(path), "(file)", "a mapping of answers")
+    return from_mapping(data)
+
+
+def dump(config: InstallConfig) -> str:
+    """The answers file text; secrets are never saved here (they live in /opt/cht/.env)."""
+    header = "# cht-install answers: re-used by every later run (repair)\n"
+    return header + yaml.safe_dump(config.to_mapping(), sort_keys=False)

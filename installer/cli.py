@@ -1,0 +1,108 @@
+"""Command line: the headless front end (--yes, --dry-run) and the door to the TUI.
+
+The TUI lives in ``screens``; it is loaded by name only when a terminal run asks for it,
+so that nothing under installer/ depends on Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from installer.answers import AnswersError
+from installer.journal import AlreadyRunning
+from installer.report import PlainLines, plan_json, plan_text
+from installer.session import Options, Session
+from installer.step import Status
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cht-install",
+        description="Install or repair a Community Health Toolkit (CHT) server.",
+    )
+    p.add_argument("--yes", action="store_true", help="run with no questions (headless)")
+    p.add_argument("--answers", type=Path, metavar="FILE", help="answers file (YAML)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    p.add_argument("--json", action="store_true", help="with --dry-run: one JSON object")
+    p.add_argument("--os-release", type=Path, metavar="FILE",
+                   help="plan for a fresh machine of the OS described by FILE")
+    p.add_argument("--arch", help="with --os-release: the machine's architecture")
+    p.add_argument("--hostname", help="the server's public host name")
+    p.add_argument("--registry", metavar="HOST:PORT", help="pull the images from this mirror")
+    p.add_argument("--http-port", type=int)
+    p.add_argument("--https-port", type=int)
+    p.add_argument("--accept-warnings", action="store_true", default=None,
+                   help="go on past hardware warnings (shortfalls)")
+    p.add_argument("--root", type=Path, default=Path("/"),
+                   help="prefix for every file the installer writes (tests)")
+    return p
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    return Options(
+        root=args.root,
+        answers_file=args.answers,
+        os_release=args.os_release,
+        arch=args.arch,
+        overrides={
+            "hostname": args.hostname,
+            "registry": args.registry,
+            "http_port": args.http_port,
+            "https_port": args.https_port,
+            "accept_warnings": args.accept_warnings,
+        },
+    )
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def dry_run(session: Session, as_json: bool) -> int:
+    planned = session.plan()
+    say(plan_json(session.platform, planned) if as_json else plan_text(session.platform, planned))
+    return 1 if any(step.finding.status is Status.BLOCKED for step in planned) else 0
+
+
+def headless(session: Session) -> int:
+    say(f"cht-install: {session.platform.name} ({session.platform.arch}), "
+        f"host name {session.config.hostname}")
+    result = session.run([PlainLines(say)])
+    if not result.ok:
+        say(f"See the log: {session.paths.log}")
+        return 1
+    say(f"CHT answers at {session.url()} (user: medic; password in {session.paths.env_file})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        session = Session(options_from(args))
+    except AnswersError as exc:
+        print(f"cht-install: bad answer: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.dry_run:
+            return dry_run(session, args.json)
+        if args.yes:
+            return headless(session)
+        if not sys.stdin.isatty() or not sys.stdout.isatty():
+            print("cht-install: no terminal; run with --yes (and --answers FILE) instead",
+                  file=sys.stderr)
+            return 2
+        app = importlib.import_module("screens.app")
+        return int(app.run_tui(session))
+    except AlreadyRunning as exc:
+        print(f"cht-install: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("cht-install: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

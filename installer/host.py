@@ -1,0 +1,400 @@
+"""The one seam for effects: commands, files, the Docker API. Real or recorded (plan)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+DOCKER_SOCKET = "unix:///var/run/docker.sock"
+PullProgress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class HttpsAnswer:
+    """What a TLS client saw: the served leaf (DER), chain length and the HTTP status."""
+
+    certificate: bytes | None
+    status: int | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def tail(self, lines: int = 5) -> str:
+        text = (self.stderr.strip() or self.stdout.strip()).splitlines()
+        return "\n".join(text[-lines:])
+
+
+class Host(Protocol):
+    """Reads are safe in every mode; everything else changes the machine (or records it)."""
+
+    live: bool
+
+    # reads
+    def query(self, argv: Sequence[str], timeout: float = 30) -> CommandResult: ...
+    def read_text(self, path: Path) -> str | None: ...
+    def which(self, name: str) -> str | None: ...
+    def docker(self) -> Any | None: ...
+    def container_read(self, container: str, path: str) -> bytes | None: ...
+    def https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer: ...
+    def log(self, text: str) -> None: ...
+    def add_secret(self, secret: str) -> None: ...
+
+    # changes
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float = 1800,
+    ) -> CommandResult: ...
+    def spawn(self, argv: Sequence[str], log_path: Path) -> None: ...
+    def write_file(self, path: Path, content: str | bytes, mode: int) -> None: ...
+    def pull(self, image: str, on_progress: PullProgress) -> None: ...
+    def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None: ...
+    def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult: ...
+    def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool: ...
+
+
+class Redactor:
+    """Replaces known secrets before text reaches a log."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str) -> None:
+        if secret:
+            self._secrets.add(secret)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "********")
+        return text
+
+
+def write_atomically(path: Path, data: bytes, mode: int, uid: int = 0, gid: int = 0) -> None:
+    """Write via a temporary file in the same folder, set owner and mode, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        if os.geteuid() == 0:
+            os.fchown(fd, uid, gid)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class RealHost:
+    """Does it, and writes every command and its output to the log file."""
+
+    live = True
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.redact = Redactor()
+        self._docker: Any | None = None
+
+    # -- logging ---------------------------------------------------------------
+    def add_secret(self, secret: str) -> None:
+        self.redact.add(secret)
+
+    def log(self, text: str) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+            for line in self.redact(text).splitlines() or [""]:
+                handle.write(f"{stamp} {line}\n")
+
+    def _log_result(self, result: CommandResult, kind: str) -> None:
+        self.log(f"{kind}: {' '.join(result.argv)} -> exit {result.returncode}")
+        for name, stream in (("stdout", result.stdout), ("stderr", result.stderr)):
+            if stream.strip():
+                self.log(f"  {name}:\n" + stream.rstrip())
+
+    def _exec(
+        self, argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None
+    ) -> CommandResult:
+        full_env = {**os.environ, **env} if env else None
+        try:
+            done = subprocess.run(
+                list(argv), capture_output=True, text=True, timeout=timeout,
+                env=full_env, stdin=subprocess.DEVNULL, check=False,
+            )
+            return CommandResult(tuple(argv), done.returncode, done.stdout, done.stderr)
+        except FileNotFoundError:
+            return CommandResult(tuple(argv), 127, "", f"{argv[0]}: command not found")
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            return CommandResult(tuple(argv), 124, out, f"timed out after {timeout:.0f} s")
+
+    # -- reads -----------------------------------------------------------------
+    def query(self, argv: Sequence[str], timeout: float = 30) -> CommandResult:
+        result = self._exec(argv, timeout)
+        self._log_result(result, "query")
+        return result
+
+    def read_text(self, path: Path) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def which(self, name: str) -> str | None:
+        return shutil.which(name)
+
+    def docker(self) -> Any | None:
+        """A Docker API client when the daemon answers, else None."""
+        import docker  # imported late: a plan for another machine never needs it
+
+        if self._docker is not None:
+            try:
+                self._docker.ping()
+                return self._docker
+            except Exception:
+                self._docker = None
+        try:
+            client = docker.DockerClient(base_url=DOCKER_SOCKET, version="auto", timeout=120)
+            client.ping()
+        except Exception:
+            return None
+        self._docker = client
+        return client
+
+    def container_read(self, container: str, path: str) -> bytes | None:
+        client = self.docker()
+        if client is None:
+            return None
+        try:
+            stream, _ = client.containers.get(container).get_archive(path)
+            buffer = io.BytesIO(b"".join(stream))
+        except Exception:
+            return None
+        with tarfile.open(fileobj=buffer) as archive:
+            member = archive.next()
+            extracted = archive.extractfile(member) if member else None
+            return extracted.read() if extracted else None
+
+    def https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer:
+        """Connect with TLS (SNI ``server_name``), keep the served certificate, GET /."""
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # the caller pins the fingerprint instead
+        try:
+            with socket.create_connection((address, port), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname=server_name) as tls:
+                    der = tls.getpeercert(binary_form=True)
+                    request = f"GET / HTTP/1.1\r\nHost: {server_name}\r\nConnection: close\r\n\r\n"
+                    tls.sendall(request.encode())
+                    head = tls.recv(4096).decode("latin-1")
+        except OSError as exc:
+            return HttpsAnswer(None, None, f"{type(exc).__name__}: {exc}")
+        parts = head.split(" ", 2)
+        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        self.log(f"https: {address}:{port} ({server_name}) answered {status}")
+        return HttpsAnswer(der, status, "" if status else f"no HTTP answer: {head[:80]!r}")
+
+    # -- changes ---------------------------------------------------------------
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float = 1800,
+    ) -> CommandResult:
+        result = self._exec(argv, timeout, env)
+        self._log_result(result, "run")
+        return result
+
+    def spawn(self, argv: Sequence[str], log_path: Path) -> None:
+        self.log(f"spawn: {' '.join(argv)} (output to {log_path})")
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            subprocess.Popen(
+                list(argv), stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
+                start_new_session=True, close_fds=True,
+            )
+        finally:
+            os.close(fd)
+
+    def write_file(self, path: Path, content: str | bytes, mode: int) -> None:
+        data = content.encode() if isinstance(content, str) else content
+        write_atomically(path, data, mode)
+        self.log(f"write: {path} ({len(data)} bytes, mode {mode:04o})")
+
+    def pull(self, image: str, on_progress: PullProgress) -> None:
+        client = self.docker()
+        if client is None:
+            raise RuntimeError("the Docker daemon is not answering")
+        repository, _, tag = image.rpartition(":")
+        self.log(f"pull: {image}")
+        layers: dict[str, tuple[int, int]] = {}
+        for item in client.api.pull(repository, tag=tag, stream=True, decode=True):
+            if "error" in item:
+                raise RuntimeError(str(item["error"]))
+            layer = item.get("id", "")
+            detail = item.get("progressDetail") or {}
+            status = item.get("status", "")
+            if status == "Downloading" and detail.get("total"):
+                layers[layer] = (int(detail.get("current", 0)), int(detail["total"]))
+            elif status in ("Download complete", "Pull complete", "Already exists"):
+                if layer in layers:
+                    layers[layer] = (layers[layer][1], layers[layer][1])
+            done = sum(current for current, _ in layers.values())
+            total = sum(size for _, size in layers.values())
+            on_progress(done, total, f"{status} {layer}".strip())
+        self.log(f"pulled: {image}")
+
+    def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
+        client = self.docker()
+        if client is None:
+            raise RuntimeError("the Docker daemon is not answering")
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for path, (data, mode) in files.items():
+                info = tarfile.TarInfo(path.lstrip("/"))
+                info.size, info.mode, info.mtime = len(data), mode, int(time.time())
+                archive.addfile(info, io.BytesIO(data))
+        client.containers.get(container).put_archive("/", buffer.getvalue())
+        for path, (data, mode) in files.items():
+            self.log(f"write in {container}: {path} ({len(data)} bytes, mode {mode:04o})")
+
+    def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult:
+        client = self.docker()
+        if client is None:
+            raise RuntimeError("the Docker daemon is not answering")
+        code, output = client.containers.get(container).exec_run(list(argv), demux=True)
+        out, err = output if isinstance(output, tuple) else (output, b"")
+        result = CommandResult(
+            tuple(argv), int(code or 0), (out or b"").decode(errors="replace"),
+            (err or b"").decode(errors="replace"),
+        )
+        self._log_result(result, f"exec in {container}")
+        return result
+
+    def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool:
+        """Poll ``check`` until it holds or ``timeout`` seconds pass."""
+        self.log(f"wait: {what} (up to {timeout:.0f} s)")
+        deadline = time.monotonic() + timeout
+        while True:
+            if check():
+                return True
+            if time.monotonic() >= deadline:
+                self.log(f"wait: gave up on {what}")
+                return False
+            time.sleep(1)
+
+
+class PlanHost:
+    """Records what would change instead of changing it.
+
+    With ``reader`` (a RealHost) reads see this machine; without one the plan is for a
+    fresh machine: nothing is installed, no file exists, no daemon answers.
+    """
+
+    def __init__(self, reader: RealHost | None = None) -> None:
+        self.reader = reader
+        self.live = reader is not None
+        self.actions: list[dict[str, object]] = []
+        self.redact = Redactor()
+        # What this plan has written so far: later steps' reads see it, as they would.
+        self.written: dict[Path, str] = {}
+
+    def take_actions(self) -> list[dict[str, object]]:
+        actions, self.actions = self.actions, []
+        return actions
+
+    # reads
+    def query(self, argv: Sequence[str], timeout: float = 30) -> CommandResult:
+        if self.reader is None:
+            return CommandResult(tuple(argv), 127, "", f"{argv[0]}: not checked (plan)")
+        return self.reader._exec(argv, timeout)
+
+    def read_text(self, path: Path) -> str | None:
+        if path in self.written:
+            return self.written[path]
+        return self.reader.read_text(path) if self.reader else None
+
+    def which(self, name: str) -> str | None:
+        return self.reader.which(name) if self.reader else None
+
+    def docker(self) -> Any | None:
+        return self.reader.docker() if self.reader else None
+
+    def container_read(self, container: str, path: str) -> bytes | None:
+        return self.reader.container_read(container, path) if self.reader else None
+
+    def https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer:
+        if self.reader is None:
+            return HttpsAnswer(None, None, "not checked (plan)")
+        return self.reader.https_get(address, port, server_name)
+
+    def log(self, text: str) -> None:
+        return None
+
+    def add_secret(self, secret: str) -> None:
+        self.redact.add(secret)
+
+    # changes, recorded
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float = 1800,
+    ) -> CommandResult:
+        action: dict[str, object] = {"run": list(argv)}
+        if env:
+            action["env"] = dict(env)
+        self.actions.append(action)
+        return CommandResult(tuple(argv), 0, "", "")
+
+    def spawn(self, argv: Sequence[str], log_path: Path) -> None:
+        self.actions.append({"spawn": list(argv), "log": str(log_path)})
+
+    def write_file(self, path: Path, content: str | bytes, mode: int) -> None:
+        self.written[path] = content if isinstance(content, str) else content.decode(errors="replace")
+        text = self.redact(content) if isinstance(content, str) else f"<{len(content)} bytes>"
+        self.actions.append({"write": str(path), "mode": f"{mode:04o}", "content": text})
+
+    def pull(self, image: str, on_progress: PullProgress) -> None:
+        self.actions.append({"pull": image})
+
+    def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
+        for path, (data, mode) in files.items():
+            self.actions.append(
+                {"write": path, "in": container, "mode": f"{mode:04o}",
+                 "content": f"<{len(data)} bytes>"}
+            )
+
+    def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult:
+        self.actions.append({"run": list(argv), "in": container})
+        return CommandResult(tuple(argv), 0, "", "")
+
+    def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool:
+        self.actions.append({"wait": what, "timeout": timeout})
+        return True

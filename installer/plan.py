@@ -1,0 +1,37 @@
+"""Which steps run, in which order, for these answers."""
+
+from __future__ import annotations
+
+from installer.answers import InstallConfig
+from installer.step import Step
+from installer.steps.docker import (
+    ComposeAvailable,
+    DockerEnabledAtBoot,
+    DockerInstalled,
+    DockerRunning,
+)
+from installer.steps.hardware import HardwareEnough
+from installer.steps.images import ImagesPulled
+from installer.steps.os_support import OsSupported
+from installer.steps.stack import ChtRunning, ComposeFile
+from installer.steps.tls import TlsCertificate, TlsInstalled
+from installer.steps.verify import AnswersHttps
+
+CHECK_STEPS = ("os.supported", "hardware.enough")
+
+
+def build_plan(config: InstallConfig) -> list[Step]:
+    return [
+        OsSupported(),
+        HardwareEnough(),
+        DockerInstalled(),
+        DockerRunning(),
+        DockerEnabledAtBoot(),
+        ComposeAvailable(),
+        ComposeFile(),
+        ImagesPulled(),
+        ChtRunning(),
+        TlsCertificate(),
+        TlsInstalled(),
+        AnswersHttps(),
+    ]

@@ -1,0 +1,108 @@
+"""Which machine this is: distribution, version, family, architecture, WSL, container, init."""
+
+from __future__ import annotations
+
+import os
+import platform as stdlib_platform
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import distro
+
+FAMILIES = {
+    "debian": "debian", "ubuntu": "debian", "raspbian": "debian",
+    "rhel": "rhel", "fedora": "rhel", "centos": "rhel",
+    "suse": "suse", "opensuse": "suse", "sles": "suse",
+    "amzn": "amazon",
+}
+ARCH_ALIASES = {"amd64": "x86_64", "arm64": "aarch64", "armhf": "armv7l"}
+SUPPORTED_ARCHES = ("x86_64", "aarch64")
+
+
+@dataclass(frozen=True)
+class Platform:
+    id: str
+    version: str
+    codename: str
+    family: str
+    arch: str
+    name: str = ""
+    like: tuple[str, ...] = ()
+    wsl: bool = False
+    container: bool = False
+    systemd: bool = False
+    live: bool = True
+
+    @property
+    def deb_arch(self) -> str:
+        return {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "armhf"}.get(self.arch, self.arch)
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["like"] = list(self.like)
+        return data
+
+
+def family_of(distro_id: str, like: tuple[str, ...]) -> str:
+    for candidate in (distro_id, *like):
+        if candidate in FAMILIES:
+            return FAMILIES[candidate]
+    return "unknown"
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def in_wsl() -> bool:
+    release = _read("/proc/sys/kernel/osrelease").lower()
+    return "microsoft" in release or "wsl" in release
+
+
+def in_container() -> bool:
+    if os.environ.get("container") or Path("/.dockerenv").exists():
+        return True
+    if Path("/run/.containerenv").exists():
+        return True
+    cgroup = _read("/proc/1/cgroup")
+    return any(word in cgroup for word in ("docker", "kubepods", "lxc", "containerd"))
+
+
+def systemd_is_init() -> bool:
+    return Path("/run/systemd/system").is_dir()
+
+
+def detect(os_release: Path | None = None, arch: str | None = None) -> Platform:
+    """Describe this machine, or with ``os_release`` a fresh machine of that release."""
+    release_file = str(os_release) if os_release else "/etc/os-release"
+    if not Path(release_file).exists() and os_release is None:
+        release_file = "/usr/lib/os-release"
+    info = distro.LinuxDistribution(
+        include_lsb=False, include_uname=False, os_release_file=release_file,
+        include_oslevel=False,
+    )
+    distro_id = info.id()
+    like = tuple(info.like().split())
+    codename = (
+        info.os_release_attr("ubuntu_codename")
+        or info.os_release_attr("version_codename")
+        or info.codename()
+    )
+    machine = arch or stdlib_platform.machine()
+    live = os_release is None
+    return Platform(
+        id=distro_id,
+        version=info.version(best=False) or info.os_release_attr("version_id"),
+        codename=codename.lower(),
+        family=family_of(distro_id, like),
+        arch=ARCH_ALIASES.get(machine, machine),
+        name=info.name(pretty=True),
+        like=like,
+        wsl=in_wsl() if live else False,
+        container=in_container() if live else False,
+        systemd=systemd_is_init() if live else True,
+        live=live,
+    )

@@ -1,0 +1,98 @@
+"""Plans and outcomes as JSON (the dry-run contract) and as plain text lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from installer.events import (
+    Event,
+    Log,
+    Progress,
+    RunFinished,
+    StepDone,
+    StepFailed,
+    StepStarted,
+)
+from installer.platform import Platform
+from installer.runner import PlannedStep
+from installer.step import Status
+
+MB = 1000**2
+
+
+def plan_json(platform: Platform, planned: Sequence[PlannedStep]) -> str:
+    return json.dumps(
+        {"platform": platform.as_dict(), "steps": [step.as_dict() for step in planned]},
+        indent=2,
+    )
+
+
+def plan_text(platform: Platform, planned: Sequence[PlannedStep]) -> str:
+    lines = [f"Plan for {platform.name or platform.id} ({platform.arch})", ""]
+    for step in planned:
+        lines.append(f"[{step.finding.status.value:>7}] {step.title}: {step.finding.reason}")
+        if step.finding.fix and step.finding.status is not Status.OK:
+            lines.append(f"          fix: {step.finding.fix}")
+        for action in step.actions:
+            lines.append(f"          would {describe_action(action)}")
+    return "\n".join(lines)
+
+
+def describe_action(action: dict[str, object]) -> str:
+    where = f" in {action['in']}" if "in" in action else ""
+    if "run" in action:
+        return f"run{where}: {' '.join(str(a) for a in action['run'])}"  # type: ignore[attr-defined]
+    if "write" in action:
+        return f"write{where}: {action['write']} (mode {action['mode']})"
+    if "spawn" in action:
+        return f"start: {' '.join(str(a) for a in action['spawn'])}"  # type: ignore[attr-defined]
+    if "pull" in action:
+        return f"pull: {action['pull']}"
+    if "wait" in action:
+        return f"wait for {action['wait']}"
+    return json.dumps(action)
+
+
+class PlainLines:
+    """Turns events into short lines for a log-like terminal; progress is throttled."""
+
+    def __init__(self, write: object, step_every: float = 10.0) -> None:
+        self.write = write
+        self.step_every = step_every
+        self._last_percent: dict[str, float] = {}
+
+    def __call__(self, event: Event) -> None:
+        line = self.line(event)
+        if line is not None:
+            self.write(line)  # type: ignore[operator]
+
+    def line(self, event: Event) -> str | None:
+        if isinstance(event, StepStarted):
+            return f"[{event.index:2}/{event.total}] {event.title} ..."
+        if isinstance(event, Progress):
+            if event.total <= 0:
+                return f"        {event.detail}" if event.detail else None
+            percent = 100.0 * event.done / event.total
+            last = self._last_percent.get(event.step_id, -100.0)
+            if percent - last < self.step_every and not (percent >= 100 > last):
+                return None
+            self._last_percent[event.step_id] = percent
+            return f"        {percent:3.0f}%  {event.detail}"
+        if isinstance(event, Log):
+            return f"        {event.text}"
+        if isinstance(event, StepDone):
+            verb = "done" if event.applied else ("ok" if event.finding.ok else "accepted")
+            return f"        {verb}: {event.finding.reason}"
+        if isinstance(event, StepFailed):
+            text = f"        FAILED ({event.finding.status.value}): {event.finding.reason}"
+            if event.finding.fix:
+                text += f"\n        fix: {event.finding.fix}"
+            return text
+        if isinstance(event, RunFinished):
+            if not event.ok:
+                return f"cht-install stopped at {event.failed}."
+            if not event.applied:
+                return "Everything was already in place: nothing was changed."
+            return f"Done. Changed: {', '.join(event.applied)}."
+        return None

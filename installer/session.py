@@ -1,0 +1,103 @@
+"""The engine's front door for both front ends: choices, machine, plan, run."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from installer import answers
+from installer.answers import InstallConfig
+from installer.events import Emit, RunFinished
+from installer.host import Host, PlanHost, RealHost
+from installer.journal import Journal, RunLock
+from installer.paths import Paths
+from installer.plan import build_plan
+from installer.platform import Platform, detect
+from installer.runner import PlannedStep, Runner
+from installer.stack_files import password_from_env
+from installer.step import Context
+from installer.steps.hardware import Check, checks_for
+
+
+@dataclass
+class Options:
+    """What the command line says (the TUI starts from the same)."""
+
+    root: Path = Path("/")
+    answers_file: Path | None = None
+    os_release: Path | None = None
+    arch: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def default_hostname() -> str:
+    name = socket.getfqdn()
+    return name if answers.is_hostname(name) else "localhost"
+
+
+def resolve_config(options: Options, paths: Paths) -> InstallConfig:
+    """Defaults, then the saved answers, then --answers, then flags; validated."""
+    data: dict[str, Any] = {}
+    for source in (paths.answers, options.answers_file):
+        if source is not None and source.exists():
+            loaded = answers.load(source).to_mapping(keep_secrets=True)
+            data.update({k: v for k, v in loaded.items() if v is not None})
+    for key, value in options.overrides.items():
+        if value is not None:
+            data[key] = value
+    data.setdefault("hostname", default_hostname())
+    return answers.from_mapping(data)
+
+
+class Session:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.paths = Paths.under(options.root)
+        self.config = resolve_config(options, self.paths)
+        self.platform: Platform = detect(options.os_release, options.arch)
+        self.real = RealHost(self.paths.log)
+        if self.config.admin_password:
+            self.real.add_secret(self.config.admin_password)
+
+    @property
+    def planning_elsewhere(self) -> bool:
+        return self.options.os_release is not None
+
+    def context(self, host: Host, emit: Emit = lambda event: None) -> Context:
+        return Context(host=host, config=self.config, paths=self.paths,
+                       platform=self.platform, emit=emit)
+
+    def hardware(self) -> list[Check] | None:
+        host: Host = PlanHost(None if self.planning_elsewhere else self.real)
+        return checks_for(self.context(host), self.platform)
+
+    def plan(self) -> list[PlannedStep]:
+        host = PlanHost(None if self.planning_elsewhere else self.real)
+        return Runner(build_plan(self.config), self.context(host)).plan()
+
+    def save_answers(self) -> None:
+        self.real.write_file(self.paths.answers, answers.dump(self.config), 0o600)
+
+    def run(self, sinks: Sequence[Emit]) -> RunFinished:
+        """Install or repair, under the single-run lock, journaled."""
+        with RunLock(self.paths.lock):
+            self.save_answers()
+            journal = Journal(self.paths.journal, uuid.uuid4().hex[:12])
+            self.real.log(f"run started by pid {os.getpid()} for {self.config.hostname}")
+            runner = Runner(build_plan(self.config), self.context(self.real),
+                            [journal.record, *sinks])
+            result = runner.run(accept_warnings=self.config.accept_warnings)
+            self.real.log(f"run finished: ok={result.ok} applied={list(result.applied)}")
+            return result
+
+    def admin_password(self) -> str | None:
+        return password_from_env(self.real.read_text(self.paths.env_file))
+
+    def url(self) -> str:
+        port = self.config.https_port
+        return f"https://{self.config.hostname}" + ("" if port == 443 else f":{port}") + "/"

@@ -1,0 +1,104 @@
+"""What a step is: a probe that returns a Finding and an idempotent apply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from installer.answers import InstallConfig
+    from installer.events import Emit
+    from installer.host import Host
+    from installer.paths import Paths
+    from installer.platform import Platform
+
+
+class Status(str, Enum):
+    OK = "ok"
+    NEEDED = "needed"
+    WARNING = "warning"
+    BROKEN = "broken"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The state of one thing the installer makes true, with the fix when it is not."""
+
+    status: Status
+    reason: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"status": self.status.value, "reason": self.reason, "fix": self.fix}
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
+
+
+def ok(reason: str) -> Finding:
+    return Finding(Status.OK, reason)
+
+
+def needed(reason: str, fix: str = "") -> Finding:
+    return Finding(Status.NEEDED, reason, fix)
+
+
+def broken(reason: str, fix: str = "") -> Finding:
+    return Finding(Status.BROKEN, reason, fix)
+
+
+def warning(reason: str, fix: str) -> Finding:
+    return Finding(Status.WARNING, reason, fix)
+
+
+def blocked(reason: str, fix: str) -> Finding:
+    return Finding(Status.BLOCKED, reason, fix)
+
+
+class StepError(Exception):
+    """An apply that could not finish; carries a plain-language reason and fix."""
+
+    def __init__(self, reason: str, fix: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+
+
+@dataclass
+class Context:
+    """Everything a step may use: the seam, the choices, where files go, and the event sink."""
+
+    host: Host
+    config: InstallConfig
+    paths: Paths
+    platform: Platform
+    emit: Emit
+    # Values a step learns that a later step needs (e.g. the compose command found).
+    facts: dict[str, object] = field(default_factory=dict)
+    step_id: str = ""
+
+    def log(self, text: str) -> None:
+        from installer.events import Log
+
+        self.emit(Log(self.step_id, text))
+
+    def progress(self, done: int, total: int, detail: str = "") -> None:
+        from installer.events import Progress
+
+        self.emit(Progress(self.step_id, done, total, detail))
+
+
+class Step(Protocol):
+    id: str
+    title: str
+
+    def probe(self, ctx: Context) -> Finding: ...
+
+    def apply(self, ctx: Context) -> None: ...
+
+
+ProbeFn = Callable[[Context], Finding]

@@ -1,0 +1,1 @@
+"""One module per capability; each step makes one thing true."""

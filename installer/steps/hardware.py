@@ -1,0 +1,195 @@
+"""hardware.enough: memory, CPUs, disk size and free space, SSD, root, against CHT's needs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from installer.host import Host
+from installer.platform import SUPPORTED_ARCHES, Platform
+from installer.step import Context, Finding, Status, StepError, blocked, ok, warning
+
+GIB = 1024**3
+GB = 1000**3
+MIN_RAM = 4 * GIB
+RAM_SLACK = 0.5 * GIB  # a "4 GB" VM reports about 3.8 GiB once the kernel has its share
+MIN_CPUS = 2
+MIN_DISK = 50 * GB
+DISK_SLACK = 0.9  # file-system overhead: a 50 GB disk shows about 49 GB
+IMAGES_SPACE = 4 * GIB  # room the two images need once unpacked
+GROWTH_SPACE = 20 * GIB
+DOCKER_ROOT = Path("/var/lib/docker")
+
+
+@dataclass(frozen=True)
+class HardwareFacts:
+    memory: int
+    cpus: int
+    disk_path: str
+    disk_total: int
+    disk_free: int
+    rotational: bool | None
+    root: bool
+    arch: str
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    value: str
+    need: str
+    status: Status
+    reason: str
+    fix: str = ""
+
+
+def _existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def is_rotational(host: Host, path: Path) -> bool | None:
+    """The rotational flag of the block device under ``path``; None when unknown."""
+    device = os.stat(path).st_dev
+    sys_dev = Path(f"/sys/dev/block/{os.major(device)}:{os.minor(device)}")
+    for candidate in (sys_dev / "queue/rotational", sys_dev / "../queue/rotational"):
+        text = host.read_text(candidate)
+        if text is not None and text.strip() in ("0", "1"):
+            return text.strip() == "1"
+    return None
+
+
+def data_path(ctx: Context) -> Path:
+    """Where images and CHT's data will live: Docker's root, or the chosen host path."""
+    if ctx.config.data != "volume":
+        return Path(ctx.config.data)
+    client = ctx.host.docker()
+    if client is not None:
+        try:
+            return Path(client.info()["DockerRootDir"])
+        except Exception:
+            pass
+    return DOCKER_ROOT
+
+
+def gather(ctx: Context) -> HardwareFacts:
+    where = _existing(data_path(ctx))
+    usage = psutil.disk_usage(str(where))
+    return HardwareFacts(
+        memory=psutil.virtual_memory().total,
+        cpus=os.cpu_count() or 1,
+        disk_path=str(where),
+        disk_total=usage.total,
+        disk_free=usage.free,
+        rotational=is_rotational(ctx.host, where),
+        root=os.geteuid() == 0,
+        arch=ctx.platform.arch,
+    )
+
+
+def assess(facts: HardwareFacts) -> list[Check]:
+    """Verdicts against CHT's requirements (pure)."""
+    checks: list[Check] = []
+    gib = facts.memory / GIB
+    if facts.memory >= MIN_RAM - RAM_SLACK:
+        checks.append(Check("Memory", f"{gib:.1f} GiB", "4 GiB", Status.OK, "enough memory"))
+    else:
+        checks.append(Check(
+            "Memory", f"{gib:.1f} GiB", "4 GiB", Status.WARNING,
+            f"{gib:.1f} GiB of memory; CHT needs 4 GiB and may be slow or stop",
+            "Give the server at least 4 GB of memory (resize the VM), or accept the risk.",
+        ))
+    if facts.cpus >= MIN_CPUS:
+        checks.append(Check("CPUs", str(facts.cpus), "2", Status.OK, "enough CPUs"))
+    else:
+        checks.append(Check(
+            "CPUs", str(facts.cpus), "2", Status.WARNING,
+            f"{facts.cpus} CPU; CHT needs 2", "Give the server at least 2 CPUs (resize the VM).",
+        ))
+    size = facts.disk_total / GB
+    where = facts.disk_path
+    if facts.disk_total >= MIN_DISK * DISK_SLACK:
+        checks.append(Check("Disk size", f"{size:.0f} GB", "50 GB", Status.OK, f"{where}"))
+    else:
+        checks.append(Check(
+            "Disk size", f"{size:.0f} GB", "50 GB", Status.WARNING,
+            f"the disk holding {where} is {size:.0f} GB; CHT needs 50 GB for its data to grow",
+            f"Grow the disk under {where} to 50 GB or more, or mount a larger one there.",
+        ))
+    free = facts.disk_free / GIB
+    if facts.disk_free < IMAGES_SPACE:
+        checks.append(Check(
+            "Free space", f"{free:.1f} GiB", "4 GiB", Status.BLOCKED,
+            f"only {free:.1f} GiB free under {where}; the CHT images need about 4 GiB",
+            f"Free space under {where} (e.g. `apt-get clean`, remove old files) and re-run.",
+        ))
+    elif facts.disk_free < GROWTH_SPACE:
+        checks.append(Check(
+            "Free space", f"{free:.1f} GiB", "20 GiB", Status.WARNING,
+            f"{free:.1f} GiB free under {where}; little room for CHT's data to grow",
+            f"Free space or grow the disk under {where}.",
+        ))
+    else:
+        checks.append(Check("Free space", f"{free:.0f} GiB", "20 GiB", Status.OK, "room to grow"))
+    if facts.rotational is None:
+        checks.append(Check("Disk type", "unknown", "SSD", Status.OK, "could not tell; SSD preferred"))
+    elif facts.rotational:
+        checks.append(Check(
+            "Disk type", "spinning", "SSD", Status.WARNING,
+            "the disk reports itself as spinning (rotational); CHT's database is faster on SSD",
+            "Use an SSD-backed disk if your provider offers one, or accept this warning.",
+        ))
+    else:
+        checks.append(Check("Disk type", "SSD", "SSD", Status.OK, "solid-state disk"))
+    if facts.root:
+        checks.append(Check("Root access", "yes", "root", Status.OK, "running as root"))
+    else:
+        checks.append(Check(
+            "Root access", "no", "root", Status.BLOCKED,
+            "cht-install must run as root to install Docker and write its files",
+            "Run it again with sudo: `sudo cht-install`.",
+        ))
+    if facts.arch not in SUPPORTED_ARCHES:
+        checks.append(Check(
+            "Processor", facts.arch, "x86_64/aarch64", Status.BLOCKED,
+            f"{facts.arch} is not supported by the CHT images",
+            "Use a 64-bit x86 or ARM server.",
+        ))
+    return checks
+
+
+def summarize(checks: list[Check]) -> Finding:
+    worst = [c for c in checks if c.status is Status.BLOCKED] or [
+        c for c in checks if c.status is Status.WARNING
+    ]
+    if not worst:
+        return ok("; ".join(f"{c.name.lower()} {c.value}" for c in checks[:4]))
+    reason = "; ".join(c.reason for c in worst)
+    fix = " ".join(c.fix for c in worst)
+    return (blocked if worst[0].status is Status.BLOCKED else warning)(reason, fix)
+
+
+def checks_for(ctx: Context, platform: Platform) -> list[Check] | None:
+    """The hardware table for this machine, or None when planning for another one."""
+    return assess(gather(ctx)) if ctx.host.live and platform.live else None
+
+
+class HardwareEnough:
+    id = "hardware.enough"
+    title = "Hardware meets CHT's requirements"
+
+    def probe(self, ctx: Context) -> Finding:
+        checks = checks_for(ctx, ctx.platform)
+        if checks is None:
+            return warning(
+                "hardware not checked: this plan is for another machine",
+                "Run cht-install on the server itself to check its hardware.",
+            )
+        return summarize(checks)
+
+    def apply(self, ctx: Context) -> None:
+        raise StepError("hardware cannot be changed by the installer")

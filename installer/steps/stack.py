@@ -1,0 +1,148 @@
+"""cht.compose-file and cht.running: the CHT stack's files, and its containers up and ready."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from installer.stack_files import new_password, password_from_env, render_compose, render_env
+from installer.step import Context, Finding, StepError, broken, needed, ok
+from installer.steps.docker import compose_command
+
+PROJECT = "cht"
+READY_LINE = "Setting up software (100% complete)"
+READY_TIMEOUT = 900.0
+CONTAINERS = ("medic-os", "haproxy")
+
+
+def admin_password(ctx: Context) -> str:
+    """The password already in .env, else the one chosen, else a new one (once)."""
+    existing = password_from_env(ctx.host.read_text(ctx.paths.env_file))
+    password = existing or ctx.config.admin_password or str(
+        ctx.facts.setdefault("new_password", new_password())
+    )
+    ctx.host.add_secret(password)
+    return password
+
+
+class ComposeFile:
+    id = "cht.compose-file"
+    title = "CHT compose file and secrets are written"
+
+    def probe(self, ctx: Context) -> Finding:
+        current = ctx.host.read_text(ctx.paths.compose_file)
+        if current is None:
+            return needed(f"{ctx.paths.compose_file} does not exist yet")
+        if current != render_compose(ctx.config):
+            return broken(
+                f"{ctx.paths.compose_file} differs from the saved answers",
+                "cht-install rewrites it (a copy is kept as docker-compose.yml.bak).",
+            )
+        env_text = ctx.host.read_text(ctx.paths.env_file)
+        if password_from_env(env_text) is None:
+            return needed(f"{ctx.paths.env_file} with the admin password does not exist yet")
+        mode = ctx.paths.env_file.stat().st_mode & 0o777 if ctx.host.live else 0o600
+        if mode != 0o600:
+            return broken(f"{ctx.paths.env_file} has mode {mode:04o}; it holds a secret",
+                          "cht-install sets it to 0600.")
+        return ok(f"{ctx.paths.compose_file} and {ctx.paths.env_file.name} are in place")
+
+    def apply(self, ctx: Context) -> None:
+        host, paths = ctx.host, ctx.paths
+        password = admin_password(ctx)
+        current = host.read_text(paths.compose_file)
+        wanted = render_compose(ctx.config)
+        if current is not None and current != wanted:
+            host.write_file(paths.compose_file.with_suffix(".yml.bak"), current, 0o644)
+        if current != wanted:
+            host.write_file(paths.compose_file, wanted, 0o644)
+        host.write_file(paths.env_file, render_env(password), 0o600)
+
+
+def container_state(ctx: Context) -> tuple[dict[str, Any], str] | None:
+    """Per container, its attributes (None when absent); and medic-os's logs."""
+    client = ctx.host.docker()
+    if client is None:
+        return None
+    attrs: dict[str, Any] = {}
+    logs = ""
+    for name in CONTAINERS:
+        try:
+            container = client.containers.get(name)
+        except Exception:
+            attrs[name] = None
+            continue
+        attrs[name] = container.attrs
+        if name == "medic-os" and container.status == "running":
+            logs = container.logs(tail=2000).decode(errors="replace")
+    return attrs, logs
+
+
+def _problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
+    wanted = {
+        "medic-os": ctx.config.image_ref(ctx.config.images.medic_os),
+        "haproxy": ctx.config.image_ref(ctx.config.images.haproxy),
+    }
+    problems = []
+    for name in CONTAINERS:
+        info = attrs.get(name)
+        if info is None:
+            problems.append(f"{name} does not exist")
+            continue
+        if not info["State"]["Running"]:
+            problems.append(f"{name} is {info['State']['Status']}")
+        if info["Config"]["Image"] != wanted[name]:
+            problems.append(f"{name} runs {info['Config']['Image']}, not {wanted[name]}")
+        if info["HostConfig"]["RestartPolicy"]["Name"] != "always":
+            problems.append(f"{name} does not restart automatically")
+    return problems
+
+
+class ChtRunning:
+    id = "cht.running"
+    title = "CHT containers are running and set up"
+
+    def probe(self, ctx: Context) -> Finding:
+        state = container_state(ctx)
+        if state is None:
+            return needed("Docker is not running yet, so CHT cannot be checked")
+        attrs, logs = state
+        problems = _problems(ctx, attrs)
+        if all(attrs[name] is None for name in CONTAINERS):
+            return needed("CHT is not started yet")
+        if problems:
+            return broken("; ".join(problems), "cht-install starts them again with compose.")
+        if READY_LINE not in logs:
+            return needed("medic-os is still setting up")
+        return ok("medic-os and haproxy are running; medic-os reports it is set up")
+
+    def apply(self, ctx: Context) -> None:
+        compose = ctx.facts.get("compose") or compose_command(ctx.host) or ["docker-compose"]
+        argv = [*compose, "-p", PROJECT, "-f", str(ctx.paths.compose_file), "up", "-d"]
+        ctx.progress(0, 100, "starting containers")
+        result = ctx.host.run(argv)
+        if not result.ok:
+            raise StepError(
+                f"`docker compose up` failed: {result.tail(3)}",
+                "Read the log for compose's full output; fix what it reports and re-run.",
+            )
+        ctx.progress(0, 100, "waiting for medic-os to finish setting up")
+
+        def ready() -> bool:
+            state = container_state(ctx)
+            return state is not None and READY_LINE in state[1]
+
+        if not ctx.host.wait_until(ready, READY_TIMEOUT, "medic-os to finish setting up"):
+            client = ctx.host.docker()
+            tail = ""
+            if client is not None:
+                try:
+                    raw = client.containers.get("medic-os").logs(tail=5)
+                    tail = raw.decode(errors="replace").strip()
+                except Exception as exc:
+                    tail = f"(no logs: {exc})"
+            raise StepError(
+                f"container medic-os did not report it was set up within "
+                f"{READY_TIMEOUT:.0f} s; its last log lines:\n{tail}",
+                "Check `docker logs medic-os` for the cause (memory, disk), fix it, re-run.",
+            )
+        ctx.progress(100, 100, "medic-os is set up")

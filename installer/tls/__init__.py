@@ -1,0 +1,1 @@
+"""Pure certificate logic: generation and checks, no effects."""

@@ -1,0 +1,82 @@
+"""Reading a certificate and key: fingerprint, names, validity, key match."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+
+@dataclass(frozen=True)
+class CertSummary:
+    fingerprint: str
+    names: tuple[str, ...]
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+    def days_left(self, now: dt.datetime | None = None) -> int:
+        now = now or dt.datetime.now(dt.timezone.utc)
+        return (self.not_after - now).days
+
+
+def fingerprint_der(der: bytes) -> str:
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(der)
+    return digest.finalize().hex(":").upper()
+
+
+def load_pem_certificate(pem: bytes) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(pem)
+
+
+def summarize(cert: x509.Certificate) -> CertSummary:
+    names: list[str] = []
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names += san.get_values_for_type(x509.DNSName)
+        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        pass
+    return CertSummary(
+        fingerprint=fingerprint_der(cert.public_bytes(serialization.Encoding.DER)),
+        names=tuple(names),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
+
+
+def covers(names: tuple[str, ...], hostname: str) -> bool:
+    """Whether a SAN list covers the host name (one-label wildcards, IPs exactly)."""
+    host = hostname.lower().rstrip(".")
+    try:
+        wanted_ip = ipaddress.ip_address(host)
+        return any(_same_ip(name, wanted_ip) for name in names)
+    except ValueError:
+        pass
+    for name in (n.lower().rstrip(".") for n in names):
+        if name == host:
+            return True
+        if name.startswith("*.") and "." in host:
+            if host.split(".", 1)[1] == name[2:]:
+                return True
+    return False
+
+
+def _same_ip(name: str, wanted: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    try:
+        return ipaddress.ip_address(name) == wanted
+    except ValueError:
+        return False
+
+
+def key_matches(cert: x509.Certificate, key: PrivateKeyTypes) -> bool:
+    def public_der(obj: object) -> bytes:
+        return obj.public_key().public_bytes(  # type: ignore[attr-defined, no-any-return]
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    return public_der(cert) == public_der(key)
