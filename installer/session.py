@@ -61,6 +61,8 @@ class Session:
         self.config = resolve_config(options, self.paths)
         self.platform: Platform = detect(options.os_release, options.arch)
         self.real = RealHost(self.paths.log)
+        # Set by run(): whether this run created the admin password (then shown once).
+        self.password_created = False
         if self.config.admin_password:
             self.real.add_secret(self.config.admin_password)
 
@@ -86,6 +88,7 @@ class Session:
     def run(self, sinks: Sequence[Emit]) -> RunFinished:
         """Install or repair, under the single-run lock, journaled."""
         with RunLock(self.paths.lock):
+            had_password = self.admin_password() is not None
             self.save_answers()
             journal = Journal(self.paths.journal, uuid.uuid4().hex[:12])
             self.real.log(f"run started by pid {os.getpid()} for {self.config.hostname}")
@@ -93,6 +96,7 @@ class Session:
                             [journal.record, *sinks])
             result = runner.run(accept_warnings=self.config.accept_warnings)
             self.real.log(f"run finished: ok={result.ok} applied={list(result.applied)}")
+            self.password_created = not had_password and self.admin_password() is not None
             return result
 
     def admin_password(self) -> str | None:

@@ -1,0 +1,46 @@
+"""The Textual App: routing between the screens, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import App
+from textual.screen import Screen
+
+from installer.session import Session
+from screens.done import DoneScreen
+from screens.install import InstallScreen, Start
+from screens.plan_review import PlanReviewScreen
+from screens.settings import SettingsScreen
+from screens.system_check import SystemCheckScreen
+from screens.welcome import WelcomeScreen
+
+
+class ChtInstallApp(App[int]):
+    CSS_PATH = "../assets/app.tcss"
+    TITLE = "cht-install"
+    SUB_TITLE = "Community Health Toolkit server"
+
+    def __init__(self, session: Session, start: Start | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.start = start
+        self.routes: dict[str, Callable[[], Screen[None]]] = {
+            "welcome": WelcomeScreen,
+            "system": lambda: SystemCheckScreen(session),
+            "settings": lambda: SettingsScreen(session),
+            "plan": lambda: PlanReviewScreen(session),
+            "install": lambda: InstallScreen(session, self.start),
+            "done": lambda: DoneScreen(session),
+        }
+
+    def on_mount(self) -> None:
+        self.go("welcome")
+
+    def go(self, name: str) -> None:
+        self.push_screen(self.routes[name]())
+
+
+def run_tui(session: Session) -> int:
+    result = ChtInstallApp(session).run()
+    return result if isinstance(result, int) else 1

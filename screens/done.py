@@ -1,0 +1,46 @@
+"""Done: where CHT answers, the admin user, and the password (shown this once)."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from installer.session import Session
+
+
+class DoneScreen(Screen[None]):
+    BINDINGS = [Binding("q", "finish", "Quit"), Binding("enter", "finish", "Quit", show=False)]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        env = self.session.paths.env_file
+        if self.session.password_created and not self.session.config.admin_password:
+            password = escape(self.session.admin_password() or "")
+            secret = (f"  Password:  {password}\n\n"
+                      "Write the password down now: it is shown only this once. It is kept\n"
+                      f"in {env} (readable by root only).\n\n")
+        else:
+            secret = f"  Password:  the one already set, kept in\n             {env}\n\n"
+        text = (
+            "[b]CHT is installed and answers over HTTPS.[/b]\n\n"
+            f"  Address:   {self.session.url()}\n"
+            "  User:      medic\n"
+            f"{secret}"
+            "The certificate is self-signed: browsers and phones ask you to trust it.\n"
+            "If something breaks later, run [b]sudo cht-install[/b] again: it checks every\n"
+            f"step and repairs only what is wrong. The log is {self.session.paths.log}."
+        )
+        yield Header()
+        with VerticalScroll(classes="page"):
+            yield Static(text, id="done")
+        yield Footer()
+
+    def action_finish(self) -> None:
+        self.app.exit(0)

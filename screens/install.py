@@ -1,0 +1,145 @@
+"""Install: each step's live status, a progress bar for the running step, the log below."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, RichLog, Static
+
+from installer.events import (
+    Emit,
+    Event,
+    Log,
+    Progress,
+    RunFinished,
+    StepDone,
+    StepFailed,
+    StepStarted,
+)
+from installer.plan import build_plan
+from installer.session import Session
+
+Start = Callable[[Sequence[Emit]], RunFinished]
+MARK = {"pending": "[    ]", "running": "[ .. ]", "ok": "[ ok ]", "done": "[done]",
+        "failed": "[FAIL]"}
+PROGRESS_EVERY = 0.25  # seconds between progress redraws: cheap on a slow link
+
+
+class InstallScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "next", "Next"),
+        Binding("r", "retry", "Retry"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, session: Session, start: Start | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.start = start or session.run
+        self.steps = [(step.id, step.title) for step in build_plan(session.config)]
+        self.state = {step_id: "pending" for step_id, _ in self.steps}
+        self.result: RunFinished | None = None
+        self._last_draw = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(classes="page"):
+            yield Static(self._steps_text(), id="steps", markup=False)
+            yield Static("Starting ...", id="current")
+            yield ProgressBar(id="bar", show_eta=False)
+            yield RichLog(id="log", wrap=True, markup=True, max_lines=500)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.run_install()
+
+    def _steps_text(self) -> str:
+        return "\n".join(f"{MARK[self.state[i]]} {title}" for i, title in self.steps)
+
+    @work(thread=True, exclusive=True)
+    def run_install(self) -> None:
+        def deliver(event: Event) -> None:
+            self.app.call_from_thread(self.handle, event)
+
+        self.start([deliver])
+
+    def handle(self, event: Event) -> None:
+        log = self.query_one(RichLog)
+        current = self.query_one("#current", Static)
+        bar = self.query_one(ProgressBar)
+        if isinstance(event, StepStarted):
+            self.state[event.step_id] = "running"
+            current.update(f"Step {event.index} of {event.total}: {event.title}")
+            bar.update(total=None, progress=0)
+        elif isinstance(event, Progress):
+            now = time.monotonic()
+            if now - self._last_draw < PROGRESS_EVERY and event.done < event.total:
+                return
+            self._last_draw = now
+            if event.total > 0:
+                bar.update(total=event.total, progress=event.done)
+            if event.detail:
+                current.update(escape(event.detail[:76]))
+            return
+        elif isinstance(event, Log):
+            log.write(escape(event.text))
+            return
+        elif isinstance(event, StepDone):
+            self.state[event.step_id] = "done" if event.applied else "ok"
+            log.write(escape(f"{event.step_id}: {event.finding.reason}"))
+        elif isinstance(event, StepFailed):
+            self.state[event.step_id] = "failed"
+            log.write(f"[b]{event.step_id} failed:[/b] {escape(event.finding.reason)}")
+            if event.finding.fix:
+                log.write(f"[b]Fix:[/b] {escape(event.finding.fix)}")
+        elif isinstance(event, RunFinished):
+            self.finished(event)
+        self.query_one("#steps", Static).update(self._steps_text())
+
+    def finished(self, result: RunFinished) -> None:
+        self.result = result
+        bar = self.query_one(ProgressBar)
+        current = self.query_one("#current", Static)
+        if result.ok:
+            bar.update(total=1, progress=1)
+            changed = "nothing needed changing" if not result.applied else (
+                f"{len(result.applied)} step(s) applied")
+            current.update(f"[b]CHT is installed[/b] ({changed}). Press [b]n[/b] for the details.")
+        else:
+            current.update(f"[b]Stopped at {result.failed}.[/b] Fix it, then press [b]r[/b] "
+                           "to retry, or [b]q[/b] to quit.")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next":
+            return bool(self.result and self.result.ok)
+        if action == "retry":
+            return bool(self.result and not self.result.ok)
+        return True
+
+    def action_next(self) -> None:
+        self.app.go("done")  # type: ignore[attr-defined]
+
+    def action_retry(self) -> None:
+        self.result = None
+        self.state = {step_id: "pending" for step_id, _ in self.steps}
+        self.query_one("#steps", Static).update(self._steps_text())
+        self.refresh_bindings()
+        self.run_install()
+
+    def action_quit(self) -> None:
+        if self.result is None:
+            self.notify("The install is running; it stops at the end of a step only "
+                        "if you quit twice.", severity="warning")
+            if getattr(self, "_asked", False):
+                self.app.exit(1)
+            self._asked = True
+            return
+        self.app.exit(0 if self.result.ok else 1)

@@ -1,0 +1,88 @@
+"""Plan review: which steps will run and which are already fine, before any change."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from installer.runner import PlannedStep
+from installer.session import Session
+from installer.step import Status
+
+LABEL = {
+    Status.OK: "ok", Status.NEEDED: "will do", Status.BROKEN: "repair",
+    Status.WARNING: "warning", Status.BLOCKED: "BLOCKED",
+}
+
+
+class PlanReviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("i", "install", "Install"),
+        Binding("escape", "back", "Back"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.planned: list[PlannedStep] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(classes="page"):
+            yield Static("[b]The plan[/b] (nothing has changed yet)", classes="title")
+            yield DataTable(id="plan", cursor_type="row")
+            yield Static("", id="detail")
+            yield Static("Checking what is already in place ...", id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("", "Step", "Now")
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        planned = self.session.plan()
+        self.app.call_from_thread(self.show, planned)
+
+    def show(self, planned: list[PlannedStep]) -> None:
+        self.planned = planned
+        table = self.query_one(DataTable)
+        for step in planned:
+            table.add_row(LABEL[step.finding.status], step.title, step.finding.reason[:60])
+        table.focus()
+        todo = [s for s in planned if s.finding.status in (Status.NEEDED, Status.BROKEN)]
+        stops = [s for s in planned if s.finding.status is Status.BLOCKED]
+        summary = self.query_one("#summary", Static)
+        if stops:
+            summary.update("[b]Blocked:[/b] " + escape(
+                f"{stops[0].finding.reason}\nFix: {stops[0].finding.fix}"))
+        elif not todo:
+            summary.update("Everything is already in place. Press [b]i[/b] to check it again.")
+        else:
+            summary.update(f"{len(todo)} step(s) will run; {len(planned) - len(todo)} are "
+                           "already fine. Press [b]i[/b] to install.")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.planned is None or event.cursor_row >= len(self.planned):
+            return
+        finding = self.planned[event.cursor_row].finding
+        fix = f"\nFix: {finding.fix}" if finding.fix and not finding.ok else ""
+        self.query_one("#detail", Static).update(escape(finding.reason + fix))
+
+    def action_install(self) -> None:
+        if self.planned is None:
+            self.app.bell()
+            return
+        if any(s.finding.status is Status.BLOCKED for s in self.planned):
+            self.notify("A step is blocked: fix it first (see above).", severity="error")
+            return
+        self.app.go("install")  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
