@@ -26,8 +26,16 @@ class PlannedStep:
     actions: list[dict[str, object]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "title": self.title, **self.finding.as_dict(),
-                "actions": self.actions}
+        """The dry-run contract: status is ok, needed, warning or blocked; a repair of
+        something broken is ``needed`` with ``repair`` true."""
+        data: dict[str, object] = {"id": self.id, "title": self.title,
+                                   **self.finding.as_dict()}
+        repair = self.finding.status is Status.BROKEN
+        if repair:
+            data["status"] = Status.NEEDED.value
+        data["repair"] = repair
+        data["actions"] = self.actions
+        return data
 
 
 def safe_probe(step: Step, ctx: Context) -> Finding:

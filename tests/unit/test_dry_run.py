@@ -1,0 +1,71 @@
+"""The dry-run JSON contract, for fresh machines of several releases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+OS_RELEASES = Path(__file__).parent.parent / "data/os-release"
+STEP_IDS = [
+    "os.supported", "hardware.enough", "docker.installed", "docker.running",
+    "docker.enabled-at-boot", "compose.available", "cht.compose-file", "images.pulled",
+    "cht.running", "tls.certificate", "tls.installed", "cht.answers-https",
+]
+
+
+def dry_run(tmp_path: Path, release: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "installer.cli", "--dry-run", "--json", "--root", str(tmp_path),
+         "--os-release", str(OS_RELEASES / release), "--hostname", "cht.example.org", *extra],
+        capture_output=True, text=True, check=False,
+    )
+    return done.returncode, json.loads(done.stdout)
+
+
+def actions(plan: dict[str, Any], step_id: str) -> list[dict[str, Any]]:
+    return next(s["actions"] for s in plan["steps"] if s["id"] == step_id)  # type: ignore[no-any-return]
+
+
+def test_plan_for_a_fresh_debian_12_lists_every_step_and_its_actions(tmp_path: Path) -> None:
+    code, plan = dry_run(tmp_path, "debian-12", "--registry", "127.0.0.1:5000")
+    assert code == 0
+    assert plan["platform"]["id"] == "debian" and plan["platform"]["codename"] == "bookworm"
+    assert [s["id"] for s in plan["steps"]] == STEP_IDS
+    for step in plan["steps"]:
+        assert set(step) == {"id", "title", "status", "reason", "fix", "repair", "actions"}
+        assert step["status"] in ("ok", "needed", "warning", "blocked")
+    runs = [a["run"] for a in actions(plan, "docker.installed")]
+    assert runs == [["apt-get", "update"], ["apt-get", "install", "-y", "docker.io"]]
+    assert ["apt-get", "install", "-y", "docker-compose"] in [
+        a["run"] for a in actions(plan, "compose.available")]
+    writes = {a["write"]: a for a in actions(plan, "cht.compose-file")}
+    env = writes[str(tmp_path / "opt/cht/.env")]
+    assert env["mode"] == "0600" and "********" in env["content"]
+    assert writes[str(tmp_path / "opt/cht/docker-compose.yml")]["mode"] == "0644"
+    assert {"pull": "127.0.0.1:5000/medicmobile/medic-os:cht-3.9.0-rc.2"} in actions(
+        plan, "images.pulled")
+    assert {"run": ["/boot/svc-restart", "medic-core", "nginx"], "in": "medic-os"} in actions(
+        plan, "tls.installed")
+    assert not (tmp_path / "opt").exists(), "a dry run wrote to disk"
+
+
+def test_ubuntu_22_04_and_its_derivatives_get_compose_v2(tmp_path: Path) -> None:
+    for release in ("ubuntu-22.04", "linuxmint-21.3"):
+        _, plan = dry_run(tmp_path, release)
+        assert ["apt-get", "install", "-y", "docker-compose-v2"] in [
+            a["run"] for a in actions(plan, "compose.available")]
+
+
+def test_an_os_without_a_recipe_is_blocked_and_the_exit_code_says_so(tmp_path: Path) -> None:
+    code, plan = dry_run(tmp_path, "rocky-9")
+    assert code == 1
+    first = plan["steps"][0]
+    assert first["id"] == "os.supported" and first["status"] == "blocked" and first["fix"]
+
+
+def test_an_unsupported_architecture_is_blocked(tmp_path: Path) -> None:
+    code, plan = dry_run(tmp_path, "debian-12", "--arch", "armv7l")
+    assert code == 1 and plan["steps"][0]["status"] == "blocked"
