@@ -1,0 +1,78 @@
+"""The live test environment, built once per run: a fresh host, a real registry, a real install.
+
+Nothing here skips: if the environment cannot be set up, the tests fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TESTENV = REPO / "scripts" / "testenv"
+REGISTRY = "127.0.0.1:5000"
+HOSTNAME = "cht.e2e.test"
+
+
+@dataclass(frozen=True)
+class InstallRun:
+    returncode: int
+    output: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Installed:
+    root: Path
+    first: InstallRun
+    second: InstallRun
+
+
+def cht_install(*args: str, timeout: float = 1800) -> InstallRun:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "installer.cli", *args],
+        capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL,
+    )
+    output = done.stdout + done.stderr
+    print(output)
+    return InstallRun(done.returncode, output, time.monotonic() - started)
+
+
+@pytest.fixture(scope="session")
+def live_env() -> str:
+    if os.geteuid() != 0:
+        pytest.fail("the end-to-end tests install Docker: run them as root (scripts/test does)")
+    subprocess.run([str(TESTENV), "up"], check=True)
+    return REGISTRY
+
+
+@pytest.fixture(scope="session")
+def fresh_install(live_env: str, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Purge Docker, then install CHT headless from scratch, then run it again."""
+    subprocess.run([str(TESTENV), "purge-docker"], check=True)
+    assert shutil.which("dockerd") is None, "the host still has a Docker engine"
+    root = tmp_path_factory.mktemp("server")
+    first = cht_install("--yes", "--registry", live_env, "--root", str(root),
+                        "--hostname", HOSTNAME, "--accept-warnings")
+    second = cht_install("--yes", "--root", str(root))
+    print(f"e2e: install {first.seconds:.1f} s, no-op re-run {second.seconds:.1f} s")
+    return Installed(root, first, second)
+
+
+@pytest.fixture(scope="session")
+def docker_client(fresh_install: Installed) -> Iterator[Any]:
+    import docker
+
+    client = docker.DockerClient(base_url="unix:///var/run/docker.sock", version="auto")
+    yield client
+    client.close()
