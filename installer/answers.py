@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +91,12 @@ def is_hostname(value: str) -> bool:
 
 
 def _check_keys(section: str, given: dict[str, Any], allowed: type) -> None:
-    known = set(allowed.__dataclass_fields__)
+    known = {f.name for f in fields(allowed)}
     for key in given:
         if key not in known:
             name = f"{section}.{key}" if section else key
-            raise AnswersError(name, given[key], f"one of the known keys: {', '.join(sorted(known))}")
+            expected = f"one of the known keys: {', '.join(sorted(known))}"
+            raise AnswersError(name, given[key], expected)
 
 
 def from_mapping(data: dict[str, Any] | None) -> InstallConfig:

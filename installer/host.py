@@ -377,8 +377,12 @@ class PlanHost:
         self.actions.append({"spawn": list(argv), "log": str(log_path)})
 
     def write_file(self, path: Path, content: str | bytes, mode: int) -> None:
-        self.written[path] = content if isinstance(content, str) else content.decode(errors="replace")
-        text = self.redact(content) if isinstance(content, str) else f"<{len(content)} bytes>"
+        if isinstance(content, bytes):
+            self.written[path] = content.decode(errors="replace")
+            text = f"<{len(content)} bytes>"
+        else:
+            self.written[path] = content
+            text = self.redact(content)
         self.actions.append({"write": str(path), "mode": f"{mode:04o}", "content": text})
 
     def pull(self, image: str, on_progress: PullProgress) -> None:

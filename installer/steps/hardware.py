@@ -136,7 +136,9 @@ def assess(facts: HardwareFacts) -> list[Check]:
     else:
         checks.append(Check("Free space", f"{free:.0f} GiB", "20 GiB", Status.OK, "room to grow"))
     if facts.rotational is None:
-        checks.append(Check("Disk type", "unknown", "SSD", Status.OK, "could not tell; SSD preferred"))
+        checks.append(
+            Check("Disk type", "unknown", "SSD", Status.OK, "could not tell; SSD preferred")
+        )
     elif facts.rotational:
         checks.append(Check(
             "Disk type", "spinning", "SSD", Status.WARNING,

@@ -116,7 +116,9 @@ class ChtRunning:
         return ok("medic-os and haproxy are running; medic-os reports it is set up")
 
     def apply(self, ctx: Context) -> None:
-        compose = ctx.facts.get("compose") or compose_command(ctx.host) or ["docker-compose"]
+        found = ctx.facts.get("compose")
+        compose = found if isinstance(found, list) else (
+            compose_command(ctx.host) or ["docker-compose"])
         argv = [*compose, "-p", PROJECT, "-f", str(ctx.paths.compose_file), "up", "-d"]
         ctx.progress(0, 100, "starting containers")
         result = ctx.host.run(argv)

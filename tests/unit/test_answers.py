@@ -63,4 +63,5 @@ def test_saved_answers_round_trip_without_secrets(tmp_path: Path) -> None:
 
 def test_image_references_go_through_the_mirror_when_one_is_set() -> None:
     config = answers.from_mapping({"hostname": "h.example", "registry": "10.0.0.5:5000"})
-    assert config.image_ref("medicmobile/haproxy:rc-1.17") == "10.0.0.5:5000/medicmobile/haproxy:rc-1.17"
+    wanted = "10.0.0.5:5000/medicmobile/haproxy:rc-1.17"
+    assert config.image_ref("medicmobile/haproxy:rc-1.17") == wanted

@@ -1,0 +1,123 @@
+"""Snapshots of every screen at 80x24, from fixed inputs so that they are repeatable.
+
+The machine is a fresh Debian 12 described by a real os-release file, its hardware fixed
+facts, and the install screen is fed the events a real run sends.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from installer.events import (
+    Emit,
+    Log,
+    Progress,
+    RunFinished,
+    StepDone,
+    StepProbed,
+    StepStarted,
+)
+from installer.plan import build_plan
+from installer.session import Options, Session
+from installer.stack_files import render_env
+from installer.step import ok
+from installer.steps.hardware import GB, GIB, HardwareFacts, assess
+from screens.app import ChtInstallApp
+
+ROOT = Path("/tmp/cht-install-snapshot")
+OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
+SIZE = (80, 24)
+FACTS = HardwareFacts(
+    memory=int(3.8 * GIB), cpus=2, disk_path="/var/lib/docker", disk_total=52 * GB,
+    disk_free=40 * GIB, rotational=True, root=True, arch="x86_64",
+)
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    shutil.rmtree(ROOT, ignore_errors=True)
+    made = Session(Options(root=ROOT, os_release=OS_RELEASE,
+                           overrides={"hostname": "cht.example.org"}))
+    made.hardware = lambda: assess(FACTS)  # type: ignore[method-assign]
+    yield made
+    shutil.rmtree(ROOT, ignore_errors=True)
+
+
+def replay(session: Session) -> Any:
+    """Stands in for session.run: the events of a run that installed everything."""
+
+    def start(sinks: Sequence[Emit]) -> RunFinished:
+        steps = build_plan(session.config)
+        applied = []
+        for index, step in enumerate(steps, start=1):
+            events: list[Any] = [StepStarted(step.id, step.title, index, len(steps))]
+            done = ok(f"{step.title.lower()}: checked")
+            if index > 2:
+                applied.append(step.id)
+                events += [StepProbed(step.id, done), Log(step.id, f"applying {step.id}"),
+                           Progress(step.id, 50, 100, f"{step.id}: half way"),
+                           Progress(step.id, 100, 100, f"{step.id}: finished")]
+            events.append(StepDone(step.id, done, applied=index > 2))
+            for event in events:
+                for sink in sinks:
+                    sink(event)
+        ROOT.joinpath("opt/cht").mkdir(parents=True, exist_ok=True)
+        ROOT.joinpath("opt/cht/.env").write_text(render_env("Example-Passw0rd-Shown-Once"))
+        session.password_created = True
+        finished = RunFinished(ok=True, applied=tuple(applied))
+        for sink in sinks:
+            sink(finished)
+        return finished
+
+    return start
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def snapshot(snap_compare: Any, session: Session, keys: Sequence[str]) -> bool:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    app = ChtInstallApp(session, start=replay(session))
+    return bool(snap_compare(app, terminal_size=SIZE, run_before=run_before))
+
+
+def test_welcome(snap_compare: Any, session: Session) -> None:
+    assert snapshot(snap_compare, session, [])
+
+
+def test_system_check_with_a_warning(snap_compare: Any, session: Session) -> None:
+    assert snapshot(snap_compare, session, ["enter"])
+
+
+def test_settings(snap_compare: Any, session: Session) -> None:
+    assert snapshot(snap_compare, session, ["enter", "a", "enter"])
+
+
+def test_plan_review(snap_compare: Any, session: Session) -> None:
+    assert snapshot(snap_compare, session, ["enter", "a", "enter", "ctrl+n"])
+
+
+def test_install_finished(snap_compare: Any, session: Session) -> None:
+    assert snapshot(snap_compare, session, ["enter", "a", "enter", "ctrl+n", "i"])
+
+
+def test_done_shows_the_password_once(snap_compare: Any, session: Session) -> None:
+    assert snapshot(snap_compare, session, ["enter", "a", "enter", "ctrl+n", "i", "n"])
+
+
+def test_settings_rejects_a_bad_host_name(snap_compare: Any, session: Session) -> None:
+    keys = ["enter", "a", "enter", *["backspace"] * 20, "-", "b", "a", "d", "ctrl+n"]
+    assert snapshot(snap_compare, session, keys)
