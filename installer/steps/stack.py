@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from installer.stack_files import new_password, password_from_env, render_compose, render_env
@@ -58,13 +59,34 @@ class ComposeFile:
         host.write_file(paths.env_file, render_env(password), 0o600)
 
 
-def container_state(ctx: Context) -> tuple[dict[str, Any], str] | None:
-    """Per container, its attributes (None when absent); and medic-os's logs."""
+def reported_ready(container: Any) -> bool:
+    """Whether medic-os printed its readiness line since it last started.
+
+    Reads the logs since the start as a stream, so a long-running server's logs are
+    not loaded whole, and a line of a start before the last does not count.
+    """
+    started = str(container.attrs["State"].get("StartedAt", ""))[:19]
+    try:
+        since = dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        since = None
+    carry = b""
+    needle = READY_LINE.encode()
+    for chunk in container.logs(stream=True, follow=False, since=since):
+        window = carry + chunk
+        if needle in window:
+            return True
+        carry = window[-len(needle):]
+    return False
+
+
+def container_state(ctx: Context) -> tuple[dict[str, Any], bool] | None:
+    """Per container, its attributes (None when absent); and whether medic-os is ready."""
     client = ctx.host.docker()
     if client is None:
         return None
     attrs: dict[str, Any] = {}
-    logs = ""
+    ready = False
     for name in CONTAINERS:
         try:
             container = client.containers.get(name)
@@ -73,8 +95,8 @@ def container_state(ctx: Context) -> tuple[dict[str, Any], str] | None:
             continue
         attrs[name] = container.attrs
         if name == "medic-os" and container.status == "running":
-            logs = container.logs(tail=2000).decode(errors="replace")
-    return attrs, logs
+            ready = reported_ready(container)
+    return attrs, ready
 
 
 def _problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
@@ -105,13 +127,13 @@ class ChtRunning:
         state = container_state(ctx)
         if state is None:
             return needed("Docker is not running yet, so CHT cannot be checked")
-        attrs, logs = state
+        attrs, ready = state
         problems = _problems(ctx, attrs)
         if all(attrs[name] is None for name in CONTAINERS):
             return needed("CHT is not started yet")
         if problems:
             return broken("; ".join(problems), "cht-install starts them again with compose.")
-        if READY_LINE not in logs:
+        if not ready:
             return needed("medic-os is still setting up")
         return ok("medic-os and haproxy are running; medic-os reports it is set up")
 
@@ -131,7 +153,7 @@ class ChtRunning:
 
         def ready() -> bool:
             state = container_state(ctx)
-            return state is not None and READY_LINE in state[1]
+            return state is not None and state[1]
 
         if not ctx.host.wait_until(ready, READY_TIMEOUT, "medic-os to finish setting up"):
             client = ctx.host.docker()
