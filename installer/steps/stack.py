@@ -25,6 +25,14 @@ def admin_password(ctx: Context) -> str:
     return password
 
 
+def env_mode(ctx: Context) -> int:
+    """The .env file's mode; 0 when it is absent (or the plan is for another machine)."""
+    try:
+        return ctx.paths.env_file.stat().st_mode & 0o777 if ctx.host.live else 0
+    except FileNotFoundError:
+        return 0
+
+
 class ComposeFile:
     id = "cht.compose-file"
     title = "CHT compose file and secrets are written"
@@ -41,7 +49,7 @@ class ComposeFile:
         env_text = ctx.host.read_text(ctx.paths.env_file)
         if password_from_env(env_text) is None:
             return needed(f"{ctx.paths.env_file} with the admin password does not exist yet")
-        mode = ctx.paths.env_file.stat().st_mode & 0o777 if ctx.host.live else 0o600
+        mode = env_mode(ctx)
         if mode != 0o600:
             return broken(f"{ctx.paths.env_file} has mode {mode:04o}; it holds a secret",
                           "cht-install sets it to 0600.")
@@ -56,7 +64,8 @@ class ComposeFile:
             host.write_file(paths.compose_file.with_suffix(".yml.bak"), current, 0o644)
         if current != wanted:
             host.write_file(paths.compose_file, wanted, 0o644)
-        host.write_file(paths.env_file, render_env(password), 0o600)
+        if password_from_env(host.read_text(paths.env_file)) != password or env_mode(ctx) != 0o600:
+            host.write_file(paths.env_file, render_env(password), 0o600)
 
 
 def reported_ready(container: Any) -> bool:
