@@ -30,6 +30,8 @@ class Progress:
     done: int
     total: int
     detail: str = ""
+    # Finer parts when there are some, e.g. per image layer: (name, done, total).
+    parts: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 DOCKER_SOCKET = "unix:///var/run/docker.sock"
-PullProgress = Callable[[int, int, str], None]
+# Called with bytes done and total per layer so far, and the registry's last status.
+PullProgress = Callable[[dict[str, tuple[int, int]], str], None]
 
 
 @dataclass(frozen=True)
@@ -265,9 +266,7 @@ class RealHost:
             elif status in ("Download complete", "Pull complete", "Already exists"):
                 if layer in layers:
                     layers[layer] = (layers[layer][1], layers[layer][1])
-            done = sum(current for current, _ in layers.values())
-            total = sum(size for _, size in layers.values())
-            on_progress(done, total, f"{status} {layer}".strip())
+            on_progress(dict(layers), f"{status} {layer}".strip())
         self.log(f"pulled: {image}")
 
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:

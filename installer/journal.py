@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from installer.events import Event, event_to_dict
+from installer.events import Event, Progress, event_to_dict
 
 
 class Journal:
@@ -18,6 +18,8 @@ class Journal:
         self.run_id = run_id
 
     def record(self, event: Event) -> None:
+        if isinstance(event, Progress) and not (event.total and event.done >= event.total):
+            return  # only completed progress is worth keeping
         entry = {"time": time.time(), "run": self.run_id, **event_to_dict(event)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

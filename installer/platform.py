@@ -62,13 +62,29 @@ def in_wsl() -> bool:
     return "microsoft" in release or "wsl" in release
 
 
+CONTAINER_ROOT_FS = ("overlay", "aufs", "fuse-overlayfs", "shiftfs")
+
+
+def root_fs_type(mountinfo: str) -> str:
+    """The file-system type mounted at / in a /proc/*/mountinfo text."""
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[4] == "/" and " - " in line:
+            return line.split(" - ", 1)[1].split()[0]
+    return ""
+
+
 def in_container() -> bool:
-    if os.environ.get("container") or Path("/.dockerenv").exists():
-        return True
-    if Path("/run/.containerenv").exists():
+    """Podman's marker, a container= variable, container cgroups, or Docker's marker
+    on an overlay root (a VM image built from a container keeps /.dockerenv, not overlay)."""
+    if os.environ.get("container") or Path("/run/.containerenv").exists():
         return True
     cgroup = _read("/proc/1/cgroup")
-    return any(word in cgroup for word in ("docker", "kubepods", "lxc", "containerd"))
+    if any(word in cgroup for word in ("docker", "kubepods", "lxc", "containerd")):
+        return True
+    return Path("/.dockerenv").exists() and (
+        root_fs_type(_read("/proc/self/mountinfo")) in CONTAINER_ROOT_FS
+    )
 
 
 def systemd_is_init() -> bool:

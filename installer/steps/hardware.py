@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -25,13 +25,21 @@ DOCKER_ROOT = Path("/var/lib/docker")
 
 
 @dataclass(frozen=True)
+class DiskFacts:
+    """One file system the install depends on."""
+
+    label: str
+    path: str
+    total: int
+    free: int
+    rotational: bool | None
+
+
+@dataclass(frozen=True)
 class HardwareFacts:
     memory: int
     cpus: int
-    disk_path: str
-    disk_total: int
-    disk_free: int
-    rotational: bool | None
+    disks: tuple[DiskFacts, ...]
     root: bool
     arch: str
 
@@ -63,10 +71,8 @@ def is_rotational(host: Host, path: Path) -> bool | None:
     return None
 
 
-def data_path(ctx: Context) -> Path:
-    """Where images and CHT's data will live: Docker's root, or the chosen host path."""
-    if ctx.config.data != "volume":
-        return Path(ctx.config.data)
+def docker_root(ctx: Context) -> Path:
+    """Where Docker keeps images and named volumes."""
     client = ctx.host.docker()
     if client is not None:
         try:
@@ -76,19 +82,74 @@ def data_path(ctx: Context) -> Path:
     return DOCKER_ROOT
 
 
-def gather(ctx: Context) -> HardwareFacts:
-    where = _existing(data_path(ctx))
+def disk(host: Host, label: str, path: Path) -> DiskFacts:
+    where = _existing(path)
     usage = psutil.disk_usage(str(where))
+    return DiskFacts(label, str(where), usage.total, usage.free, is_rotational(host, where))
+
+
+def gather(ctx: Context) -> HardwareFacts:
+    """Facts of this machine: the disk under Docker's root, and CHT's data path when it
+    is a host path on another file system."""
+    docker = _existing(docker_root(ctx))
+    disks = [disk(ctx.host, "Docker and CHT data" if ctx.config.data == "volume"
+                  else "Docker data", docker)]
+    if ctx.config.data != "volume":
+        data = _existing(Path(ctx.config.data))
+        if os.stat(data).st_dev != os.stat(docker).st_dev:
+            disks.append(disk(ctx.host, "CHT data", data))
+        else:
+            disks[0] = replace(disks[0], label="Docker and CHT data")
     return HardwareFacts(
         memory=psutil.virtual_memory().total,
         cpus=os.cpu_count() or 1,
-        disk_path=str(where),
-        disk_total=usage.total,
-        disk_free=usage.free,
-        rotational=is_rotational(ctx.host, where),
+        disks=tuple(disks),
         root=os.geteuid() == 0,
         arch=ctx.platform.arch,
     )
+
+
+def assess_disk(facts: DiskFacts, name: str) -> list[Check]:
+    """Size, free space and type of one disk (``name`` prefixes the check names)."""
+    checks: list[Check] = []
+    size = facts.total / GB
+    where = facts.path
+    if facts.total >= MIN_DISK * DISK_SLACK:
+        checks.append(Check(f"{name}size", f"{size:.0f} GB", "50 GB", Status.OK, where))
+    else:
+        checks.append(Check(
+            f"{name}size", f"{size:.0f} GB", "50 GB", Status.WARNING,
+            f"the disk holding {where} is {size:.0f} GB; CHT needs 50 GB for its data to grow",
+            f"Grow the disk under {where} to 50 GB or more, or mount a larger one there.",
+        ))
+    free = facts.free / GIB
+    if facts.free < IMAGES_SPACE:
+        checks.append(Check(
+            f"{name}free", f"{free:.1f} GiB", "4 GiB", Status.BLOCKED,
+            f"only {free:.1f} GiB free under {where}; the CHT images need about 4 GiB",
+            f"Free space under {where} (e.g. `apt-get clean`, remove old files) and re-run.",
+        ))
+    elif facts.free < GROWTH_SPACE:
+        checks.append(Check(
+            f"{name}free", f"{free:.1f} GiB", "20 GiB", Status.WARNING,
+            f"{free:.1f} GiB free under {where}; little room for CHT's data to grow",
+            f"Free space or grow the disk under {where}.",
+        ))
+    else:
+        checks.append(Check(f"{name}free", f"{free:.0f} GiB", "20 GiB", Status.OK, "room to grow"))
+    if facts.rotational is None:
+        checks.append(Check(f"{name}type", "unknown", "SSD", Status.OK,
+                            "could not tell; SSD preferred"))
+    elif facts.rotational:
+        checks.append(Check(
+            f"{name}type", "spinning", "SSD", Status.WARNING,
+            f"the disk under {where} reports itself as spinning (rotational); "
+            "CHT's database is faster on SSD",
+            "Use an SSD-backed disk if your provider offers one, or accept this warning.",
+        ))
+    else:
+        checks.append(Check(f"{name}type", "SSD", "SSD", Status.OK, "solid-state disk"))
+    return checks
 
 
 def assess(facts: HardwareFacts) -> list[Check]:
@@ -110,43 +171,8 @@ def assess(facts: HardwareFacts) -> list[Check]:
             "CPUs", str(facts.cpus), "2", Status.WARNING,
             f"{facts.cpus} CPU; CHT needs 2", "Give the server at least 2 CPUs (resize the VM).",
         ))
-    size = facts.disk_total / GB
-    where = facts.disk_path
-    if facts.disk_total >= MIN_DISK * DISK_SLACK:
-        checks.append(Check("Disk size", f"{size:.0f} GB", "50 GB", Status.OK, f"{where}"))
-    else:
-        checks.append(Check(
-            "Disk size", f"{size:.0f} GB", "50 GB", Status.WARNING,
-            f"the disk holding {where} is {size:.0f} GB; CHT needs 50 GB for its data to grow",
-            f"Grow the disk under {where} to 50 GB or more, or mount a larger one there.",
-        ))
-    free = facts.disk_free / GIB
-    if facts.disk_free < IMAGES_SPACE:
-        checks.append(Check(
-            "Free space", f"{free:.1f} GiB", "4 GiB", Status.BLOCKED,
-            f"only {free:.1f} GiB free under {where}; the CHT images need about 4 GiB",
-            f"Free space under {where} (e.g. `apt-get clean`, remove old files) and re-run.",
-        ))
-    elif facts.disk_free < GROWTH_SPACE:
-        checks.append(Check(
-            "Free space", f"{free:.1f} GiB", "20 GiB", Status.WARNING,
-            f"{free:.1f} GiB free under {where}; little room for CHT's data to grow",
-            f"Free space or grow the disk under {where}.",
-        ))
-    else:
-        checks.append(Check("Free space", f"{free:.0f} GiB", "20 GiB", Status.OK, "room to grow"))
-    if facts.rotational is None:
-        checks.append(
-            Check("Disk type", "unknown", "SSD", Status.OK, "could not tell; SSD preferred")
-        )
-    elif facts.rotational:
-        checks.append(Check(
-            "Disk type", "spinning", "SSD", Status.WARNING,
-            "the disk reports itself as spinning (rotational); CHT's database is faster on SSD",
-            "Use an SSD-backed disk if your provider offers one, or accept this warning.",
-        ))
-    else:
-        checks.append(Check("Disk type", "SSD", "SSD", Status.OK, "solid-state disk"))
+    for index, one in enumerate(facts.disks):
+        checks += assess_disk(one, "Disk " if index == 0 else "Data disk ")
     if facts.root:
         checks.append(Check("Root access", "yes", "root", Status.OK, "running as root"))
     else:

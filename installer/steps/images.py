@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from installer.events import Progress
 from installer.step import Context, Finding, StepError, needed, ok
 
 MB = 1000**2
@@ -43,18 +44,20 @@ class ImagesPulled:
 
     def apply(self, ctx: Context) -> None:
         images = wanted_images(ctx)
-        totals: dict[str, tuple[int, int]] = {}
+        layers_of: dict[str, dict[str, tuple[int, int]]] = {}
 
         for name, ref in images:
-            def report(done: int, total: int, detail: str, name: str = name) -> None:
-                totals[name] = (done, total)
-                all_done = sum(d for d, _ in totals.values())
-                all_total = sum(t for _, t in totals.values())
-                if total:
-                    detail = f"{name}: {done / MB:.1f} of {total / MB:.1f} MB"
-                else:
-                    detail = f"{name}: {detail}"
-                ctx.progress(all_done, all_total, detail)
+            def report(layers: dict[str, tuple[int, int]], status: str, name: str = name) -> None:
+                layers_of[name] = layers
+                done = sum(d for d, _ in layers.values())
+                total = sum(t for _, t in layers.values())
+                everything = [size for each in layers_of.values() for size in each.values()]
+                detail = (f"{name}: {done / MB:.1f} of {total / MB:.1f} MB" if total
+                          else f"{name}: {status}")
+                ctx.emit(Progress(
+                    ctx.step_id, sum(d for d, _ in everything), sum(t for _, t in everything),
+                    detail, tuple((f"{name} {layer}", d, t) for layer, (d, t) in layers.items()),
+                ))
 
             ctx.log(f"pulling {ref}")
             try:

@@ -65,6 +65,17 @@ def test_images_are_present(docker_client: Any) -> None:
         assert docker_client.images.get(ref).id
 
 
+def test_pull_reported_real_byte_progress_per_layer(fresh_install: Installed) -> None:
+    journal = (fresh_install.root / "var/lib/cht-install/journal.jsonl").read_text()
+    pulls = [json.loads(line) for line in journal.splitlines()
+             if '"Progress"' in line and '"images.pulled"' in line]
+    assert pulls, "no completed pull progress in the journal"
+    last = pulls[-1]
+    assert last["done"] == last["total"] > 10_000_000  # the medic-os stand-in is ~36 MB
+    assert any(name.startswith("medic-os ") and done == total > 0
+               for name, done, total in last["parts"])
+
+
 def test_containers_run_with_restart_always(docker_client: Any) -> None:
     for name, ref in IMAGES.items():
         container = docker_client.containers.get(name)

@@ -27,15 +27,15 @@ from installer.plan import build_plan
 from installer.session import Options, Session
 from installer.stack_files import render_env
 from installer.step import ok
-from installer.steps.hardware import GB, GIB, HardwareFacts, assess
+from installer.steps.hardware import GB, GIB, DiskFacts, HardwareFacts, assess
 from screens.app import ChtInstallApp
 
 ROOT = Path("/tmp/cht-install-snapshot")
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 SIZE = (80, 24)
 FACTS = HardwareFacts(
-    memory=int(3.8 * GIB), cpus=2, disk_path="/var/lib/docker", disk_total=52 * GB,
-    disk_free=40 * GIB, rotational=True, root=True, arch="x86_64",
+    memory=int(3.8 * GIB), cpus=2, root=True, arch="x86_64",
+    disks=(DiskFacts("Docker and CHT data", "/var/lib/docker", 52 * GB, 40 * GIB, True),),
 )
 
 

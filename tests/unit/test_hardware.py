@@ -7,12 +7,14 @@ from dataclasses import replace
 import pytest
 
 from installer.step import Status
-from installer.steps.hardware import GB, GIB, HardwareFacts, assess, summarize
+from installer.steps.hardware import GB, GIB, DiskFacts, HardwareFacts, assess, summarize
 
-GOOD = HardwareFacts(
-    memory=16 * GIB, cpus=4, disk_path="/var/lib/docker", disk_total=100 * GB,
-    disk_free=80 * GIB, rotational=False, root=True, arch="x86_64",
-)
+DISK = DiskFacts("Docker and CHT data", "/var/lib/docker", 100 * GB, 80 * GIB, False)
+GOOD = HardwareFacts(memory=16 * GIB, cpus=4, disks=(DISK,), root=True, arch="x86_64")
+
+
+def with_disk(**change: object) -> HardwareFacts:
+    return replace(GOOD, disks=(replace(DISK, **change),))  # type: ignore[arg-type]
 
 
 def verdict(facts: HardwareFacts, name: str) -> Status:
@@ -30,22 +32,22 @@ def test_a_4gb_vm_reporting_3_8_gib_counts_as_4_gib() -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "name", "status"),
+    ("facts", "name", "status"),
     [
-        ({"memory": 2 * GIB}, "Memory", Status.WARNING),
-        ({"cpus": 1}, "CPUs", Status.WARNING),
-        ({"disk_total": 30 * GB}, "Disk size", Status.WARNING),
-        ({"disk_free": 10 * GIB}, "Free space", Status.WARNING),
-        ({"disk_free": 2 * GIB}, "Free space", Status.BLOCKED),
-        ({"rotational": True}, "Disk type", Status.WARNING),
-        ({"root": False}, "Root access", Status.BLOCKED),
-        ({"arch": "armv7l"}, "Processor", Status.BLOCKED),
+        (replace(GOOD, memory=2 * GIB), "Memory", Status.WARNING),
+        (replace(GOOD, cpus=1), "CPUs", Status.WARNING),
+        (with_disk(total=30 * GB), "Disk size", Status.WARNING),
+        (with_disk(free=10 * GIB), "Disk free", Status.WARNING),
+        (with_disk(free=2 * GIB), "Disk free", Status.BLOCKED),
+        (with_disk(rotational=True), "Disk type", Status.WARNING),
+        (replace(GOOD, root=False), "Root access", Status.BLOCKED),
+        (replace(GOOD, arch="armv7l"), "Processor", Status.BLOCKED),
     ],
 )
 def test_each_shortfall_has_its_verdict_and_a_fix(
-    change: dict[str, object], name: str, status: Status
+    facts: HardwareFacts, name: str, status: Status
 ) -> None:
-    checks = assess(replace(GOOD, **change))  # type: ignore[arg-type]
+    checks = assess(facts)
     check = next(c for c in checks if c.name == name)
     assert check.status is status
     assert check.reason and check.fix
@@ -59,4 +61,13 @@ def test_blocked_outranks_warnings_in_the_summary() -> None:
 
 
 def test_a_disk_of_unknown_type_is_not_held_against_the_machine() -> None:
-    assert verdict(replace(GOOD, rotational=None), "Disk type") is Status.OK
+    assert verdict(with_disk(rotational=None), "Disk type") is Status.OK
+
+
+def test_a_separate_data_disk_is_checked_too() -> None:
+    small = DiskFacts("CHT data", "/srv", 20 * GB, 15 * GIB, False)
+    checks = assess(replace(GOOD, disks=(DISK, small)))
+    data = {c.name: c for c in checks if c.name.startswith("Data disk")}
+    assert data["Data disk size"].status is Status.WARNING
+    assert "/srv" in data["Data disk size"].reason
+    assert verdict(replace(GOOD, disks=(DISK, small)), "Disk size") is Status.OK

@@ -47,3 +47,15 @@ def test_this_machine_is_detected_live() -> None:
     assert platform.live is True
     assert platform.id and platform.arch
     assert platform.systemd == Path("/run/systemd/system").is_dir()
+
+
+def test_root_file_system_type_is_read_from_mountinfo() -> None:
+    from installer.platform import root_fs_type
+
+    docker_like = (
+        "620 540 0:52 / / rw,relatime master:300 - overlay overlay rw,lowerdir=/l,upperdir=/u\n"
+        "621 620 0:55 / /proc rw,nosuid - proc proc rw\n"
+    )
+    vm_like = "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
+    assert root_fs_type(docker_like) == "overlay"
+    assert root_fs_type(vm_like) == "ext4"
