@@ -51,13 +51,13 @@ class ImagesPulled:
                 layers_of[name] = layers
                 done = sum(d for d, _ in layers.values())
                 total = sum(t for _, t in layers.values())
-                everything = [size for each in layers_of.values() for size in each.values()]
+                parts = tuple((f"{image} {layer}", d, t)
+                              for image, each in layers_of.items()
+                              for layer, (d, t) in each.items())
                 detail = (f"{name}: {done / MB:.1f} of {total / MB:.1f} MB" if total
                           else f"{name}: {status}")
-                ctx.emit(Progress(
-                    ctx.step_id, sum(d for d, _ in everything), sum(t for _, t in everything),
-                    detail, tuple((f"{name} {layer}", d, t) for layer, (d, t) in layers.items()),
-                ))
+                ctx.emit(Progress(ctx.step_id, sum(p[1] for p in parts),
+                                  sum(p[2] for p in parts), detail, parts))
 
             ctx.log(f"pulling {ref}")
             try:
