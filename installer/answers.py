@@ -16,6 +16,9 @@ IPV4 = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 REGISTRY = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 IMAGE_REF = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
+USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
 
 
 class AnswersError(ValueError):
@@ -32,6 +35,12 @@ class AnswersError(ValueError):
 class DockerChoice:
     source: str = "official"
     repo_url: str | None = None
+    # A mirror that re-signs Docker's repository: its key's fingerprint.
+    key_fingerprint: str | None = None
+    # The user (e.g. the one behind sudo) to let run docker without sudo; null = nobody.
+    group_user: str | None = None
+    # How long to wait for another package install (e.g. unattended-upgrades), seconds.
+    lock_timeout: int = 600
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class InstallConfig:
     images: Images = field(default_factory=Images)
     tls: TlsChoice = field(default_factory=TlsChoice)
     accept_warnings: bool = False
+    allow_unsupported: bool = False
 
     def image_ref(self, image: str) -> str:
         """The reference to pull and run: through the mirror when one is set."""
@@ -137,6 +147,17 @@ def validate(config: InstallConfig) -> InstallConfig:
         raise AnswersError("registry", config.registry, "host:port of a registry mirror")
     if config.docker.source not in DOCKER_SOURCES:
         raise AnswersError("docker.source", config.docker.source, " or ".join(DOCKER_SOURCES))
+    if config.docker.repo_url is not None and not URL.match(str(config.docker.repo_url)):
+        raise AnswersError("docker.repo_url", config.docker.repo_url, "an http(s):// URL")
+    fingerprint = config.docker.key_fingerprint
+    if fingerprint is not None and not FINGERPRINT.match(str(fingerprint).replace(" ", "")):
+        raise AnswersError("docker.key_fingerprint", fingerprint, "40 hexadecimal digits")
+    user = config.docker.group_user
+    if user is not None and not USER.match(str(user)):
+        raise AnswersError("docker.group_user", user, "a user name such as ubuntu")
+    timeout = config.docker.lock_timeout
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or not 0 <= timeout <= 86400:
+        raise AnswersError("docker.lock_timeout", timeout, "seconds from 0 to 86400")
     for name in ("medic_os", "haproxy"):
         value = getattr(config.images, name)
         if not isinstance(value, str) or not IMAGE_REF.match(value):
@@ -145,8 +166,9 @@ def validate(config: InstallConfig) -> InstallConfig:
         raise AnswersError("tls.mode", config.tls.mode, " | ".join(TLS_MODES))
     if config.tls.email is not None and not EMAIL.match(str(config.tls.email)):
         raise AnswersError("tls.email", config.tls.email, "an e-mail address")
-    if not isinstance(config.accept_warnings, bool):
-        raise AnswersError("accept_warnings", config.accept_warnings, "true or false")
+    for flag in ("accept_warnings", "allow_unsupported"):
+        if not isinstance(getattr(config, flag), bool):
+            raise AnswersError(flag, getattr(config, flag), "true or false")
     return config
 
 

@@ -36,6 +36,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--https-port", type=int)
     p.add_argument("--accept-warnings", action="store_true", default=None,
                    help="go on past hardware warnings (shortfalls)")
+    p.add_argument("--allow-unsupported", action="store_true", default=None,
+                   help="go on past an unsupported OS release, at your own risk")
+    p.add_argument("--docker-source", choices=("official", "distro"),
+                   help="Docker's own repository (default) or the distribution's packages")
+    p.add_argument("--docker-repo-url", metavar="URL",
+                   help="a mirror of download.docker.com")
+    p.add_argument("--docker-key-fingerprint", metavar="FPR",
+                   help="the mirror's signing-key fingerprint, if it re-signs")
+    p.add_argument("--docker-group-user", metavar="USER",
+                   help="let USER run docker without sudo (default: nobody)")
+    p.add_argument("--lock-timeout", type=int, metavar="SECONDS",
+                   help="how long to wait for another package install (default 600)")
     p.add_argument("--root", type=Path, default=Path("/"),
                    help="prefix for every file the installer writes (tests)")
     return p
@@ -53,6 +65,14 @@ def options_from(args: argparse.Namespace) -> Options:
             "http_port": args.http_port,
             "https_port": args.https_port,
             "accept_warnings": args.accept_warnings,
+            "allow_unsupported": args.allow_unsupported,
+            "docker": {
+                "source": args.docker_source,
+                "repo_url": args.docker_repo_url,
+                "key_fingerprint": args.docker_key_fingerprint,
+                "group_user": args.docker_group_user,
+                "lock_timeout": args.lock_timeout,
+            },
         },
     )
 

@@ -11,6 +11,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,9 @@ class Host(Protocol):
     def pull(self, image: str, on_progress: PullProgress) -> None: ...
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None: ...
     def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult: ...
+    def download(
+        self, url: str, to: Path, mode: int, check: Callable[[bytes], None]
+    ) -> None: ...
     def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool: ...
 
 
@@ -296,6 +300,19 @@ class RealHost:
         self._log_result(result, f"exec in {container}")
         return result
 
+    def download(
+        self, url: str, to: Path, mode: int, check: Callable[[bytes], None]
+    ) -> None:
+        """Fetch ``url``; ``check`` raises on data that must not be trusted; then write."""
+        self.log(f"fetch: {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310 (http/https)
+                data = answer.read()
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"could not download {url}: {exc}") from exc
+        check(data)
+        self.write_file(to, data, mode)
+
     def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool:
         """Poll ``check`` until it holds or ``timeout`` seconds pass."""
         self.log(f"wait: {what} (up to {timeout:.0f} s)")
@@ -397,6 +414,11 @@ class PlanHost:
     def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult:
         self.actions.append({"run": list(argv), "in": container})
         return CommandResult(tuple(argv), 0, "", "")
+
+    def download(
+        self, url: str, to: Path, mode: int, check: Callable[[bytes], None]
+    ) -> None:
+        self.actions.append({"fetch": url, "to": str(to), "mode": f"{mode:04o}"})
 
     def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool:
         self.actions.append({"wait": what, "timeout": timeout})

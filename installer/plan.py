@@ -7,8 +7,11 @@ from installer.step import Step
 from installer.steps.docker import (
     ComposeAvailable,
     DockerEnabledAtBoot,
+    DockerGroup,
     DockerInstalled,
+    DockerRepository,
     DockerRunning,
+    PackagesReady,
 )
 from installer.steps.hardware import HardwareEnough
 from installer.steps.images import ImagesPulled
@@ -24,9 +27,12 @@ def build_plan(config: InstallConfig) -> list[Step]:
     return [
         OsSupported(),
         HardwareEnough(),
+        PackagesReady(),
+        DockerRepository(),
         DockerInstalled(),
         DockerRunning(),
         DockerEnabledAtBoot(),
+        DockerGroup(),
         ComposeAvailable(),
         ComposeFile(),
         ImagesPulled(),

@@ -28,9 +28,11 @@ class Platform:
     arch: str
     name: str = ""
     like: tuple[str, ...] = ()
-    wsl: bool = False
+    wsl: int = 0  # 0 not WSL, else its version (1 or 2)
     container: bool = False
+    privileged: bool = True  # in a container: may it run Docker (CAP_SYS_ADMIN)?
     systemd: bool = False
+    system: str = "Linux"
     live: bool = True
 
     @property
@@ -57,9 +59,23 @@ def _read(path: str) -> str:
         return ""
 
 
-def in_wsl() -> bool:
+def wsl_version() -> int:
+    """0 outside WSL; 2 for WSL 2 kernels, 1 for WSL 1."""
     release = _read("/proc/sys/kernel/osrelease").lower()
-    return "microsoft" in release or "wsl" in release
+    if "wsl2" in release:
+        return 2
+    return 1 if "microsoft" in release else 0
+
+
+CAP_SYS_ADMIN = 21
+
+
+def has_sys_admin(status: str) -> bool:
+    """Whether a /proc/*/status text shows CAP_SYS_ADMIN among the effective capabilities."""
+    for line in status.splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) >> CAP_SYS_ADMIN & 1)
+    return False
 
 
 CONTAINER_ROOT_FS = ("overlay", "aufs", "fuse-overlayfs", "shiftfs")
@@ -117,8 +133,10 @@ def detect(os_release: Path | None = None, arch: str | None = None) -> Platform:
         arch=ARCH_ALIASES.get(machine, machine),
         name=info.name(pretty=True),
         like=like,
-        wsl=in_wsl() if live else False,
+        wsl=wsl_version() if live else 0,
         container=in_container() if live else False,
+        privileged=has_sys_admin(_read("/proc/self/status")) if live else True,
         systemd=systemd_is_init() if live else True,
+        system=stdlib_platform.system() if live else "Linux",
         live=live,
     )

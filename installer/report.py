@@ -47,6 +47,8 @@ def describe_action(action: dict[str, object]) -> str:
         return f"write{where}: {action['write']} (mode {action['mode']})"
     if "spawn" in action:
         return f"start: {' '.join(str(a) for a in action['spawn'])}"  # type: ignore[attr-defined]
+    if "fetch" in action:
+        return f"download: {action['fetch']} -> {action['to']} (checked first)"
     if "pull" in action:
         return f"pull: {action['pull']}"
     if "wait" in action:

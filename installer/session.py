@@ -48,7 +48,11 @@ def resolve_config(options: Options, paths: Paths) -> InstallConfig:
             loaded = answers.load(source).to_mapping(keep_secrets=True)
             data.update({k: v for k, v in loaded.items() if v is not None})
     for key, value in options.overrides.items():
-        if value is not None:
+        if isinstance(value, dict):
+            section = dict(data.get(key) or {})
+            section.update({k: v for k, v in value.items() if v is not None})
+            data[key] = section
+        elif value is not None:
             data[key] = value
     data.setdefault("hostname", default_hostname())
     return answers.from_mapping(data)

@@ -1,15 +1,6 @@
-"""Docker install recipes per platform family, as data plus small functions."""
+"""Docker install recipes per platform, as data plus small functions."""
 
-from __future__ import annotations
+from installer.recipes.catalog import resolve
+from installer.recipes.model import Recipe, Refusal
 
-from installer.platform import Platform
-from installer.recipes.apt import DISTRO_APT, AptRecipe
-
-Recipe = AptRecipe
-
-
-def recipe_for(platform: Platform, source: str) -> Recipe | None:
-    """The recipe for this platform and Docker source, or None when there is none yet."""
-    if platform.family == "debian":
-        return DISTRO_APT
-    return None
+__all__ = ["Recipe", "Refusal", "resolve"]

@@ -1,44 +1,97 @@
-"""Docker engine and compose: installed, running, enabled at boot, compose found."""
+"""Docker engine and compose: package manager ready, repository, installed, running,
+enabled at boot, the operator's group, compose found."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from pathlib import Path
+
 from installer.host import Host
-from installer.recipes import Recipe, recipe_for
-from installer.step import Context, Finding, StepError, needed, ok
+from installer.openpgp import NotAKey, fingerprint, normalize
+from installer.package_lock import find_holder
+from installer.recipes import Recipe, Refusal, resolve
+from installer.step import Context, Finding, StepError, blocked, broken, needed, ok, warning
 
 DAEMON_START_TIMEOUT = 60.0
+MIN_ENGINE = (20, 10)
+VERSION = re.compile(r"(\d+)\.(\d+)")
+SNAP_DOCKER = Path("/snap/bin/docker")
 
 
-def _recipe(ctx: Context) -> Recipe:
-    recipe = recipe_for(ctx.platform, ctx.config.docker.source)
-    if recipe is None:
-        raise StepError("no Docker recipe for this platform", "see the os.supported step")
-    return recipe
+def resolve_for(ctx: Context) -> Recipe | Refusal:
+    return resolve(ctx.platform, ctx.config.docker, ctx.config.allow_unsupported)
 
 
-def _install(ctx: Context, packages: list[str], what: str) -> None:
-    recipe = _recipe(ctx)
-    ctx.log(f"installing {what}: {' '.join(packages)}")
-    for index, argv in enumerate((recipe.refresh_command(), recipe.install_command(packages))):
-        ctx.progress(index, 2, " ".join(argv))
-        result = ctx.host.run(argv, env=recipe.env)
-        if not result.ok:
-            raise StepError(
-                f"`{' '.join(argv)}` failed: {result.tail(3)}",
-                "Check the server's package sources and network, then run cht-install again "
-                "(details in the log).",
-            )
-    ctx.progress(2, 2, "installed")
+def recipe(ctx: Context) -> Recipe:
+    found = resolve_for(ctx)
+    if isinstance(found, Refusal):
+        raise StepError(found.reason, found.fix)
+    return found
 
 
-def docker_version(host: Host) -> str | None:
-    client = host.docker()
-    if client is None:
+def version_of(text: str) -> tuple[int, int] | None:
+    match = VERSION.search(text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def wait_for_package_manager(ctx: Context, manager: str) -> None:
+    """Wait while another process holds dpkg's lock, saying who; fail after the limit."""
+    if manager != "apt":
+        return
+    holder = find_holder(ctx.host)
+    if holder is None:
+        return
+    limit = ctx.config.docker.lock_timeout
+    ctx.log(f"waiting for the package manager: {holder.describe()} (up to {limit} s)")
+    ctx.progress(0, 0, f"waiting: {holder.describe()}")
+    if not ctx.host.wait_until(lambda: find_holder(ctx.host) is None, limit,
+                               f"the package manager ({holder.describe()})"):
+        still = find_holder(ctx.host) or holder
+        raise StepError(
+            f"the package manager is still busy after {limit} s: {still.describe()}",
+            f"Let it finish (see `ps -p {still.pid}`); on a fresh cloud server this is "
+            "usually unattended-upgrades, which ends by itself. Then run cht-install again "
+            "(or raise docker.lock_timeout).",
+        )
+
+
+def run_package_command(ctx: Context, rec: Recipe, argv: list[str] | tuple[str, ...]) -> None:
+    wait_for_package_manager(ctx, rec.manager.name)
+    result = ctx.host.run(list(argv), env=rec.manager.env)
+    if not result.ok:
+        raise StepError(
+            f"`{' '.join(argv)}` failed: {result.tail(3)}",
+            "Check the server's package sources and network, then run cht-install again "
+            "(details in the log).",
+        )
+
+
+def install_packages(ctx: Context, rec: Recipe, packages: tuple[str, ...], what: str) -> None:
+    ctx.log(f"installing {what} from {rec.name}: {' '.join(packages)}")
+    commands = [rec.manager.install_command(packages)]
+    if rec.manager.refresh:
+        commands.insert(0, list(rec.manager.refresh))
+    for index, argv in enumerate(commands):
+        ctx.progress(index, len(commands), " ".join(argv))
+        run_package_command(ctx, rec, argv)
+    ctx.progress(len(commands), len(commands), "installed")
+
+
+def installed_packages(ctx: Context, rec: Recipe, names: tuple[str, ...]) -> list[str]:
+    found = []
+    for name in names:
+        result = ctx.host.query(rec.manager.query_command(name))
+        marker = rec.manager.installed_marker
+        if result.ok and (marker is None or marker in result.stdout):
+            found.append(name)
+    return found
+
+
+def engine_version(host: Host) -> tuple[int, int] | None:
+    if not host.which("dockerd"):
         return None
-    try:
-        return str(client.version().get("Version", "unknown"))
-    except Exception:
-        return None
+    return version_of(host.query(["dockerd", "--version"]).stdout)
 
 
 def compose_command(host: Host) -> list[str] | None:
@@ -49,20 +102,123 @@ def compose_command(host: Host) -> list[str] | None:
     return None
 
 
+class PackagesReady:
+    id = "packages.ready"
+    title = "Package manager is ready"
+
+    def probe(self, ctx: Context) -> Finding:
+        found = resolve_for(ctx)
+        if isinstance(found, Refusal) or found.manager.name != "apt":
+            return ok("nothing to check")
+        pending = ctx.host.query(["find", "/var/lib/dpkg/updates", "-type", "f"]).stdout.strip()
+        if pending:
+            return broken("an earlier package installation was interrupted",
+                          "cht-install finishes it with `dpkg --configure -a`.")
+        return ok("dpkg is in a consistent state")
+
+    def apply(self, ctx: Context) -> None:
+        run_package_command(ctx, recipe(ctx), ["dpkg", "--configure", "-a"])
+
+
+class DockerRepository:
+    id = "docker.repository"
+    title = "Docker's package repository is set up"
+
+    def probe(self, ctx: Context) -> Finding:
+        found = resolve_for(ctx)
+        if isinstance(found, Refusal):
+            return ok("not applicable (see os.supported)")
+        repo = found.repository
+        if repo is None:
+            return ok(f"not needed: Docker comes from {found.name}")
+        if ctx.host.which("dockerd"):
+            return ok("not needed: a Docker engine is already installed (left alone)")
+        key = ctx.host.read_text(Path(repo.key_path))
+        if key is None:
+            return needed(f"Docker's signing key is not in {repo.key_path} yet")
+        try:
+            if fingerprint(key.encode()) != normalize(repo.fingerprint):
+                return broken(f"{repo.key_path} is not Docker's signing key",
+                              "cht-install downloads and checks it again.")
+        except NotAKey:
+            return broken(f"{repo.key_path} is not a key", "cht-install downloads it again.")
+        if ctx.host.read_text(Path(repo.entry_path)) != repo.entry:
+            return needed(f"{repo.entry_path} does not point at {found.name} yet")
+        return ok(f"{found.name}, key {repo.fingerprint[-16:]} verified")
+
+    def apply(self, ctx: Context) -> None:
+        rec = recipe(ctx)
+        repo = rec.repository
+        if repo is None:
+            return
+        for argv in rec.prepare:
+            run_package_command(ctx, rec, argv)
+        expected = normalize(repo.fingerprint)
+
+        def trusted(data: bytes) -> None:
+            try:
+                got = fingerprint(data)
+            except NotAKey as exc:
+                raise StepError(f"{repo.key_url} is not an OpenPGP key: {exc}",
+                                "Check docker.repo_url (a mirror of download.docker.com).") \
+                    from exc
+            if got != expected:
+                raise StepError(
+                    f"the key at {repo.key_url} has fingerprint {got}, not Docker's "
+                    f"{expected}: it is not trusted and nothing was installed",
+                    "Check that docker.repo_url is a genuine mirror; if your mirror re-signs "
+                    "the repository, set docker.key_fingerprint to its key's fingerprint.",
+                )
+
+        ctx.log(f"fetching Docker's signing key from {repo.key_url}")
+        ctx.host.download(repo.key_url, Path(repo.key_path), 0o644, trusted)
+        if repo.after_key:
+            run_package_command(ctx, rec, repo.after_key)
+        ctx.host.write_file(Path(repo.entry_path), repo.entry, 0o644)
+
+
 class DockerInstalled:
     id = "docker.installed"
     title = "Docker engine is installed"
 
     def probe(self, ctx: Context) -> Finding:
-        dockerd = ctx.host.which("dockerd")
-        if dockerd:
-            return ok(f"Docker engine found ({dockerd})")
-        client_only = ctx.host.which("docker")
-        note = f" (only the docker client {client_only} is present)" if client_only else ""
+        version = engine_version(ctx.host)
+        if version is not None:
+            shown = f"{version[0]}.{version[1]}"
+            if version < MIN_ENGINE:
+                return warning(
+                    f"Docker {shown} is installed; CHT needs 20.10 or newer",
+                    "Upgrade Docker with your package manager (e.g. `apt-get install "
+                    "--only-upgrade docker-ce`), or remove it and re-run cht-install.",
+                )
+            return ok(f"Docker {shown} is installed (left as it is)")
+        found = resolve_for(ctx)
+        if isinstance(found, Refusal):
+            return needed("the Docker engine is not installed")
+        if ctx.host.live and SNAP_DOCKER.exists():
+            return blocked("snap's docker is installed, which cannot run CHT's stack",
+                           "Remove it with `snap remove docker`, then run cht-install again.")
+        clashes = [name for name in installed_packages(ctx, found, found.conflicts)
+                   if name not in found.engine]
+        if clashes:
+            remove = "apt-get remove" if found.manager.name == "apt" else "dnf remove"
+            return blocked(
+                f"packages that clash with {found.name} are installed: {', '.join(clashes)}",
+                f"Remove them (`{remove} {' '.join(clashes)}`), or keep the distribution's "
+                "Docker with docker.source: distro; then run cht-install again.",
+            )
+        client = ctx.host.which("docker")
+        note = f" (only the docker client {client} is present)" if client else ""
         return needed(f"the Docker engine is not installed{note}")
 
     def apply(self, ctx: Context) -> None:
-        _install(ctx, list(_recipe(ctx).engine_packages), "the Docker engine")
+        rec = recipe(ctx)
+        if rec.note:
+            ctx.log(rec.note)
+        if rec.repository is None:  # with a repository, docker.repository prepared it
+            for argv in rec.prepare:
+                run_package_command(ctx, rec, argv)
+        install_packages(ctx, rec, rec.engine, "the Docker engine")
 
 
 class DockerRunning:
@@ -70,10 +226,14 @@ class DockerRunning:
     title = "Docker engine is running"
 
     def probe(self, ctx: Context) -> Finding:
-        version = docker_version(ctx.host)
-        if version:
-            return ok(f"Docker {version} is answering")
-        return needed("the Docker daemon is not answering")
+        client = ctx.host.docker()
+        if client is None:
+            return needed("the Docker daemon is not answering")
+        try:
+            version = str(client.version().get("Version", "unknown"))
+        except Exception:
+            return needed("the Docker daemon is not answering")
+        return ok(f"Docker {version} is answering")
 
     def apply(self, ctx: Context) -> None:
         host = ctx.host
@@ -97,6 +257,7 @@ class DockerRunning:
                 f"Read {ctx.paths.dockerd_log} (or `journalctl -u docker`), fix what it "
                 "reports, then run cht-install again.",
             )
+        host.query(["docker", "info"])  # for the log: what the engine says about itself
 
 
 class DockerEnabledAtBoot:
@@ -127,6 +288,31 @@ class DockerEnabledAtBoot:
                             "Enable Docker at boot by hand, then run cht-install again.")
 
 
+class DockerGroup:
+    id = "docker.group"
+    title = "Your user may run docker"
+
+    def probe(self, ctx: Context) -> Finding:
+        user = ctx.config.docker.group_user
+        if not user:
+            return ok("not asked for: docker needs sudo")
+        groups = ctx.host.query(["id", "-nG", user])
+        if not groups.ok and ctx.host.live:
+            return blocked(f"there is no user {user} on this server",
+                           "Set docker.group_user to an existing user, or to null.")
+        if "docker" in groups.stdout.split():
+            return ok(f"{user} is in the docker group")
+        return needed(f"{user} is not in the docker group yet")
+
+    def apply(self, ctx: Context) -> None:
+        user = str(ctx.config.docker.group_user)
+        result = ctx.host.run(["usermod", "-aG", "docker", user])
+        if not result.ok:
+            raise StepError(f"could not add {user} to the docker group: {result.tail(2)}",
+                            f"Run `usermod -aG docker {user}` to see why.")
+        ctx.log(f"{user} may run docker after logging in again")
+
+
 class ComposeAvailable:
     id = "compose.available"
     title = "docker compose is available"
@@ -140,8 +326,36 @@ class ComposeAvailable:
         return ok(f"`{' '.join(argv)}` {version}".strip())
 
     def apply(self, ctx: Context) -> None:
-        package = _recipe(ctx).compose_package(ctx.platform)
-        _install(ctx, [package], "compose")
-        ctx.facts.setdefault(
-            "compose", ["docker-compose"] if package == "docker-compose" else ["docker", "compose"]
-        )
+        rec = recipe(ctx)
+        if rec.compose_binary is not None:
+            binary = rec.compose_binary
+            fetch_checked_binary(ctx, binary.url, binary.checksum_url, Path(binary.path))
+            ctx.facts["compose"] = ["docker", "compose"]
+            return
+        packages = rec.compose or ()
+        missing = [p for p in packages if p not in installed_packages(ctx, rec, packages)]
+        if missing:
+            install_packages(ctx, rec, tuple(missing), "compose")
+        v1 = packages == ("docker-compose",) and rec.manager.name == "apt"
+        ctx.facts.setdefault("compose", ["docker-compose"] if v1 else ["docker", "compose"])
+
+
+def fetch_checked_binary(ctx: Context, url: str, checksum_url: str, to: Path) -> None:
+    """Download a release binary and its published SHA-256; install only if they agree."""
+    sums: dict[str, str] = {}
+
+    def record(data: bytes) -> None:
+        text = data.decode(errors="replace").split()
+        if not text or not re.fullmatch(r"[0-9a-f]{64}", text[0]):
+            raise StepError(f"{checksum_url} is not a SHA-256 checksum file",
+                            "Check the network path to the release downloads.")
+        sums["expected"] = text[0]
+
+    def matches(data: bytes) -> None:
+        got = hashlib.sha256(data).hexdigest()
+        if got != sums.get("expected"):
+            raise StepError(f"{url} does not match its published checksum ({got})",
+                            "Try again later; if it persists, the download is being altered.")
+
+    ctx.host.download(checksum_url, to.with_name(to.name + ".sha256"), 0o644, record)
+    ctx.host.download(url, to, 0o755, matches)

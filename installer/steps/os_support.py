@@ -1,10 +1,11 @@
-"""os.supported: this OS and architecture have a Docker recipe."""
+"""os.supported: this OS, release and architecture have a Docker recipe."""
 
 from __future__ import annotations
 
 from installer.platform import SUPPORTED_ARCHES
-from installer.recipes import recipe_for
-from installer.step import Context, Finding, StepError, blocked, ok
+from installer.recipes import Refusal
+from installer.step import Context, Finding, StepError, blocked, ok, warning
+from installer.steps.docker import resolve_for
 
 
 class OsSupported:
@@ -19,14 +20,18 @@ class OsSupported:
                 f"{p.arch} processors are not supported by the CHT images",
                 "Use a 64-bit x86 (x86_64) or ARM (aarch64) server.",
             )
-        if recipe_for(p, ctx.config.docker.source) is None:
-            return blocked(
-                f"{name} is not supported by this version of cht-install",
-                "Use Ubuntu 22.04/24.04 LTS or Debian 12, which CHT recommends.",
-            )
-        extras = [label for flag, label in ((p.wsl, "WSL"), (p.container, "container")) if flag]
+        found = resolve_for(ctx)
+        if isinstance(found, Refusal):
+            fix = found.fix
+            if found.overridable:
+                fix += " Experts may go on at their own risk with --allow-unsupported."
+            return blocked(found.reason, fix)
+        extras = [label for flag, label in ((p.wsl, f"WSL {p.wsl}"),
+                                            (p.container, "container")) if flag]
         note = f" ({', '.join(extras)})" if extras else ""
-        return ok(f"{name}, {p.arch}{note}")
+        if "--allow-unsupported" in found.note:
+            return warning(f"{found.note}", "You chose this; CHT's support may not help here.")
+        return ok(f"{name}, {p.arch}{note}; Docker from {found.name}")
 
     def apply(self, ctx: Context) -> None:
         raise StepError("the operating system cannot be changed by the installer")

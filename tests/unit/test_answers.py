@@ -37,6 +37,14 @@ def test_defaults_match_the_documented_contract() -> None:
         ({"hostname": "cht.example.org", "hostnmae": "typo"}, "hostnmae"),
         ({"hostname": "cht.example.org", "tls": {"mdoe": "own"}}, "tls.mdoe"),
         ({"hostname": "cht.example.org", "admin_password": "short"}, "admin_password"),
+        ({"hostname": "cht.example.org", "docker": {"source": "snap"}}, "docker.source"),
+        ({"hostname": "cht.example.org", "docker": {"repo_url": "ftp://x"}}, "docker.repo_url"),
+        ({"hostname": "cht.example.org", "docker": {"key_fingerprint": "ABC"}},
+         "docker.key_fingerprint"),
+        ({"hostname": "cht.example.org", "docker": {"group_user": "Bad User"}},
+         "docker.group_user"),
+        ({"hostname": "cht.example.org", "docker": {"lock_timeout": -1}}, "docker.lock_timeout"),
+        ({"hostname": "cht.example.org", "allow_unsupported": "yes"}, "allow_unsupported"),
     ],
 )
 def test_a_bad_answer_names_its_field(data: dict[str, object], field: str) -> None:
