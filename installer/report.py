@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 
 from installer.events import (
@@ -63,6 +64,7 @@ class PlainLines:
         self.write = write
         self.step_every = step_every
         self._last_percent: dict[str, float] = {}
+        self._last_note: dict[str, float] = {}
 
     def __call__(self, event: Event) -> None:
         line = self.line(event)
@@ -74,7 +76,11 @@ class PlainLines:
             return f"[{event.index:2}/{event.total}] {event.title} ..."
         if isinstance(event, Progress):
             if event.total <= 0:
-                return f"        {event.detail}" if event.detail else None
+                now = time.monotonic()
+                if not event.detail or now - self._last_note.get(event.step_id, -1e9) < 5:
+                    return None
+                self._last_note[event.step_id] = now
+                return f"        {event.detail}"
             percent = 100.0 * event.done / event.total
             last = self._last_percent.get(event.step_id, -100.0)
             if percent - last < self.step_every and not (percent >= 100 > last):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Checkbox, Footer, Header, Input, Label, Static
 
 from installer.answers import AnswersError
 from installer.session import Session
@@ -24,6 +27,8 @@ class SettingsScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.password_kept = session.admin_password() is not None
+        user = os.environ.get("SUDO_USER", "")
+        self.sudo_user = user if user and user != "root" else ""
 
     def compose(self) -> ComposeResult:
         config = self.session.config
@@ -37,6 +42,10 @@ class SettingsScreen(Screen[None]):
             else:
                 yield Label("Admin password for user 'medic' (leave empty to generate one):")
                 yield Input("", id="password", password=True, placeholder="generated")
+            if self.sudo_user:
+                yield Checkbox(f"Let {self.sudo_user} run docker without sudo (adds them to "
+                               "the docker group; root-equivalent)",
+                               value=bool(config.docker.group_user), id="docker-group")
             yield Static(
                 "TLS certificate: self-signed for the host name. Browsers and phones will "
                 "ask to trust it; bring your own certificate or use Let's Encrypt in a "
@@ -61,6 +70,10 @@ class SettingsScreen(Screen[None]):
         if not self.password_kept:
             typed = self.query_one("#password", Input).value
             changes["admin_password"] = typed or None
+        if self.sudo_user:
+            grant = self.query_one("#docker-group", Checkbox).value
+            changes["docker"] = replace(self.session.config.docker,
+                                        group_user=self.sudo_user if grant else None)
         try:
             self.session.config = self.session.config.with_changes(**changes)
         except AnswersError as exc:

@@ -191,7 +191,7 @@ class DockerInstalled:
                     "Upgrade Docker with your package manager (e.g. `apt-get install "
                     "--only-upgrade docker-ce`), or remove it and re-run cht-install.",
                 )
-            return ok(f"Docker {shown} is installed (left as it is)")
+            return ok(f"Docker {shown} is installed")
         found = resolve_for(ctx)
         if isinstance(found, Refusal):
             return needed("the Docker engine is not installed")

@@ -63,7 +63,7 @@ def fresh_install(live_env: str, tmp_path_factory: pytest.TempPathFactory) -> In
     assert shutil.which("dockerd") is None, "the host still has a Docker engine"
     root = tmp_path_factory.mktemp("server")
     first = cht_install("--yes", "--registry", live_env, "--root", str(root),
-                        "--hostname", HOSTNAME, "--accept-warnings")
+                        "--hostname", HOSTNAME, "--accept-warnings", "--docker-source", "distro")
     second = cht_install("--yes", "--root", str(root))
     print(f"e2e: install {first.seconds:.1f} s, no-op re-run {second.seconds:.1f} s")
     return Installed(root, first, second)

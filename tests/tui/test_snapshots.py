@@ -40,7 +40,8 @@ FACTS = HardwareFacts(
 
 
 @pytest.fixture
-def session() -> Iterator[Session]:
+def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+    monkeypatch.delenv("SUDO_USER", raising=False)
     shutil.rmtree(ROOT, ignore_errors=True)
     made = Session(Options(root=ROOT, os_release=OS_RELEASE,
                            overrides={"hostname": "cht.example.org"}))

@@ -1,0 +1,59 @@
+"""The settings screen's question about the docker group (asked; default no)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Checkbox
+
+from installer.session import Options, Session
+from screens.app import ChtInstallApp
+from screens.plan_review import PlanReviewScreen
+from screens.settings import SettingsScreen
+
+OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
+
+
+def settle_on_settings(user: str | None, monkeypatch: pytest.MonkeyPatch,
+                       tick: bool) -> Session:
+    if user is None:
+        monkeypatch.delenv("SUDO_USER", raising=False)
+    else:
+        monkeypatch.setenv("SUDO_USER", user)
+    session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
+                              overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(session)
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.go("settings")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, SettingsScreen)
+            boxes = list(screen.query(Checkbox))
+            assert len(boxes) == (1 if user and user != "root" else 0)
+            if boxes:
+                assert boxes[0].value is False  # default: no
+                if tick:
+                    boxes[0].value = True
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert isinstance(app.screen, PlanReviewScreen)
+
+    asyncio.run(drive())
+    return session
+
+
+def test_the_sudo_user_is_asked_and_the_default_is_no(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settle_on_settings("alice", monkeypatch, tick=False).config.docker.group_user is None
+
+
+def test_ticking_the_box_adds_the_sudo_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settle_on_settings("alice", monkeypatch, tick=True).config.docker.group_user == "alice"
+
+
+def test_root_and_plain_logins_are_not_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    settle_on_settings(None, monkeypatch, tick=False)
+    settle_on_settings("root", monkeypatch, tick=False)
