@@ -15,6 +15,7 @@ from installer.step import Context, Finding, StepError, blocked, broken, needed,
 
 DAEMON_START_TIMEOUT = 60.0
 MIN_ENGINE = (20, 10)
+MIN_COMPOSE = (1, 27)
 VERSION = re.compile(r"(\d+)\.(\d+)")
 SNAP_DOCKER = Path("/snap/bin/docker")
 
@@ -323,6 +324,13 @@ class ComposeAvailable:
             return needed("neither `docker compose` nor `docker-compose` works")
         ctx.facts["compose"] = argv
         version = ctx.host.query([*argv, "version", "--short"]).stdout.strip()
+        parsed = version_of(version)
+        if parsed is not None and parsed < MIN_COMPOSE:
+            return warning(
+                f"`{' '.join(argv)}` {version} is older than CHT needs (1.27)",
+                "Upgrade compose (the docker-compose-plugin package gives v2), or accept "
+                "the risk.",
+            )
         return ok(f"`{' '.join(argv)}` {version}".strip())
 
     def apply(self, ctx: Context) -> None:
