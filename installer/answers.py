@@ -58,6 +58,8 @@ class TlsChoice:
     password: str | None = None
     email: str | None = None
     acme_directory: str | None = None
+    # Extra CA certificates (PEM) trusted when checking a chain: private CAs, tests.
+    trust_store: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,13 @@ def validate(config: InstallConfig) -> InstallConfig:
             raise AnswersError(f"images.{name}", value, "an image reference name:tag")
     if config.tls.mode not in TLS_MODES:
         raise AnswersError("tls.mode", config.tls.mode, " | ".join(TLS_MODES))
+    if config.tls.mode == "own" and not config.tls.certificate:
+        raise AnswersError("tls.certificate", config.tls.certificate,
+                           "the path of your certificate file (with tls.mode: own)")
+    for name in ("certificate", "chain", "key", "trust_store"):
+        value = getattr(config.tls, name)
+        if value is not None and not (isinstance(value, str) and value.startswith("/")):
+            raise AnswersError(f"tls.{name}", value, "an absolute path such as /root/cht.pem")
     if config.tls.email is not None and not EMAIL.match(str(config.tls.email)):
         raise AnswersError("tls.email", config.tls.email, "an e-mail address")
     for flag in ("accept_warnings", "allow_unsupported"):

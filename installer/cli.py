@@ -46,6 +46,14 @@ def parser() -> argparse.ArgumentParser:
                    help="the mirror's signing-key fingerprint, if it re-signs")
     p.add_argument("--docker-group-user", metavar="USER",
                    help="let USER run docker without sudo (default: nobody)")
+    p.add_argument("--tls-mode", choices=("self-signed", "own", "letsencrypt"),
+                   help="where the certificate comes from (default self-signed)")
+    p.add_argument("--tls-certificate", metavar="FILE",
+                   help="own: your certificate (PEM with its chain, DER or PFX)")
+    p.add_argument("--tls-chain", metavar="FILE", help="own: a separate chain file")
+    p.add_argument("--tls-key", metavar="FILE", help="own: your private key (PEM)")
+    p.add_argument("--tls-trust-store", metavar="FILE",
+                   help="extra CA certificates to trust when checking chains")
     p.add_argument("--lock-timeout", type=int, metavar="SECONDS",
                    help="how long to wait for another package install (default 600)")
     p.add_argument("--root", type=Path, default=Path("/"),
@@ -66,6 +74,13 @@ def options_from(args: argparse.Namespace) -> Options:
             "https_port": args.https_port,
             "accept_warnings": args.accept_warnings,
             "allow_unsupported": args.allow_unsupported,
+            "tls": {
+                "mode": args.tls_mode,
+                "certificate": args.tls_certificate,
+                "chain": args.tls_chain,
+                "key": args.tls_key,
+                "trust_store": args.tls_trust_store,
+            },
             "docker": {
                 "source": args.docker_source,
                 "repo_url": args.docker_repo_url,

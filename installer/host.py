@@ -13,7 +13,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +29,9 @@ class HttpsAnswer:
     certificate: bytes | None
     status: int | None
     error: str = ""
+    # With trust anchors given: whether the served chain verified for the name, and why not.
+    verified: bool | None = None
+    verify_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,13 @@ class Host(Protocol):
     # reads
     def query(self, argv: Sequence[str], timeout: float = 30) -> CommandResult: ...
     def read_text(self, path: Path) -> str | None: ...
+    def read_bytes(self, path: Path) -> bytes | None: ...
     def which(self, name: str) -> str | None: ...
     def docker(self) -> Any | None: ...
     def container_read(self, container: str, path: str) -> bytes | None: ...
-    def https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer: ...
+    def https_get(
+        self, address: str, port: int, server_name: str, trust: str | None = None
+    ) -> HttpsAnswer: ...
     def log(self, text: str) -> None: ...
     def add_secret(self, secret: str) -> None: ...
 
@@ -170,6 +176,12 @@ class RealHost:
         except (FileNotFoundError, NotADirectoryError):
             return None
 
+    def read_bytes(self, path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
     def which(self, name: str) -> str | None:
         return shutil.which(name)
 
@@ -205,8 +217,28 @@ class RealHost:
             extracted = archive.extractfile(member) if member else None
             return extracted.read() if extracted else None
 
-    def https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer:
-        """Connect with TLS (SNI ``server_name``), keep the served certificate, GET /."""
+    def https_get(
+        self, address: str, port: int, server_name: str, trust: str | None = None
+    ) -> HttpsAnswer:
+        """Connect with TLS (SNI ``server_name``), keep the served certificate, GET /.
+
+        With ``trust`` (PEM roots), also verify the served chain and name as a phone does.
+        """
+        answer = self._https_get(address, port, server_name)
+        if trust is None or answer.certificate is None:
+            return answer
+        context = ssl.create_default_context(cadata=trust)
+        try:
+            with socket.create_connection((address, port), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname=server_name):
+                    pass
+        except ssl.SSLCertVerificationError as exc:
+            return replace(answer, verified=False, verify_error=str(exc.verify_message))
+        except OSError as exc:
+            return replace(answer, verified=False, verify_error=str(exc))
+        return replace(answer, verified=True)
+
+    def _https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # the caller pins the fingerprint instead
@@ -356,6 +388,11 @@ class PlanHost:
             return self.written[path]
         return self.reader.read_text(path) if self.reader else None
 
+    def read_bytes(self, path: Path) -> bytes | None:
+        if path in self.written:
+            return self.written[path].encode()
+        return self.reader.read_bytes(path) if self.reader else None
+
     def which(self, name: str) -> str | None:
         return self.reader.which(name) if self.reader else None
 
@@ -365,10 +402,12 @@ class PlanHost:
     def container_read(self, container: str, path: str) -> bytes | None:
         return self.reader.container_read(container, path) if self.reader else None
 
-    def https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer:
+    def https_get(
+        self, address: str, port: int, server_name: str, trust: str | None = None
+    ) -> HttpsAnswer:
         if self.reader is None:
             return HttpsAnswer(None, None, "not checked (plan)")
-        return self.reader.https_get(address, port, server_name)
+        return self.reader.https_get(address, port, server_name, trust)
 
     def log(self, text: str) -> None:
         return None

@@ -1,16 +1,21 @@
-"""tls.certificate and tls.installed: a certificate for the host name, in medic-os's nginx."""
+"""tls.certificate and tls.installed: the certificate for the host name (self-signed or
+the operator's own, checked first), and that certificate in medic-os's nginx."""
 
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import psutil
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
+from installer.step import Context, Finding, StepError, blocked, broken, needed, ok, warning
 from installer.tls.certinfo import covers, key_matches, summarize
+from installer.tls.checks import check
+from installer.tls.material import Material, MaterialError, load
 from installer.tls.selfsigned import generate
+from installer.tls.trust import roots, roots_pem
 
 NGINX_DIR = "/srv/settings/medic-core/nginx/private"
 CONTAINER_CERT = f"{NGINX_DIR}/default.crt"
@@ -35,9 +40,76 @@ def host_addresses() -> list[str]:
 
 
 def installed_pair(ctx: Context) -> tuple[bytes, bytes] | None:
+    """The certificate (leaf then chain, PEM) and key cht-install keeps for nginx."""
     cert = ctx.host.read_text(ctx.paths.certificate)
     key = ctx.host.read_text(ctx.paths.private_key)
     return (cert.encode(), key.encode()) if cert and key else None
+
+
+def operator_material(ctx: Context) -> Material | Finding:
+    """The operator's own certificate files, loaded; or the finding that says why not."""
+    tls = ctx.config.tls
+    files: dict[str, bytes | None] = {}
+    for name in ("certificate", "chain", "key"):
+        path = getattr(tls, name)
+        if path is None:
+            files[name] = None
+            continue
+        data = ctx.host.read_bytes(Path(path))
+        if data is None:
+            return blocked(f"tls.{name} {path} cannot be read",
+                           f"Copy the file to {path} (or fix tls.{name}) and run again.")
+        files[name] = data
+    assert files["certificate"] is not None
+    try:
+        return load(files["certificate"], files["chain"], files["key"], tls.password)
+    except MaterialError as exc:
+        return blocked(exc.reason, exc.fix)
+
+
+def _self_signed(ctx: Context, pair: tuple[bytes, bytes]) -> Finding:
+    hostname = ctx.config.hostname
+    try:
+        cert = x509.load_pem_x509_certificate(pair[0])
+        key = serialization.load_pem_private_key(pair[1], password=None)
+    except ValueError as exc:
+        return broken(f"the certificate or key does not parse: {exc}",
+                      "cht-install makes a new self-signed certificate.")
+    if cert.issuer != cert.subject:
+        return needed("the installed certificate is not a self-signed one (mode changed)",
+                      "cht-install makes a self-signed certificate; the old one is kept "
+                      "as cht.crt.previous.")
+    if not key_matches(cert, key):
+        return broken("the key does not match the certificate",
+                      "cht-install makes a new self-signed certificate.")
+    info = summarize(cert)
+    if not covers(info.names, hostname):
+        return broken(f"the certificate is for {', '.join(info.names)}, not {hostname}",
+                      "cht-install makes a new one for the host name.")
+    days = info.days_left()
+    if days < RENEW_BEFORE_DAYS:
+        return broken(f"the certificate expires in {days} days",
+                      "cht-install makes a new self-signed certificate.")
+    return ok(f"self-signed for {hostname}, {days} days left")
+
+
+def _own(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
+    material = operator_material(ctx)
+    if isinstance(material, Finding):
+        return material
+    trusted = roots(roots_pem(ctx.host, ctx.config.tls.trust_store))
+    problems = check(material, ctx.config.hostname, trusted)
+    fatal = [p for p in problems if p.fatal]
+    if fatal:
+        return blocked("; ".join(p.reason for p in fatal), " ".join(p.fix for p in fatal))
+    info = summarize(material.leaf)
+    if pair is None or pair[0] != material.fullchain_pem() or pair[1] != material.key_pem():
+        return needed(f"your certificate for {', '.join(info.names)} is not installed yet "
+                      "(it passed every check)")
+    if problems:
+        return warning("; ".join(p.reason for p in problems), " ".join(p.fix for p in problems))
+    return ok(f"your certificate for {', '.join(info.names)}, chain verified, "
+              f"{info.days_left()} days left")
 
 
 class TlsCertificate:
@@ -45,39 +117,41 @@ class TlsCertificate:
     title = "TLS certificate for the host name"
 
     def probe(self, ctx: Context) -> Finding:
-        mode, hostname = ctx.config.tls.mode, ctx.config.hostname
+        mode = ctx.config.tls.mode
+        pair = installed_pair(ctx)
+        if mode == "own":
+            return _own(ctx, pair)
         if mode != "self-signed":
             return blocked(
                 f"tls.mode {mode} is not available in this version of cht-install",
-                "Use tls.mode: self-signed for now.",
+                "Use tls.mode: self-signed or own for now.",
             )
-        pair = installed_pair(ctx)
         if pair is None:
             return needed(f"no certificate in {ctx.paths.tls_dir} yet")
-        try:
-            cert = x509.load_pem_x509_certificate(pair[0])
-            key = serialization.load_pem_private_key(pair[1], password=None)
-        except ValueError as exc:
-            return broken(f"the certificate or key does not parse: {exc}",
-                          "cht-install makes a new self-signed certificate.")
-        if not key_matches(cert, key):
-            return broken("the key does not match the certificate",
-                          "cht-install makes a new self-signed certificate.")
-        info = summarize(cert)
-        if not covers(info.names, hostname):
-            return broken(f"the certificate is for {', '.join(info.names)}, not {hostname}",
-                          "cht-install makes a new one for the host name.")
-        days = info.days_left()
-        if days < RENEW_BEFORE_DAYS:
-            return broken(f"the certificate expires in {days} days",
-                          "cht-install makes a new self-signed certificate.")
-        return ok(f"self-signed for {hostname}, {days} days left")
+        return _self_signed(ctx, pair)
 
     def apply(self, ctx: Context) -> None:
-        addresses = host_addresses() if ctx.host.live else []
-        pair = generate(ctx.config.hostname, addresses)
-        ctx.host.write_file(ctx.paths.certificate, pair.certificate_pem, 0o644)
-        ctx.host.write_file(ctx.paths.private_key, pair.key_pem, 0o600)
+        if ctx.config.tls.mode == "own":
+            material = operator_material(ctx)
+            if isinstance(material, Finding):
+                raise StepError(material.reason, material.fix)
+            certificate, key = material.fullchain_pem(), material.key_pem()
+        else:
+            addresses = host_addresses() if ctx.host.live else []
+            pair = generate(ctx.config.hostname, addresses)
+            certificate, key = pair.certificate_pem, pair.key_pem
+        keep_previous(ctx)
+        ctx.host.write_file(ctx.paths.certificate, certificate, 0o644)
+        ctx.host.write_file(ctx.paths.private_key, key, 0o600)
+
+
+def keep_previous(ctx: Context) -> None:
+    """Keep the certificate being replaced (cht.crt.previous) so that it can be put back."""
+    pair = installed_pair(ctx)
+    if pair is None:
+        return
+    ctx.host.write_file(ctx.paths.certificate.with_suffix(".crt.previous"), pair[0], 0o644)
+    ctx.host.write_file(ctx.paths.private_key.with_suffix(".key.previous"), pair[1], 0o600)
 
 
 class TlsInstalled:

@@ -1,0 +1,151 @@
+"""The own-certificate checks: a table of real certificates made for each case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from installer.tls.checks import check
+from installer.tls.material import MaterialError, load
+from tests import tlsfactory as tf
+
+HOST = "cht.example.org"
+
+
+@dataclass(frozen=True)
+class Case:
+    certificate: bytes
+    key: bytes | None
+    chain: bytes | None = None
+    password: str | None = None
+
+
+@pytest.fixture(scope="module")
+def pki() -> dict[str, tf.Issued]:
+    root = tf.root()
+    inter = tf.intermediate(root)
+    inter2 = tf.intermediate(inter, "Test Issuing CA")
+    return {"root": root, "inter": inter, "inter2": inter2, "leaf": tf.leaf(inter, HOST)}
+
+
+def problems(pki: dict[str, tf.Issued], case: Case) -> list[str]:
+    material = load(case.certificate, case.chain, case.key, case.password)
+    return [p.reason for p in check(material, HOST, [pki["root"].cert])]
+
+
+def test_a_complete_chain_for_the_host_is_good(pki: dict[str, tf.Issued]) -> None:
+    leaf, inter = pki["leaf"], pki["inter"]
+    assert problems(pki, Case(leaf.pem + inter.pem, leaf.key_pem())) == []
+    assert problems(pki, Case(leaf.pem, leaf.key_pem(), chain=inter.pem)) == []
+
+
+def test_a_key_of_another_certificate_is_refused(pki: dict[str, tf.Issued]) -> None:
+    other = tf.leaf(pki["inter"], HOST)
+    found = problems(pki, Case(pki["leaf"].pem + pki["inter"].pem, other.key_pem()))
+    assert found == ["the key does not belong to the certificate"]
+
+
+def test_expired_and_not_yet_valid(pki: dict[str, tf.Issued]) -> None:
+    old = tf.leaf(pki["inter"], HOST, not_before=tf.NOW - dt.timedelta(days=400),
+                  not_after=tf.NOW - dt.timedelta(days=10))
+    assert any("expired" in p for p in problems(pki, Case(old.pem + pki["inter"].pem,
+                                                          old.key_pem())))
+    future = tf.leaf(pki["inter"], HOST, not_before=tf.NOW + dt.timedelta(days=5))
+    assert any("not valid until" in p for p in problems(
+        pki, Case(future.pem + pki["inter"].pem, future.key_pem())))
+
+
+def test_expiring_soon_is_a_warning_only(pki: dict[str, tf.Issued]) -> None:
+    soon = tf.leaf(pki["inter"], HOST, not_after=tf.NOW + dt.timedelta(days=10))
+    material = load(soon.pem + pki["inter"].pem, None, soon.key_pem(), None)
+    found = check(material, HOST, [pki["root"].cert])
+    assert [(p.fatal, "expires in" in p.reason) for p in found] == [(False, True)]
+
+
+def test_wrong_hostname_and_wildcards(pki: dict[str, tf.Issued]) -> None:
+    other = tf.leaf(pki["inter"], "other.example.org")
+    assert any("not cht.example.org" in p for p in problems(
+        pki, Case(other.pem + pki["inter"].pem, other.key_pem())))
+    wildcard = tf.leaf(pki["inter"], "*.example.org")
+    assert problems(pki, Case(wildcard.pem + pki["inter"].pem, wildcard.key_pem())) == []
+    deeper = tf.leaf(pki["inter"], "*.cht.example.org")
+    assert any("not cht.example.org" in p for p in problems(
+        pki, Case(deeper.pem + pki["inter"].pem, deeper.key_pem())))
+
+
+def test_a_missing_intermediate_is_named(pki: dict[str, tf.Issued]) -> None:
+    found = problems(pki, Case(pki["leaf"].pem, pki["leaf"].key_pem()))
+    assert len(found) == 1 and "incomplete" in found[0] and "Test Intermediate CA" in found[0]
+
+
+def test_a_chain_out_of_order_is_refused(pki: dict[str, tf.Issued]) -> None:
+    deep = tf.leaf(pki["inter2"], HOST)
+    found = problems(pki, Case(deep.pem + pki["inter"].pem + pki["inter2"].pem, deep.key_pem()))
+    assert len(found) == 1 and "out of order" in found[0]
+    assert problems(pki, Case(deep.pem + pki["inter2"].pem + pki["inter"].pem,
+                              deep.key_pem())) == []
+
+
+def test_an_untrusted_root_is_refused(pki: dict[str, tf.Issued]) -> None:
+    stranger = tf.root("Stranger Root")
+    leaf = tf.leaf(stranger, HOST)
+    found = problems(pki, Case(leaf.pem + stranger.pem, leaf.key_pem()))
+    assert len(found) == 1 and "not a trusted root" in found[0]
+
+
+def test_der_certificate_with_a_separate_chain(pki: dict[str, tf.Issued]) -> None:
+    der = pki["leaf"].cert.public_bytes(serialization.Encoding.DER)
+    assert problems(pki, Case(der, pki["leaf"].key_pem(), chain=pki["inter"].pem)) == []
+
+
+@pytest.mark.parametrize("password", [None, "pfx-secret"])
+def test_pfx_with_and_without_password(pki: dict[str, tf.Issued], password: str | None) -> None:
+    leaf, inter = pki["leaf"], pki["inter"]
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password.encode()) if password
+        else serialization.NoEncryption())
+    pfx = pkcs12.serialize_key_and_certificates(b"cht", leaf.key, leaf.cert,  # type: ignore[arg-type]
+                                                [inter.cert], encryption)
+    assert problems(pki, Case(pfx, None, password=password)) == []
+    if password:
+        with pytest.raises(MaterialError, match="protected by a password"):
+            load(pfx, None, None, None)
+        with pytest.raises(MaterialError, match="wrong"):
+            load(pfx, None, None, "not-it")
+
+
+def test_an_encrypted_key_needs_its_passphrase(pki: dict[str, tf.Issued]) -> None:
+    leaf, inter = pki["leaf"], pki["inter"]
+    locked = leaf.key_pem(b"key-secret")
+    with pytest.raises(MaterialError, match="encrypted with a passphrase"):
+        load(leaf.pem + inter.pem, None, locked, None)
+    with pytest.raises(MaterialError, match="wrong"):
+        load(leaf.pem + inter.pem, None, locked, "nope")
+    assert problems(pki, Case(leaf.pem + inter.pem, locked, password="key-secret")) == []
+
+
+@pytest.mark.parametrize(("key", "words"), [
+    (lambda: tf.rsa_key(1024), "RSA 1024"),
+    (lambda: tf.ec_key(ec.SECP521R1()), "secp521r1"),
+])
+def test_weak_or_unusual_keys_are_refused(pki: dict[str, tf.Issued], key: object,
+                                          words: str) -> None:
+    weak = tf.leaf(pki["inter"], HOST, key=key())  # type: ignore[operator]
+    found = problems(pki, Case(weak.pem + pki["inter"].pem, weak.key_pem()))
+    assert any(words in p for p in found)
+
+
+def test_ec_p256_is_fine(pki: dict[str, tf.Issued]) -> None:
+    good = tf.leaf(pki["inter"], HOST, key=tf.ec_key(ec.SECP256R1()))
+    assert problems(pki, Case(good.pem + pki["inter"].pem, good.key_pem())) == []
+
+
+def test_garbage_is_not_a_certificate() -> None:
+    with pytest.raises(MaterialError, match="not a PEM or DER certificate"):
+        load(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", None,
+             b"", None)
