@@ -173,6 +173,9 @@ def validate(config: InstallConfig) -> InstallConfig:
         value = getattr(config.tls, name)
         if value is not None and not (isinstance(value, str) and value.startswith("/")):
             raise AnswersError(f"tls.{name}", value, "an absolute path such as /root/cht.pem")
+    if config.tls.acme_directory is not None and not URL.match(str(config.tls.acme_directory)):
+        raise AnswersError("tls.acme_directory", config.tls.acme_directory,
+                           "the https:// URL of an ACME directory")
     if config.tls.email is not None and not EMAIL.match(str(config.tls.email)):
         raise AnswersError("tls.email", config.tls.email, "an e-mail address")
     for flag in ("accept_warnings", "allow_unsupported"):

@@ -16,6 +16,7 @@ from installer.journal import AlreadyRunning
 from installer.report import PlainLines, plan_json, plan_text
 from installer.session import Options, Session
 from installer.step import Status
+from installer.tls.acme_order import LETS_ENCRYPT_STAGING
 
 
 def parser() -> argparse.ArgumentParser:
@@ -54,6 +55,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-key", metavar="FILE", help="own: your private key (PEM)")
     p.add_argument("--tls-trust-store", metavar="FILE",
                    help="extra CA certificates to trust when checking chains")
+    p.add_argument("--tls-email", metavar="ADDRESS", help="letsencrypt: for expiry notices")
+    p.add_argument("--acme-directory", metavar="URL",
+                   help="letsencrypt: the ACME directory (default Let's Encrypt)")
+    p.add_argument("--acme-staging", action="store_true",
+                   help="letsencrypt: use Let's Encrypt's staging CA (for trials)")
     p.add_argument("--lock-timeout", type=int, metavar="SECONDS",
                    help="how long to wait for another package install (default 600)")
     p.add_argument("--root", type=Path, default=Path("/"),
@@ -80,6 +86,9 @@ def options_from(args: argparse.Namespace) -> Options:
                 "chain": args.tls_chain,
                 "key": args.tls_key,
                 "trust_store": args.tls_trust_store,
+                "email": args.tls_email,
+                "acme_directory": LETS_ENCRYPT_STAGING if args.acme_staging
+                else args.acme_directory,
             },
             "docker": {
                 "source": args.docker_source,
@@ -113,7 +122,35 @@ def headless(session: Session) -> int:
     return 0
 
 
+def renew_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cht-install renew-cert",
+        description="Renew the Let's Encrypt certificate when under 30 days are left "
+                    "(the timer or cron runs this twice a day).",
+    )
+    p.add_argument("--force", action="store_true", help="renew now, whatever is left")
+    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
+    return p
+
+
+def renew_cert(argv: list[str]) -> int:
+    args = renew_parser().parse_args(argv)
+    session = Session(Options(root=args.root))
+    if session.config.tls.mode != "letsencrypt":
+        say(f"Nothing to renew: tls.mode is {session.config.tls.mode}.")
+        return 0
+    result = session.renew_certificate(args.force, [PlainLines(say)])
+    return 0 if result.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["renew-cert"]:
+        try:
+            return renew_cert(argv[1:])
+        except (AnswersError, AlreadyRunning) as exc:
+            print(f"cht-install renew-cert: {exc}", file=sys.stderr)
+            return 2
     args = parser().parse_args(argv)
     try:
         session = Session(options_from(args))

@@ -15,7 +15,10 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from installer.tls.acme_order import AcmeRequest, Publish
 
 DOCKER_SOCKET = "unix:///var/run/docker.sock"
 # Called with bytes done and total per layer so far, and the registry's last status.
@@ -65,6 +68,8 @@ class Host(Protocol):
     def https_get(
         self, address: str, port: int, server_name: str, trust: str | None = None
     ) -> HttpsAnswer: ...
+    def resolve(self, name: str) -> list[str]: ...
+    def tcp_open(self, address: str, port: int) -> bool: ...
     def log(self, text: str) -> None: ...
     def add_secret(self, secret: str) -> None: ...
 
@@ -83,6 +88,7 @@ class Host(Protocol):
     def download(
         self, url: str, to: Path, mode: int, check: Callable[[bytes], None]
     ) -> None: ...
+    def acme_order(self, request: AcmeRequest, publish: Publish) -> str: ...
     def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool: ...
 
 
@@ -238,6 +244,21 @@ class RealHost:
             return replace(answer, verified=False, verify_error=str(exc))
         return replace(answer, verified=True)
 
+    def resolve(self, name: str) -> list[str]:
+        """The addresses DNS gives for ``name`` (empty when it does not resolve)."""
+        try:
+            infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return []
+        return sorted({str(info[4][0]) for info in infos})
+
+    def tcp_open(self, address: str, port: int) -> bool:
+        try:
+            with socket.create_connection((address, port), timeout=5):
+                return True
+        except OSError:
+            return False
+
     def _https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -345,6 +366,15 @@ class RealHost:
         check(data)
         self.write_file(to, data, mode)
 
+    def acme_order(self, request: AcmeRequest, publish: Publish) -> str:
+        """Order a certificate from the ACME CA (an effect: the CA records the order)."""
+        from installer.tls.acme_order import order_certificate  # the acme library is heavy
+
+        self.log(f"acme: ordering a certificate for {request.hostname} from {request.directory}")
+        chain = order_certificate(request, publish)
+        self.log(f"acme: certificate issued for {request.hostname}")
+        return chain
+
     def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool:
         """Poll ``check`` until it holds or ``timeout`` seconds pass."""
         self.log(f"wait: {what} (up to {timeout:.0f} s)")
@@ -409,6 +439,12 @@ class PlanHost:
             return HttpsAnswer(None, None, "not checked (plan)")
         return self.reader.https_get(address, port, server_name, trust)
 
+    def resolve(self, name: str) -> list[str]:
+        return self.reader.resolve(name) if self.reader else []
+
+    def tcp_open(self, address: str, port: int) -> bool:
+        return self.reader.tcp_open(address, port) if self.reader else False
+
     def log(self, text: str) -> None:
         return None
 
@@ -458,6 +494,11 @@ class PlanHost:
         self, url: str, to: Path, mode: int, check: Callable[[bytes], None]
     ) -> None:
         self.actions.append({"fetch": url, "to": str(to), "mode": f"{mode:04o}"})
+
+    def acme_order(self, request: AcmeRequest, publish: Publish) -> str:
+        self.actions.append({"acme": request.directory, "name": request.hostname,
+                             "challenge": "http-01"})
+        return ""
 
     def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool:
         self.actions.append({"wait": what, "timeout": timeout})

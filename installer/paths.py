@@ -15,6 +15,9 @@ class Paths:
     log: Path
     lock: Path
     dockerd_log: Path
+    cron_file: Path
+    systemd_dir: Path
+    root: Path
 
     @property
     def compose_file(self) -> Path:
@@ -32,6 +35,15 @@ class Paths:
     def private_key(self) -> Path:
         return self.tls_dir / "cht.key"
 
+    @property
+    def tls_source(self) -> Path:
+        """Which tls.mode made the installed certificate."""
+        return self.tls_dir / "source"
+
+    @property
+    def acme_account_key(self) -> Path:
+        return self.answers.parent / "acme" / "account.key"
+
     @classmethod
     def under(cls, root: Path | str = "/") -> Paths:
         """The standard layout, below ``root`` (``/`` on a real server)."""
@@ -48,4 +60,7 @@ class Paths:
             log=at("/var/log/cht-install.log"),
             lock=at("/run/cht-install.lock"),
             dockerd_log=Path("/var/log/dockerd.log"),
+            cron_file=at("/etc/cron.d/cht-install"),
+            systemd_dir=at("/etc/systemd/system"),
+            root=base,
         )

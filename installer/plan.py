@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from installer.answers import InstallConfig
 from installer.step import Step
+from installer.steps.acme import TlsChallengeLocation, TlsRenewal
 from installer.steps.docker import (
     ComposeAvailable,
     DockerEnabledAtBoot,
@@ -37,7 +38,9 @@ def build_plan(config: InstallConfig) -> list[Step]:
         ComposeFile(),
         ImagesPulled(),
         ChtRunning(),
+        TlsChallengeLocation(),
         TlsCertificate(),
         TlsInstalled(),
+        TlsRenewal(),
         AnswersHttps(),
     ]

@@ -20,7 +20,7 @@ from installer.plan import build_plan
 from installer.platform import Platform, detect
 from installer.runner import PlannedStep, Runner
 from installer.stack_files import password_from_env
-from installer.step import Context
+from installer.step import Context, Step
 from installer.steps.hardware import Check, checks_for
 
 
@@ -102,6 +102,38 @@ class Session:
             self.real.log(f"run finished: ok={result.ok} applied={list(result.applied)}")
             self.password_created = not had_password and self.admin_password() is not None
             return result
+
+    def renew_certificate(self, force: bool, sinks: Sequence[Emit]) -> RunFinished:
+        """Renew the Let's Encrypt certificate if due (or forced): order, install, reload,
+        prove on the wire. If the new one fails, the working one is put back."""
+        from installer.steps.acme import TlsChallengeLocation
+        from installer.steps.tls import TlsCertificate, TlsInstalled
+        from installer.steps.verify import AnswersHttps
+
+        with RunLock(self.paths.lock):
+            journal = Journal(self.paths.journal, uuid.uuid4().hex[:12])
+            ctx = self.context(self.real)
+            ctx.facts["force_renewal"] = force
+            steps: list[Step] = [TlsChallengeLocation(), TlsCertificate(), TlsInstalled(),
+                                 AnswersHttps()]
+            result = Runner(steps, ctx, [journal.record, *sinks]).run(accept_warnings=True)
+            if not result.ok and "tls.certificate" in result.applied:
+                self._put_back_previous(ctx)
+            self.real.log(f"renew-cert finished: ok={result.ok} applied={list(result.applied)}")
+            return result
+
+    def _put_back_previous(self, ctx: Context) -> None:
+        from installer.steps.tls import TlsInstalled
+
+        previous_cert = self.paths.certificate.with_suffix(".crt.previous")
+        previous_key = self.paths.private_key.with_suffix(".key.previous")
+        cert, key = self.real.read_bytes(previous_cert), self.real.read_bytes(previous_key)
+        if cert is None or key is None:
+            return
+        self.real.write_file(self.paths.certificate, cert, 0o644)
+        self.real.write_file(self.paths.private_key, key, 0o600)
+        TlsInstalled().apply(ctx)
+        self.real.log("renew-cert: the new certificate failed; the working one is back")
 
     def admin_password(self) -> str | None:
         return password_from_env(self.real.read_text(self.paths.env_file))

@@ -21,6 +21,8 @@ NGINX_DIR = "/srv/settings/medic-core/nginx/private"
 CONTAINER_CERT = f"{NGINX_DIR}/default.crt"
 CONTAINER_KEY = f"{NGINX_DIR}/default.key"
 RESTART_NGINX = ["/boot/svc-restart", "medic-core", "nginx"]
+RELOAD_NGINX = ["/boot/svc-reload", "medic-core", "nginx"]
+NOT_FOUND = (126, 127)
 RENEW_BEFORE_DAYS = 30
 
 
@@ -121,16 +123,20 @@ class TlsCertificate:
         pair = installed_pair(ctx)
         if mode == "own":
             return _own(ctx, pair)
-        if mode != "self-signed":
-            return blocked(
-                f"tls.mode {mode} is not available in this version of cht-install",
-                "Use tls.mode: self-signed or own for now.",
-            )
+        if mode == "letsencrypt":
+            from installer.steps import acme  # acme builds on this module's helpers
+
+            return acme.probe_certificate(ctx)
         if pair is None:
             return needed(f"no certificate in {ctx.paths.tls_dir} yet")
         return _self_signed(ctx, pair)
 
     def apply(self, ctx: Context) -> None:
+        if ctx.config.tls.mode == "letsencrypt":
+            from installer.steps import acme
+
+            acme.apply_certificate(ctx)
+            return
         if ctx.config.tls.mode == "own":
             material = operator_material(ctx)
             if isinstance(material, Finding):
@@ -143,6 +149,7 @@ class TlsCertificate:
         keep_previous(ctx)
         ctx.host.write_file(ctx.paths.certificate, certificate, 0o644)
         ctx.host.write_file(ctx.paths.private_key, key, 0o600)
+        ctx.host.write_file(ctx.paths.tls_source, f"{ctx.config.tls.mode}\n", 0o644)
 
 
 def keep_previous(ctx: Context) -> None:
@@ -176,9 +183,20 @@ class TlsInstalled:
             raise StepError("no certificate to install", "re-run to make one")
         ctx.host.container_put("medic-os", {CONTAINER_CERT: (pair[0], 0o644),
                                             CONTAINER_KEY: (pair[1], 0o600)})
+        reload_nginx(ctx)
+
+
+def reload_nginx(ctx: Context) -> None:
+    """Reload medic-os's nginx gracefully (no dropped requests); where the image has no
+    reload command, restart it as CHT documents (a moment of downtime)."""
+    result = ctx.host.container_exec("medic-os", RELOAD_NGINX)
+    if result.ok:
+        return
+    if result.returncode in NOT_FOUND or "not found" in result.tail(3).lower():
+        ctx.log("medic-os has no svc-reload; restarting nginx instead")
         result = ctx.host.container_exec("medic-os", RESTART_NGINX)
-        if not result.ok:
-            raise StepError(
-                f"restarting nginx in medic-os failed: {result.tail(3)}",
-                "Run `docker exec medic-os /boot/svc-restart medic-core nginx` to see why.",
-            )
+    if not result.ok:
+        raise StepError(
+            f"nginx in medic-os did not take the change: {result.tail(3)}",
+            "Run `docker exec medic-os /boot/svc-restart medic-core nginx` to see why.",
+        )

@@ -13,7 +13,8 @@ STEP_IDS = [
     "os.supported", "hardware.enough", "packages.ready", "docker.repository",
     "docker.installed", "docker.running", "docker.enabled-at-boot", "docker.group",
     "compose.available", "cht.compose-file", "images.pulled",
-    "cht.running", "tls.certificate", "tls.installed", "cht.answers-https",
+    "cht.running", "tls.challenge-location", "tls.certificate", "tls.installed",
+    "tls.renewal", "cht.answers-https",
 ]
 
 
@@ -49,7 +50,7 @@ def test_plan_for_a_fresh_debian_12_lists_every_step_and_its_actions(tmp_path: P
     assert writes[str(tmp_path / "opt/cht/docker-compose.yml")]["mode"] == "0644"
     assert {"pull": "127.0.0.1:5000/medicmobile/medic-os:cht-3.9.0-rc.2"} in actions(
         plan, "images.pulled")
-    assert {"run": ["/boot/svc-restart", "medic-core", "nginx"], "in": "medic-os"} in actions(
+    assert {"run": ["/boot/svc-reload", "medic-core", "nginx"], "in": "medic-os"} in actions(
         plan, "tls.installed")
     assert not (tmp_path / "opt").exists(), "a dry run wrote to disk"
 

@@ -1,0 +1,214 @@
+"""Let's Encrypt (ACME HTTP-01) for tls.mode letsencrypt: the challenge location in
+medic-os's nginx, pre-flight checks, ordering, and scheduled renewal."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import sys
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from installer.step import Context, Finding, StepError, blocked, needed, ok, warning
+from installer.steps.tls import (
+    host_addresses,
+    installed_pair,
+    keep_previous,
+    reload_nginx,
+)
+from installer.tls.acme_order import LETS_ENCRYPT, AcmeError, AcmeRequest
+from installer.tls.certinfo import covers, key_matches, summarize
+from installer.tls.nginx_conf import (
+    CHALLENGE_ROOT,
+    ConfError,
+    has_challenge_location,
+    with_challenge_location,
+)
+
+NGINX_CONF = "/srv/settings/medic-core/nginx/nginx.conf"
+RENEW_BEFORE_DAYS = 30
+CRON_SCHEDULE = "17 3,15 * * *"  # twice a day, off the hour
+SERVICE = "cht-install-renew"
+
+
+def _new_key_pem() -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def preflight(ctx: Context) -> Finding | None:
+    """What would make the CA's check fail, found before asking it (live runs only)."""
+    tls, name = ctx.config.tls, ctx.config.hostname
+    if not tls.email:
+        return blocked("Let's Encrypt needs an e-mail address for expiry notices",
+                       "Set tls.email to an address someone reads.")
+    if not ctx.host.live:
+        return None
+    try:
+        ipaddress.ip_address(name)
+        return blocked("Let's Encrypt does not issue certificates for IP addresses here",
+                       "Use a DNS name for the server (hostname).")
+    except ValueError:
+        pass
+    addresses = ctx.host.resolve(name)
+    if not addresses:
+        return blocked(f"{name} does not resolve in DNS",
+                       f"Create an A record for {name} pointing at this server's public IP, "
+                       "wait a few minutes for it to spread, then run again.")
+    mine = set(host_addresses()) | {"127.0.0.1", "::1"}
+    if not mine.intersection(addresses):
+        ctx.log(f"{name} resolves to {', '.join(addresses)}, not an address on this machine "
+                "(fine behind NAT or a cloud's public IP; otherwise fix the DNS record)")
+    port = ctx.config.http_port
+    if not any(ctx.host.tcp_open(address, port) for address in addresses):
+        return blocked(f"nothing answers on {name} port {port}, where the CA will look",
+                       f"Open port {port} in the firewall / security group and make sure "
+                       "CHT is running (docker ps), then run again.")
+    return None
+
+
+class TlsChallengeLocation:
+    id = "tls.challenge-location"
+    title = "nginx answers Let's Encrypt's challenge"
+
+    def probe(self, ctx: Context) -> Finding:
+        if ctx.config.tls.mode != "letsencrypt":
+            return ok("not needed (tls.mode is not letsencrypt)")
+        conf = ctx.host.container_read("medic-os", NGINX_CONF)
+        if conf is None:
+            return needed("medic-os is not running yet")
+        if has_challenge_location(conf.decode(errors="replace")):
+            return ok(f"{NGINX_CONF} serves /.well-known/acme-challenge/ from the volume")
+        return needed(f"{NGINX_CONF} has no /.well-known/acme-challenge/ location yet")
+
+    def apply(self, ctx: Context) -> None:
+        conf = ctx.host.container_read("medic-os", NGINX_CONF)
+        if conf is None and ctx.host.live:
+            raise StepError("medic-os has no nginx.conf to add the challenge location to",
+                            "Check that medic-os is running (docker ps), then run again.")
+        try:
+            patched = with_challenge_location((conf or b"listen 80;\n").decode())
+        except ConfError as exc:
+            raise StepError(f"{NGINX_CONF}: {exc}",
+                            "Restore a server block that listens on port 80.") from exc
+        ctx.host.container_put("medic-os", {NGINX_CONF: (patched.encode(), 0o644)})
+        reload_nginx(ctx)
+
+
+def _obtained(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding | None:
+    """ok when a CA certificate from this mode is installed and has 30+ days left."""
+    if pair is None or (ctx.host.read_text(ctx.paths.tls_source) or "").strip() != "letsencrypt":
+        return None
+    cert = x509.load_pem_x509_certificate(pair[0])
+    key = serialization.load_pem_private_key(pair[1], password=None)
+    info = summarize(cert)
+    if not key_matches(cert, key) or not covers(info.names, ctx.config.hostname):
+        return None
+    days = info.days_left()
+    if days < RENEW_BEFORE_DAYS or ctx.facts.get("force_renewal"):
+        return None
+    return ok(f"from {cert.issuer.rfc4514_string()}, {days} days left")
+
+
+def probe_certificate(ctx: Context) -> Finding:
+    found = _obtained(ctx, installed_pair(ctx))
+    if found is not None:
+        return found
+    problem = preflight(ctx)
+    if problem is not None:
+        return problem
+    why = "renewal forced" if ctx.facts.get("force_renewal") else "none yet, or due for renewal"
+    return needed(f"a Let's Encrypt certificate for {ctx.config.hostname} is needed ({why})")
+
+
+def apply_certificate(ctx: Context) -> None:
+    tls, paths, host = ctx.config.tls, ctx.paths, ctx.host
+    account = host.read_bytes(paths.acme_account_key)
+    if account is None:
+        account = _new_key_pem()
+        host.write_file(paths.acme_account_key, account, 0o600)
+    key = _new_key_pem()
+
+    def publish(token: str, validation: str) -> None:
+        path = f"{CHALLENGE_ROOT}/.well-known/acme-challenge/{token}"
+        host.container_put("medic-os", {path: (validation.encode(), 0o644)})
+
+    directory = tls.acme_directory or LETS_ENCRYPT
+    ctx.log(f"asking {directory} for a certificate for {ctx.config.hostname}")
+    try:
+        chain = host.acme_order(AcmeRequest(
+            directory=directory, account_key_pem=account, email=str(tls.email),
+            hostname=ctx.config.hostname, key_pem=key, ca_bundle=tls.trust_store), publish)
+    except AcmeError as exc:
+        raise StepError(exc.reason, exc.fix) from exc
+    keep_previous(ctx)
+    host.write_file(paths.certificate, chain or "<issued chain>", 0o644)
+    host.write_file(paths.private_key, key, 0o600)
+    host.write_file(paths.tls_source, "letsencrypt\n", 0o644)
+    ctx.facts["force_renewal"] = False  # done: the new certificate now probes on its own
+
+
+def installer_command(ctx: Context) -> list[str]:
+    found = shutil.which("cht-install")
+    command = [found] if found else [sys.executable, "-m", "installer.cli"]
+    if str(ctx.paths.root) != "/":
+        command += ["--root", str(ctx.paths.root)]
+    return command
+
+
+def renewal_files(ctx: Context) -> dict[str, str]:
+    """Path -> content of the renewal schedule: systemd timer, or cron without systemd."""
+    run = " ".join([*installer_command(ctx), "renew-cert"])
+    if ctx.platform.systemd:
+        unit = ctx.paths.systemd_dir
+        return {
+            str(unit / f"{SERVICE}.service"): (
+                "[Unit]\nDescription=Renew CHT's Let's Encrypt certificate (cht-install)\n"
+                "After=network-online.target docker.service\n"
+                "Wants=network-online.target\n\n"
+                f"[Service]\nType=oneshot\nExecStart={run}\n"),
+            str(unit / f"{SERVICE}.timer"): (
+                "[Unit]\nDescription=Renew CHT's certificate twice a day\n\n"
+                "[Timer]\nOnCalendar=*-*-* 03,15:17:00\nRandomizedDelaySec=1h\n"
+                "Persistent=true\n\n[Install]\nWantedBy=timers.target\n"),
+        }
+    return {str(ctx.paths.cron_file): (
+        "# cht-install: renew CHT's Let's Encrypt certificate twice a day\n"
+        f"{CRON_SCHEDULE} root {run} >/dev/null 2>&1\n")}
+
+
+class TlsRenewal:
+    id = "tls.renewal"
+    title = "Certificate renews itself"
+
+    def probe(self, ctx: Context) -> Finding:
+        if ctx.config.tls.mode != "letsencrypt":
+            return ok("not needed (tls.mode is not letsencrypt)")
+        for path, content in renewal_files(ctx).items():
+            if ctx.host.read_text(Path(path)) != content:
+                return needed(f"{path} is not in place yet")
+        if ctx.platform.systemd:
+            state = ctx.host.query(["systemctl", "is-enabled", f"{SERVICE}.timer"])
+            if state.stdout.strip() != "enabled":
+                return needed(f"{SERVICE}.timer is not enabled")
+            return ok(f"{SERVICE}.timer runs `cht-install renew-cert` twice a day")
+        if not ctx.host.which("cron") and ctx.host.live:
+            return warning("the renewal is in /etc/cron.d but no cron daemon is installed",
+                           "Install cron (`apt-get install cron`) so that renewals run.")
+        return ok(f"cron runs `cht-install renew-cert` twice a day ({ctx.paths.cron_file})")
+
+    def apply(self, ctx: Context) -> None:
+        for path, content in renewal_files(ctx).items():
+            ctx.host.write_file(Path(path), content, 0o644)
+        if ctx.platform.systemd:
+            for argv in (["systemctl", "daemon-reload"],
+                         ["systemctl", "enable", "--now", f"{SERVICE}.timer"]):
+                result = ctx.host.run(argv)
+                if not result.ok:
+                    raise StepError(f"`{' '.join(argv)}` failed: {result.tail(2)}",
+                                    "Enable the timer by hand, then run again.")
+

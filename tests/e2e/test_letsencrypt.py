@@ -1,0 +1,147 @@
+"""Let's Encrypt for real against Debian's pebble ACME server on loopback: pre-flight,
+challenge location in medic-os's nginx.conf, order, install, proof on the wire, renewal
+scheduled, and a forced renewal while HTTPS is polled (no failed request)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+from tests.e2e.conftest import InstallRun, cht_install
+
+HOST = "cht.acme.test"
+ACME = "https://127.0.0.1:14000/dir"
+PEBBLE_CA = Path("/var/lib/cht-testenv/acme/ca.pem")
+NGINX_CONF = "/srv/settings/medic-core/nginx/nginx.conf"
+
+
+@pytest.fixture(scope="module")
+def hosts_entry() -> Iterator[None]:
+    """The test host name resolves here as the CA's DNS (pebble-challtestsrv) says."""
+    hosts = Path("/etc/hosts")
+    before = hosts.read_text()
+    hosts.write_text(before + f"\n127.0.0.1 {HOST}\n")
+    yield
+    hosts.write_text(before)
+
+
+@pytest.fixture(scope="module")
+def trust(live_env: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Pebble's TLS CA (to talk to it) and its issuing root (to verify what it issues)."""
+    context = ssl.create_default_context(cafile=str(PEBBLE_CA))
+    with urllib.request.urlopen("https://127.0.0.1:15000/roots/0", context=context) as answer:
+        root = answer.read()
+    path = tmp_path_factory.mktemp("trust") / "trust.pem"
+    path.write_bytes(PEBBLE_CA.read_bytes() + b"\n" + root)
+    return path
+
+
+def served(trust: Path) -> x509.Certificate:
+    context = ssl.create_default_context(cafile=str(trust))
+    with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=HOST) as tls:
+            der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return x509.load_der_x509_certificate(der)
+
+
+@pytest.fixture(scope="module")
+def issued(hosts_entry: None, trust: Path, docker_client: Any,
+           tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, InstallRun]:
+    root = tmp_path_factory.mktemp("acme-server")
+    # The operator's own edit to nginx.conf, which must survive.
+    medic = docker_client.containers.get("medic-os")
+    code, _ = medic.exec_run(["sed", "-i", r"s|listen 443 ssl;|listen 443 ssl;\n    "
+                              r"# operator: keep me|", NGINX_CONF])
+    assert code == 0
+    run = cht_install("--yes", "--registry", "127.0.0.1:5000", "--root", str(root),
+                      "--hostname", HOST, "--accept-warnings", "--docker-source", "distro",
+                      "--tls-mode", "letsencrypt", "--tls-email", "ops@cht-install.test",
+                      "--acme-directory", ACME, "--tls-trust-store", str(trust))
+    return root, run
+
+
+def test_certificate_is_issued_installed_and_verifies(
+    issued: tuple[Path, InstallRun], trust: Path
+) -> None:
+    root, run = issued
+    assert run.returncode == 0, run.output
+    assert "chain verified for the name" in run.output
+    cert = served(trust)
+    assert "Pebble" in cert.issuer.rfc4514_string()
+    assert HOST in cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    key = root / "etc/cht-install/acme/account.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+
+
+def test_challenge_location_is_added_and_operator_edits_kept(
+    issued: tuple[Path, InstallRun], docker_client: Any
+) -> None:
+    code, conf = docker_client.containers.get("medic-os").exec_run(["cat", NGINX_CONF])
+    text = conf.decode()
+    assert code == 0
+    assert "# operator: keep me" in text
+    assert text.count("location /.well-known/acme-challenge/") == 1
+
+
+def test_renewal_is_scheduled(issued: tuple[Path, InstallRun]) -> None:
+    root, _ = issued
+    if Path("/run/systemd/system").is_dir():
+        timer = root / "etc/systemd/system/cht-install-renew.timer"
+        assert "OnCalendar=" in timer.read_text()
+    else:
+        line = (root / "etc/cron.d/cht-install").read_text().splitlines()[-1]
+        assert re.fullmatch(r"17 3,15 \* \* \* root \S.* renew-cert >/dev/null 2>&1", line)
+
+
+def test_a_second_run_changes_nothing(issued: tuple[Path, InstallRun], trust: Path) -> None:
+    root, _ = issued
+    again = cht_install("--yes", "--root", str(root))
+    assert again.returncode == 0 and "nothing was changed" in again.output
+
+
+def test_forced_renewal_replaces_the_certificate_without_downtime(
+    issued: tuple[Path, InstallRun], trust: Path
+) -> None:
+    root, _ = issued
+    before = served(trust)
+    failures: list[str] = []
+    answered = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal answered
+        context = ssl.create_default_context(cafile=str(trust))
+        deadline = time.monotonic() + 300
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                request = urllib.request.Request(f"https://{HOST}/")
+                with urllib.request.urlopen(request, context=context, timeout=5) as answer:
+                    answer.read()
+                answered += 1
+            except Exception as exc:
+                failures.append(repr(exc))
+            time.sleep(0.02)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    renewal = cht_install("renew-cert", "--force", "--root", str(root))
+    time.sleep(1)
+    stop.set()
+    poller.join()
+    assert renewal.returncode == 0, renewal.output
+    after = served(trust)
+    assert after.serial_number != before.serial_number
+    print(f"renewal: {answered} HTTPS requests answered, {len(failures)} failed")
+    assert answered > 20 and failures == []
