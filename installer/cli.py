@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 from pathlib import Path
 
 from installer.answers import AnswersError
 from installer.journal import AlreadyRunning
-from installer.report import PlainLines, plan_json, plan_text
+from installer.report import PlainLines, doctor_report, doctor_text, plan_json, plan_text
 from installer.session import Options, Session
 from installer.step import Status
 from installer.tls.acme_order import LETS_ENCRYPT_STAGING
@@ -143,8 +144,26 @@ def renew_cert(argv: list[str]) -> int:
     return 0 if result.ok else 1
 
 
+def doctor(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="cht-install doctor",
+                                description="Check every step and report; change nothing.")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    session = Session(Options(root=args.root))
+    report = doctor_report(session.plan(), session.certificate_summary())
+    say(json.dumps(report, indent=2) if args.json else doctor_text(report))
+    return 0 if report["healthy"] else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["doctor"]:
+        try:
+            return doctor(argv[1:])
+        except AnswersError as exc:
+            print(f"cht-install doctor: {exc}", file=sys.stderr)
+            return 2
     if argv[:1] == ["renew-cert"]:
         try:
             return renew_cert(argv[1:])

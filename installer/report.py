@@ -57,6 +57,32 @@ def describe_action(action: dict[str, object]) -> str:
     return json.dumps(action)
 
 
+def doctor_report(planned: Sequence[PlannedStep],
+                  certificate: dict[str, object] | None) -> dict[str, object]:
+    healthy = all(s.finding.status in (Status.OK, Status.WARNING) for s in planned)
+    steps = [{"id": s.id, "title": s.title, **s.finding.as_dict()} for s in planned]
+    return {"healthy": healthy, "steps": steps, "certificate": certificate}
+
+
+def doctor_text(report: dict[str, object]) -> str:
+    lines = []
+    for step in report["steps"]:  # type: ignore[attr-defined]
+        lines.append(f"[{step['status']:>7}] {step['title']}: {step['reason']}")
+        if step["fix"] and step["status"] != "ok":
+            lines.append(f"          fix: {step['fix']}")
+    cert = report["certificate"]
+    if isinstance(cert, dict):
+        renewal = next((s for s in report["steps"]  # type: ignore[attr-defined]
+                        if s["id"] == "tls.renewal"), None)
+        lines.append(f"Certificate ({cert['source']}): expires {str(cert['expires'])[:10]}, "
+                     f"{cert['days_left']} days left"
+                     + (f"; renewal: {renewal['reason']}" if renewal else ""))
+    else:
+        lines.append("Certificate: none installed yet")
+    lines.append("Healthy." if report["healthy"] else "Not healthy: run cht-install to repair.")
+    return "\n".join(lines)
+
+
 class PlainLines:
     """Turns events into short lines for a log-like terminal; progress is throttled."""
 

@@ -145,3 +145,35 @@ def test_forced_renewal_replaces_the_certificate_without_downtime(
     assert after.serial_number != before.serial_number
     print(f"renewal: {answered} HTTPS requests answered, {len(failures)} failed")
     assert answered > 20 and failures == []
+
+
+def test_doctor_reports_expiry_and_renewal(issued: tuple[Path, InstallRun]) -> None:
+    import json
+
+    root, _ = issued
+    run = cht_install("doctor", "--json", "--root", str(root))
+    report = json.loads(run.output)
+    assert run.returncode == 0 and report["healthy"] is True
+    assert report["certificate"]["source"] == "letsencrypt"
+    assert report["certificate"]["days_left"] > 30
+    renewal = next(s for s in report["steps"] if s["id"] == "tls.renewal")
+    assert renewal["status"] == "ok" and "twice a day" in renewal["reason"]
+
+
+def test_a_failed_renewal_leaves_the_working_certificate(
+    issued: tuple[Path, InstallRun], trust: Path
+) -> None:
+    import subprocess
+
+    from tests.e2e.conftest import TESTENV
+
+    root, _ = issued
+    before = served(trust)
+    subprocess.run(["pkill", "-x", "pebble"], check=True)  # the CA is unreachable
+    try:
+        renewal = cht_install("renew-cert", "--force", "--root", str(root))
+        assert renewal.returncode == 1
+        assert "could not talk to the CA" in renewal.output
+        assert served(trust).serial_number == before.serial_number
+    finally:
+        subprocess.run([str(TESTENV), "up"], check=True)
