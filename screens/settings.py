@@ -8,12 +8,27 @@ from dataclasses import replace
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, Static
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+)
 
 from installer.answers import AnswersError
 from installer.session import Session
+
+MODES = {
+    "self-signed": "Self-signed (works now; phones must be told to trust it)",
+    "own": "My own certificate files (from a CA)",
+    "letsencrypt": "Let's Encrypt (free, automatic renewal)",
+}
 
 
 class SettingsScreen(Screen[None]):
@@ -46,11 +61,23 @@ class SettingsScreen(Screen[None]):
                 yield Checkbox(f"Let {self.sudo_user} run docker without sudo (adds them to "
                                "the docker group; root-equivalent)",
                                value=bool(config.docker.group_user), id="docker-group")
-            yield Static(
-                "TLS certificate: self-signed for the host name. Browsers and phones will "
-                "ask to trust it; bring your own certificate or use Let's Encrypt in a "
-                "later version.", id="tls",
-            )
+            tls = config.tls
+            yield Label("TLS certificate (phones sync only with one they trust):")
+            with RadioSet(id="tls-mode"):
+                for mode, text in MODES.items():
+                    yield RadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
+            with Vertical(id="own-fields", classes="mode-fields"):
+                yield Input(tls.certificate or "", id="certificate",
+                            placeholder="certificate file (PEM with chain, DER or PFX)")
+                yield Input(tls.chain or "", id="chain", placeholder="chain file (optional)")
+                yield Input(tls.key or "", id="key", placeholder="key file (not for PFX)")
+                yield Input("", id="tls-password", password=True,
+                            placeholder="password of the PFX or key (if any)")
+            with Vertical(id="letsencrypt-fields", classes="mode-fields"):
+                yield Input(tls.email or "", id="email",
+                            placeholder="e-mail for expiry notices")
+                yield Static("Needs DNS for the host name pointing here and port 80 open.",
+                             classes="hint")
             yield Static("", id="error")
             yield Static("[b]Tab[/b] moves between fields, [b]Enter[/b] on the last "
                          "field or [b]Ctrl+N[/b] goes on.", classes="hint")
@@ -58,6 +85,19 @@ class SettingsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#hostname", Input).focus()
+        self.show_fields(self.session.config.tls.mode)
+
+    def selected_mode(self) -> str:
+        pressed = self.query_one(RadioSet).pressed_button
+        return (pressed.id or "mode-self-signed").removeprefix("mode-") if pressed else (
+            "self-signed")
+
+    def show_fields(self, mode: str) -> None:
+        self.query_one("#own-fields").display = mode == "own"
+        self.query_one("#letsencrypt-fields").display = mode == "letsencrypt"
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.show_fields(self.selected_mode())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "hostname" and not self.password_kept:
@@ -70,6 +110,18 @@ class SettingsScreen(Screen[None]):
         if not self.password_kept:
             typed = self.query_one("#password", Input).value
             changes["admin_password"] = typed or None
+        mode = self.selected_mode()
+
+        def typed(field: str) -> str | None:
+            return self.query_one(f"#{field}", Input).value.strip() or None
+
+        tls = replace(self.session.config.tls, mode=mode)
+        if mode == "own":
+            tls = replace(tls, certificate=typed("certificate"), chain=typed("chain"),
+                          key=typed("key"), password=typed("tls-password"))
+        elif mode == "letsencrypt":
+            tls = replace(tls, email=typed("email"))
+        changes["tls"] = tls
         if self.sudo_user:
             grant = self.query_one("#docker-group", Checkbox).value
             changes["docker"] = replace(self.session.config.docker,

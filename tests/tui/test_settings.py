@@ -57,3 +57,55 @@ def test_ticking_the_box_adds_the_sudo_user(monkeypatch: pytest.MonkeyPatch) -> 
 def test_root_and_plain_logins_are_not_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     settle_on_settings(None, monkeypatch, tick=False)
     settle_on_settings("root", monkeypatch, tick=False)
+
+
+def choose_tls(monkeypatch: pytest.MonkeyPatch, downs: int,
+               fields: dict[str, str]) -> tuple[Session, str]:
+    """Pick the TLS mode with the keyboard, fill its fields, go on: the session's config
+    after it, and the error shown (empty when the screen moved on)."""
+    from textual.widgets import Input, RadioSet, Static
+
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
+                              overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(session)
+    shown: list[str] = []
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.go("settings")
+            await pilot.pause()
+            screen = app.screen
+            screen.query_one(RadioSet).focus()
+            await pilot.press(*["down"] * downs, "enter")
+            for field, value in fields.items():
+                screen.query_one(f"#{field}", Input).value = value
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            if app.screen is screen:
+                shown.append(str(screen.query_one("#error", Static).render()))
+
+    asyncio.run(drive())
+    return session, (shown[0] if shown else "")
+
+
+def test_own_certificate_mode_takes_the_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, error = choose_tls(monkeypatch, 1, {"certificate": "/root/cht.pem",
+                                                 "key": "/root/cht.key"})
+    assert error == ""
+    tls = session.config.tls
+    assert (tls.mode, tls.certificate, tls.key, tls.chain) == (
+        "own", "/root/cht.pem", "/root/cht.key", None)
+
+
+def test_lets_encrypt_mode_takes_the_email(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, error = choose_tls(monkeypatch, 2, {"email": "ops@example.org"})
+    assert error == ""
+    assert (session.config.tls.mode, session.config.tls.email) == (
+        "letsencrypt", "ops@example.org")
+
+
+def test_own_mode_without_a_certificate_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, error = choose_tls(monkeypatch, 1, {})
+    assert error.startswith("tls.certificate")
+    assert session.config.tls.mode == "self-signed"  # nothing taken from a bad form
