@@ -108,19 +108,14 @@ class SettingsScreen(Screen[None]):
     def action_next(self) -> None:
         changes: dict[str, object] = {"hostname": self.query_one("#hostname", Input).value.strip()}
         if not self.password_kept:
-            typed = self.query_one("#password", Input).value
-            changes["admin_password"] = typed or None
+            changes["admin_password"] = self.query_one("#password", Input).value or None
         mode = self.selected_mode()
-
-        def typed(field: str) -> str | None:
-            return self.query_one(f"#{field}", Input).value.strip() or None
-
         tls = replace(self.session.config.tls, mode=mode)
         if mode == "own":
-            tls = replace(tls, certificate=typed("certificate"), chain=typed("chain"),
-                          key=typed("key"), password=typed("tls-password"))
+            tls = replace(tls, certificate=self.typed("certificate"), chain=self.typed("chain"),
+                          key=self.typed("key"), password=self.typed("tls-password"))
         elif mode == "letsencrypt":
-            tls = replace(tls, email=typed("email"))
+            tls = replace(tls, email=self.typed("email"))
         changes["tls"] = tls
         if self.sudo_user:
             grant = self.query_one("#docker-group", Checkbox).value
@@ -131,10 +126,14 @@ class SettingsScreen(Screen[None]):
         except AnswersError as exc:
             self.query_one("#error", Static).update(escape(str(exc)))
             return
-        if self.session.config.admin_password:
-            self.session.real.add_secret(self.session.config.admin_password)
+        for secret in (self.session.config.admin_password, self.session.config.tls.password):
+            if secret:
+                self.session.real.add_secret(secret)
         self.query_one("#error", Static).update("")
         self.app.go("plan")  # type: ignore[attr-defined]
+
+    def typed(self, field: str) -> str | None:
+        return self.query_one(f"#{field}", Input).value.strip() or None
 
     def action_back(self) -> None:
         self.app.pop_screen()
