@@ -86,8 +86,8 @@ class InstallConfig:
     def to_mapping(self, keep_secrets: bool = False) -> dict[str, Any]:
         data = asdict(self)
         if not keep_secrets:
+            # tls.password stays: a repair must still open the PFX or key (file is 0600).
             data["admin_password"] = None
-            data["tls"]["password"] = None
         return data
 
 
@@ -195,6 +195,7 @@ def load(path: Path) -> InstallConfig:
 
 
 def dump(config: InstallConfig) -> str:
-    """The answers file text; secrets are never saved here (they live in /opt/cht/.env)."""
+    """The answers file text (0600): the admin password is never saved here (it lives in
+    /opt/cht/.env); tls.password is, so that a repair can open the operator's files."""
     header = "# cht-install answers: re-used by every later run (repair)\n"
     return header + yaml.safe_dump(config.to_mapping(), sort_keys=False)

@@ -67,8 +67,9 @@ class Session:
         self.real = RealHost(self.paths.log)
         # Set by run(): whether this run created the admin password (then shown once).
         self.password_created = False
-        if self.config.admin_password:
-            self.real.add_secret(self.config.admin_password)
+        for secret in (self.config.admin_password, self.config.tls.password):
+            if secret:
+                self.real.add_secret(secret)
 
     @property
     def planning_elsewhere(self) -> bool:

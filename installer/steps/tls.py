@@ -98,6 +98,13 @@ def _self_signed(ctx: Context, pair: tuple[bytes, bytes]) -> Finding:
 def _own(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
     material = operator_material(ctx)
     if isinstance(material, Finding):
+        source = (ctx.host.read_text(ctx.paths.tls_source) or "").strip()
+        if pair is not None and source == "own" and "cannot be read" in material.reason:
+            installed = load(pair[0], None, pair[1], None)
+            info = summarize(installed.leaf)
+            if covers(info.names, ctx.config.hostname) and info.days_left() >= 0:
+                return warning(f"{material.reason}; the installed copy is used "
+                               f"({info.days_left()} days left)", material.fix)
         return material
     trusted = roots(roots_pem(ctx.host, ctx.config.tls.trust_store))
     problems = check(material, ctx.config.hostname, trusted)

@@ -85,3 +85,21 @@ def test_bad_certificates_change_nothing(
     failure = next(e for e in events if isinstance(e, StepFailed))
     assert failure.finding.status.value == "blocked" and failure.finding.fix
     assert not paths.tls_dir.exists(), "a refused certificate wrote to the server"
+
+
+def test_a_repair_after_the_operators_files_are_gone_keeps_the_installed_copy(
+    tmp_path: Path, pki: dict[str, tf.Issued]
+) -> None:
+    ok, _, paths = run(tmp_path, pki, pki["leaf"].pem + pki["inter"].pem, pki["leaf"].key_pem())
+    assert ok
+    installed = paths.certificate.read_bytes()
+    (tmp_path / "operator" / "cert.pem").unlink()
+    config = from_mapping({"hostname": HOST, "tls": {
+        "mode": "own", "certificate": str(tmp_path / "operator/cert.pem"),
+        "key": str(tmp_path / "operator/key.pem")}})
+    ctx = Context(host=RealHost(paths.log), config=config, paths=paths, platform=detect(),
+                  emit=lambda event: None)
+    finding = TlsCertificate().probe(ctx)
+    assert finding.status.value == "warning"
+    assert "installed copy is used" in finding.reason
+    assert paths.certificate.read_bytes() == installed
