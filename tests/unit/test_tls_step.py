@@ -67,19 +67,36 @@ def test_replacing_a_certificate_keeps_the_previous_one(
     assert previous.read_bytes().startswith(pki["leaf"].pem)
 
 
-@pytest.mark.parametrize("case", ["wrong key", "missing intermediate", "wrong host", "expired"])
+BAD_CASES = ["wrong key", "missing intermediate", "wrong host", "expired", "not yet valid",
+             "out of order", "weak key", "wildcard mismatch", "untrusted root"]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
 def test_bad_certificates_change_nothing(
     tmp_path: Path, pki: dict[str, tf.Issued], case: str
 ) -> None:
     leaf, inter = pki["leaf"], pki["inter"]
+    inter2 = tf.intermediate(inter, "Test Issuing CA")
+    stranger = tf.root("Stranger Root")
+    made = {
+        "expired": tf.leaf(inter, HOST, not_before=tf.NOW.replace(year=tf.NOW.year - 2),
+                           not_after=tf.NOW.replace(year=tf.NOW.year - 1)),
+        "not yet valid": tf.leaf(inter, HOST, not_before=tf.NOW.replace(year=tf.NOW.year + 1),
+                                 not_after=tf.NOW.replace(year=tf.NOW.year + 2)),
+        "out of order": tf.leaf(inter2, HOST),
+        "weak key": tf.leaf(inter, HOST, key=tf.rsa_key(1024)),
+        "wildcard mismatch": tf.leaf(inter, "*.cht.example.org"),
+        "untrusted root": tf.leaf(stranger, HOST),
+    }
     cert, key = {
         "wrong key": (leaf.pem + inter.pem, tf.leaf(inter, HOST).key_pem()),
         "missing intermediate": (leaf.pem, leaf.key_pem()),
         "wrong host": (tf.leaf(inter, "x.example.net").pem + inter.pem, leaf.key_pem()),
-        "expired": (lambda old: (old.pem + inter.pem, old.key_pem()))(tf.leaf(
-            inter, HOST, not_before=tf.NOW.replace(year=tf.NOW.year - 2),
-            not_after=tf.NOW.replace(year=tf.NOW.year - 1))),
-    }[case]
+        "out of order": (made["out of order"].pem + inter.pem + inter2.pem,
+                         made["out of order"].key_pem()),
+        "untrusted root": (made["untrusted root"].pem + stranger.pem,
+                           made["untrusted root"].key_pem()),
+    }.get(case) or (made[case].pem + inter.pem, made[case].key_pem())
     ok, events, paths = run(tmp_path, pki, cert, key)
     assert not ok
     failure = next(e for e in events if isinstance(e, StepFailed))
