@@ -12,7 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from installer.step import Context, Finding, StepError, blocked, needed, ok, warning
+from installer.step import Context, Finding, StepError, blocked, needed, ok
+from installer.steps.docker import install_packages, recipe
 from installer.steps.tls import (
     host_addresses,
     installed_pair,
@@ -181,6 +182,17 @@ def renewal_files(ctx: Context) -> dict[str, str]:
         f"{CRON_SCHEDULE} root {run} >/dev/null 2>&1\n")}
 
 
+CRON_PACKAGES = {"apt": "cron", "dnf": "cronie", "yum": "cronie", "zypper": "cron"}
+
+
+def cron_daemon(ctx: Context) -> str | None:
+    """The cron daemon's name (cron on Debian and SUSE, crond on the RHEL family)."""
+    for name in ("cron", "crond"):
+        if ctx.host.which(name):
+            return name
+    return None
+
+
 class TlsRenewal:
     id = "tls.renewal"
     title = "Certificate renews itself"
@@ -196,19 +208,31 @@ class TlsRenewal:
             if state.stdout.strip() != "enabled":
                 return needed(f"{SERVICE}.timer is not enabled")
             return ok(f"{SERVICE}.timer runs `cht-install renew-cert` twice a day")
-        if not ctx.host.which("cron") and ctx.host.live:
-            return warning("the renewal is in /etc/cron.d but no cron daemon is installed",
-                           "Install cron (`apt-get install cron`) so that renewals run.")
+        daemon = cron_daemon(ctx)
+        if daemon is None:
+            return needed("no cron daemon is installed to run the renewal")
+        if not ctx.host.query(["pgrep", "-x", daemon]).ok:
+            return needed(f"{daemon} is not running, so the renewal would never run")
         return ok(f"cron runs `cht-install renew-cert` twice a day ({ctx.paths.cron_file})")
 
     def apply(self, ctx: Context) -> None:
         for path, content in renewal_files(ctx).items():
             ctx.host.write_file(Path(path), content, 0o644)
         if ctx.platform.systemd:
-            for argv in (["systemctl", "daemon-reload"],
-                         ["systemctl", "enable", "--now", f"{SERVICE}.timer"]):
-                result = ctx.host.run(argv)
-                if not result.ok:
-                    raise StepError(f"`{' '.join(argv)}` failed: {result.tail(2)}",
-                                    "Enable the timer by hand, then run again.")
+            commands = [["systemctl", "daemon-reload"],
+                        ["systemctl", "enable", "--now", f"{SERVICE}.timer"]]
+        else:
+            daemon = cron_daemon(ctx)
+            if daemon is None:
+                rec = recipe(ctx)
+                package = CRON_PACKAGES.get(rec.manager.name, "cron")
+                install_packages(ctx, rec, (package,), "a cron daemon for the renewal")
+                daemon = cron_daemon(ctx) or "cron"
+            running = ctx.host.query(["pgrep", "-x", daemon]).ok
+            commands = [] if running else [["service", daemon, "start"]]
+        for argv in commands:
+            result = ctx.host.run(argv)
+            if not result.ok:
+                raise StepError(f"`{' '.join(argv)}` failed: {result.tail(2)}",
+                                "Start the scheduler by hand, then run cht-install again.")
 
