@@ -11,6 +11,13 @@ from textual.widgets import Footer, Header, Static
 
 from installer.session import Session
 
+CERTIFICATE_NOTE = {
+    "self-signed": "The certificate is self-signed: browsers and phones ask you to trust it.",
+    "own": "Your own certificate is installed and its chain was verified on the wire.",
+    "letsencrypt": "Let's Encrypt's certificate is installed; it renews itself (checked "
+                   "twice a day).",
+}
+
 
 class DoneScreen(Screen[None]):
     BINDINGS = [Binding("q", "finish", "Quit"), Binding("enter", "finish", "Quit", show=False)]
@@ -33,7 +40,7 @@ class DoneScreen(Screen[None]):
             f"  Address:   {self.session.url()}\n"
             "  User:      medic\n"
             f"{secret}"
-            "The certificate is self-signed: browsers and phones ask you to trust it.\n"
+            f"{CERTIFICATE_NOTE[self.session.config.tls.mode]}\n"
             "If something breaks later, run [b]sudo cht-install[/b] again: it checks every\n"
             f"step and repairs only what is wrong. The log is {self.session.paths.log}."
         )
