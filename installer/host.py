@@ -85,6 +85,7 @@ class Host(Protocol):
     def pull(self, image: str, on_progress: PullProgress) -> None: ...
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None: ...
     def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult: ...
+    def container_remove(self, container: str) -> None: ...
     def download(
         self, url: str, to: Path, mode: int, check: Callable[[bytes], None]
     ) -> None: ...
@@ -353,6 +354,14 @@ class RealHost:
         self._log_result(result, f"exec in {container}")
         return result
 
+    def container_remove(self, container: str) -> None:
+        """Remove a container (never its volumes)."""
+        client = self.docker()
+        if client is None:
+            raise RuntimeError("the Docker daemon is not answering")
+        self.log(f"remove container: {container} (volumes kept)")
+        client.containers.get(container).remove(force=True, v=False)
+
     def download(
         self, url: str, to: Path, mode: int, check: Callable[[bytes], None]
     ) -> None:
@@ -489,6 +498,9 @@ class PlanHost:
     def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult:
         self.actions.append({"run": list(argv), "in": container})
         return CommandResult(tuple(argv), 0, "", "")
+
+    def container_remove(self, container: str) -> None:
+        self.actions.append({"remove-container": container, "volumes": "kept"})
 
     def download(
         self, url: str, to: Path, mode: int, check: Callable[[bytes], None]

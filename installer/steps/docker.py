@@ -278,15 +278,18 @@ class DockerEnabledAtBoot:
         return needed("no systemd, and the docker init script is not enabled")
 
     def apply(self, ctx: Context) -> None:
-        argv = (
-            ["systemctl", "enable", "docker"]
+        # SysV: `defaults` does nothing while any link is left (e.g. K links after someone
+        # removed the S ones), so the links are made again from scratch.
+        commands = (
+            [["systemctl", "enable", "docker"]]
             if ctx.platform.systemd
-            else ["update-rc.d", "docker", "defaults"]
+            else [["update-rc.d", "-f", "docker", "remove"], ["update-rc.d", "docker", "defaults"]]
         )
-        result = ctx.host.run(argv)
-        if not result.ok:
-            raise StepError(f"`{' '.join(argv)}` failed: {result.tail(2)}",
-                            "Enable Docker at boot by hand, then run cht-install again.")
+        for argv in commands:
+            result = ctx.host.run(argv)
+            if not result.ok:
+                raise StepError(f"`{' '.join(argv)}` failed: {result.tail(2)}",
+                                "Enable Docker at boot by hand, then run cht-install again.")
 
 
 class DockerGroup:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from installer.stack_files import new_password, password_from_env, render_compose, render_env
-from installer.step import Context, Finding, StepError, broken, needed, ok
+from installer.stack_files import (
+    VOLUME,
+    new_password,
+    password_from_env,
+    render_compose,
+    render_env,
+)
+from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_command
 
 PROJECT = "cht"
@@ -15,8 +22,48 @@ READY_TIMEOUT = 900.0
 CONTAINERS = ("medic-os", "haproxy")
 
 
+LOST_PASSWORD_FIX = (
+    "If you know the admin password, put it back: a line DOCKER_COUCHDB_ADMIN_PASSWORD=... "
+    "in {env} (mode 0600), or give it as admin_password in an answers file. If nobody knows "
+    "it, set a new one in CouchDB first (the [admins] section of "
+    "/srv/settings/medic-couchdb/local.ini inside medic-os, then `docker restart medic-os`), "
+    "and give that one. cht-install never invents a new password for an existing database."
+)
+
+
+def database_exists(ctx: Context) -> bool:
+    """Whether CHT's data already exists (the medic-data volume, or a non-empty data path)."""
+    if ctx.config.data != "volume":
+        path = Path(ctx.config.data)
+        return ctx.host.live and path.is_dir() and any(path.iterdir())
+    client = ctx.host.docker()
+    if client is None:
+        return False
+    try:
+        client.volumes.get(VOLUME)
+    except Exception:
+        return False
+    return True
+
+
+def lost_password(ctx: Context) -> Finding | None:
+    """Blocked when .env lost its password, CHT's database exists and none was given."""
+    if password_from_env(ctx.host.read_text(ctx.paths.env_file)) is not None:
+        return None
+    if ctx.config.admin_password or not database_exists(ctx):
+        return None
+    return blocked(
+        f"the admin password ({ctx.paths.env_file}) is lost, and CHT's database already "
+        "exists: a new password would lock CHT out of its own data",
+        LOST_PASSWORD_FIX.format(env=ctx.paths.env_file),
+    )
+
+
 def admin_password(ctx: Context) -> str:
     """The password already in .env, else the one chosen, else a new one (once)."""
+    lost = lost_password(ctx)
+    if lost is not None:
+        raise StepError(lost.reason, lost.fix)
     existing = password_from_env(ctx.host.read_text(ctx.paths.env_file))
     password = existing or ctx.config.admin_password or str(
         ctx.facts.setdefault("new_password", new_password())
@@ -39,6 +86,9 @@ class ComposeFile:
 
     def probe(self, ctx: Context) -> Finding:
         current = ctx.host.read_text(ctx.paths.compose_file)
+        lost = lost_password(ctx)
+        if lost is not None:
+            return lost
         if current is None:
             return needed(f"{ctx.paths.compose_file} does not exist yet")
         if current != render_compose(ctx.config):
@@ -108,6 +158,15 @@ def container_state(ctx: Context) -> tuple[dict[str, Any], bool] | None:
     return attrs, ready
 
 
+def foreign_or_wrong(ctx: Context, name: str, info: dict[str, Any]) -> bool:
+    """A container compose would not replace by itself: not its own, or another image."""
+    labels = info["Config"].get("Labels") or {}
+    wanted = ctx.config.image_ref(
+        ctx.config.images.medic_os if name == "medic-os" else ctx.config.images.haproxy)
+    return labels.get("com.docker.compose.project") != PROJECT or (
+        info["Config"]["Image"] != wanted)
+
+
 def _problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
     wanted = {
         "medic-os": ctx.config.image_ref(ctx.config.images.medic_os),
@@ -147,6 +206,12 @@ class ChtRunning:
         return ok("medic-os and haproxy are running; medic-os reports it is set up")
 
     def apply(self, ctx: Context) -> None:
+        state = container_state(ctx)
+        for name, info in (state[0] if state else {}).items():
+            if info is not None and foreign_or_wrong(ctx, name, info):
+                ctx.log(f"{name} was not made from {PROJECT}'s compose file, or runs another "
+                        "image: removing the container (its data volume stays)")
+                ctx.host.container_remove(name)
         found = ctx.facts.get("compose")
         compose = found if isinstance(found, list) else (
             compose_command(ctx.host) or ["docker-compose"])

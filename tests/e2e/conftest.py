@@ -69,6 +69,16 @@ def fresh_install(live_env: str, tmp_path_factory: pytest.TempPathFactory) -> In
     return Installed(root, first, second)
 
 
+def with_known_password(installed: Installed, root: Path) -> Path:
+    """A new server root that knows the admin password of the database already on this
+    host, as an operator re-installing on it would (cht-install never invents one)."""
+    env = root / "opt/cht/.env"
+    env.parent.mkdir(parents=True, exist_ok=True)
+    env.write_bytes((installed.root / "opt/cht/.env").read_bytes())
+    env.chmod(0o600)
+    return root
+
+
 @pytest.fixture(scope="session")
 def docker_client(fresh_install: Installed) -> Iterator[Any]:
     import docker

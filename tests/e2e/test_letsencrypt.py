@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from tests.e2e.conftest import InstallRun, cht_install
+from tests.e2e.conftest import Installed, InstallRun, cht_install, with_known_password
 
 HOST = "cht.acme.test"
 ACME = "https://127.0.0.1:14000/dir"
@@ -56,9 +56,9 @@ def served(trust: Path) -> x509.Certificate:
 
 
 @pytest.fixture(scope="module")
-def issued(hosts_entry: None, trust: Path, docker_client: Any,
+def issued(hosts_entry: None, trust: Path, docker_client: Any, fresh_install: Installed,
            tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, InstallRun]:
-    root = tmp_path_factory.mktemp("acme-server")
+    root = with_known_password(fresh_install, tmp_path_factory.mktemp("acme-server"))
     # The operator's own edit to nginx.conf, which must survive.
     medic = docker_client.containers.get("medic-os")
     code, _ = medic.exec_run(["sed", "-i", r"s|listen 443 ssl;|listen 443 ssl;\n    "

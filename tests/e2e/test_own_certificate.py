@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 
 from tests import tlsfactory as tf
-from tests.e2e.conftest import InstallRun, cht_install
+from tests.e2e.conftest import Installed, InstallRun, cht_install, with_known_password
 
 HOST = "cht.own.test"
 
@@ -35,9 +35,10 @@ def served_verified(ca: bytes) -> x509.Certificate:
 
 
 def test_own_certificate_is_installed_and_verifies_like_a_phone(
-    live_env: str, tmp_path: Path
+    fresh_install: Installed, tmp_path: Path
 ) -> None:
-    root, files = tmp_path / "server", tmp_path / "files"
+    root = with_known_password(fresh_install, tmp_path / "server")
+    files = tmp_path / "files"
     files.mkdir()
     ca = tf.root()
     inter = tf.intermediate(ca)
