@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from installer.ports import holders
 from installer.stack_files import (
     VOLUME,
     new_password,
@@ -187,12 +188,35 @@ def _problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
     return problems
 
 
+def ports_taken(ctx: Context) -> Finding | None:
+    """Blocked when another program listens on CHT's ports (medic-os could not start)."""
+    if not ctx.host.live:
+        return None
+    taken = holders((ctx.config.http_port, ctx.config.https_port))
+    if not taken:
+        return None
+    stop = "; ".join(
+        f"`systemctl disable --now {h.name}`" if h.name not in ("another program",)
+        else f"stop the program on port {h.port}" for h in taken)
+    return blocked(
+        "; ".join(h.describe() for h in taken) + ", and CHT needs it",
+        f"Stop it ({stop}), or give CHT other ports (http_port / https_port, or "
+        "--http-port / --https-port), then run cht-install again.",
+    )
+
+
 class ChtRunning:
     id = "cht.running"
     title = "CHT containers are running and set up"
 
     def probe(self, ctx: Context) -> Finding:
         state = container_state(ctx)
+        running = state is not None and bool(state[0].get("medic-os")) and bool(
+            state[0]["medic-os"]["State"]["Running"])
+        if not running:
+            taken = ports_taken(ctx)
+            if taken is not None:
+                return taken
         if state is None:
             return needed("Docker is not running yet, so CHT cannot be checked")
         attrs, ready = state

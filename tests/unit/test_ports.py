@@ -1,0 +1,59 @@
+"""Finding who holds a port, with a real listening socket."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import psutil
+
+from installer.ports import holders
+
+
+def test_the_process_listening_on_a_port_is_named() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        found = holders((port,))
+    assert len(found) == 1
+    assert found[0].pid == os.getpid()
+    assert found[0].name == psutil.Process().name()
+    assert f"port {port} is used by" in found[0].describe()
+
+
+def test_a_free_port_has_no_holder() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert holders((port,)) == []
+
+
+def test_cht_running_is_blocked_by_a_program_on_its_port(tmp_path: object) -> None:
+    from pathlib import Path
+    from typing import Any
+
+    from installer.answers import from_mapping
+    from installer.host import RealHost
+    from installer.paths import Paths
+    from installer.platform import detect
+    from installer.step import Context
+    from installer.steps.stack import ChtRunning
+
+    class DockerDown(RealHost):
+        def docker(self) -> Any | None:
+            return None  # as when the daemon is stopped: its proxies are gone too
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        config = from_mapping({"hostname": "h.example", "https_port": port})
+        root = Path(str(tmp_path))
+        ctx = Context(host=DockerDown(root / "log"), config=config, paths=Paths.under(root),
+                      platform=detect(), emit=lambda event: None)
+        finding = ChtRunning().probe(ctx)
+    assert finding.status.value == "blocked"
+    assert f"port {port} is used by {psutil.Process().name()} (pid {os.getpid()})" in (
+        finding.reason)
+    assert "--https-port" in finding.fix
