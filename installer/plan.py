@@ -21,8 +21,6 @@ from installer.steps.stack import ChtRunning, ComposeFile
 from installer.steps.tls import TlsCertificate, TlsInstalled
 from installer.steps.verify import AnswersHttps
 
-CHECK_STEPS = ("os.supported", "hardware.enough")
-
 
 def build_plan(config: InstallConfig) -> list[Step]:
     return [

@@ -19,8 +19,6 @@ from installer.platform import Platform
 from installer.runner import PlannedStep
 from installer.step import Status
 
-MB = 1000**2
-
 
 def plan_json(platform: Platform, planned: Sequence[PlannedStep]) -> str:
     return json.dumps(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
@@ -100,5 +99,3 @@ class Step(Protocol):
 
     def apply(self, ctx: Context) -> None: ...
 
-
-ProbeFn = Callable[[Context], Finding]

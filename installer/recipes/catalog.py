@@ -126,7 +126,6 @@ def rpm_official(platform: Platform, path: str, choice: DockerChoice) -> Recipe:
         "gpgcheck=1\n"
         f"gpgkey=file://{key}\n"
     )
-    prepare: tuple[tuple[str, ...], ...] = ()
     if path == "centos" and platform.id != "centos":
         note = f"{platform.name or platform.id} uses Docker's CentOS repository, as Docker advises"
     else:
@@ -141,7 +140,6 @@ def rpm_official(platform: Platform, path: str, choice: DockerChoice) -> Recipe:
             entry_path="/etc/yum.repos.d/docker-ce.repo", entry=entry,
             after_key=("rpm", "--import", key),
         ),
-        prepare=prepare,
         conflicts=DNF_CONFLICTS,
         note=note,
     )

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from installer.step import Context, Finding, StepError, blocked, needed, ok
 from installer.steps.docker import install_packages, recipe
 from installer.steps.tls import (
+    RENEW_BEFORE_DAYS,
     host_addresses,
     installed_pair,
     keep_previous,
@@ -30,7 +31,6 @@ from installer.tls.nginx_conf import (
 )
 
 NGINX_CONF = "/srv/settings/medic-core/nginx/nginx.conf"
-RENEW_BEFORE_DAYS = 30
 CRON_SCHEDULE = "17 3,15 * * *"  # twice a day, off the hour
 SERVICE = "cht-install-renew"
 
