@@ -113,14 +113,53 @@ def dry_run(session: Session, as_json: bool) -> int:
 
 
 def headless(session: Session) -> int:
-    say(f"cht-install: {session.platform.name} ({session.platform.arch}), "
-        f"host name {session.config.hostname}")
-    result = session.run([PlainLines(say)])
+    """Run (or follow the run already in progress) with plain lines; Ctrl-C asks first and
+    stops only between steps; a lost terminal leaves the run going."""
+    holder = session.running()
+    if holder is not None:
+        say(f"cht-install is already running (pid {holder.pid}): following it. Ctrl-C stops "
+            "following; the run goes on.")
+        session.attach(holder)
+    else:
+        last = session.last_outcome()
+        if last:
+            say(last)
+        say(f"cht-install: {session.platform.name} ({session.platform.arch}), "
+            f"host name {session.config.hostname}")
+        session.start_detached()
+    lines = PlainLines(say)
+    while True:
+        try:
+            result = session.follow([lines])
+            break
+        except KeyboardInterrupt:
+            if holder is not None or not confirm_stop():
+                if holder is not None:
+                    say("Stopped following; the run goes on. Run cht-install again to follow it.")
+                    return 130
+                continue
+            session.request_stop()
+            say("Stopping after the current step (a step is never cut short) ...")
+    if result is None:
+        say("The run ended without an outcome (it was killed). Run cht-install again: "
+            "it goes on from where it stopped.")
+        return 1
     if not result.ok:
         say(f"See the log: {session.paths.log}")
         return 1
     say(f"CHT answers at {session.url()} (user: medic; password in {session.paths.env_file})")
     return 0
+
+
+def confirm_stop() -> bool:
+    """Ask before stopping; without a terminal to ask on, Ctrl-C means stop."""
+    if not sys.stdin.isatty():
+        return True
+    try:
+        answer = input("\nStop the install? It stops safely after the current step. [y/N] ")
+    except (EOFError, KeyboardInterrupt):
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def renew_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from installer.step import Finding
 
@@ -58,6 +58,9 @@ class RunFinished:
     ok: bool
     applied: tuple[str, ...] = field(default_factory=tuple)
     failed: str | None = None
+    # True when the operator asked to stop and the run stopped at a safe point (before
+    # the step named by ``failed``).
+    stopped: bool = False
 
 
 Event = StepStarted | StepProbed | Progress | Log | StepDone | StepFailed | RunFinished
@@ -70,3 +73,31 @@ def event_to_dict(event: Event) -> dict[str, object]:
     for name, value in vars(event).items():
         data[name] = value.as_dict() if isinstance(value, Finding) else value
     return data
+
+
+KINDS: dict[str, type] = {kind.__name__: kind for kind in
+                          (StepStarted, StepProbed, Progress, Log, StepDone, StepFailed,
+                           RunFinished)}
+
+
+def event_from_dict(data: dict[str, object]) -> Event | None:
+    """The event a journal line holds (None for a line of another kind)."""
+    from installer.step import Status
+
+    kind = KINDS.get(str(data.get("event")))
+    if kind is None:
+        return None
+    values = {f.name: data[f.name] for f in fields(kind) if f.name in data}
+    finding = values.get("finding")
+    if isinstance(finding, dict):
+        values["finding"] = Finding(Status(finding["status"]), str(finding["reason"]),
+                                    str(finding.get("fix", "")))
+    for name in ("applied", "parts"):
+        if isinstance(values.get(name), list):
+            values[name] = tuple(tuple(p) if isinstance(p, list) else p
+                                 for p in values[name])  # type: ignore[attr-defined]
+    try:
+        event: Event = kind(**values)
+    except TypeError:
+        return None
+    return event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import platform as platform_module
 import shutil
 import socket
 import ssl
@@ -83,6 +84,7 @@ class Host(Protocol):
     def spawn(self, argv: Sequence[str], log_path: Path) -> None: ...
     def write_file(self, path: Path, content: str | bytes, mode: int) -> None: ...
     def pull(self, image: str, on_progress: PullProgress) -> None: ...
+    def image_download_size(self, image: str) -> int | None: ...
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None: ...
     def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult: ...
     def container_remove(self, container: str) -> None: ...
@@ -142,12 +144,15 @@ class RealHost:
         self.redact.add(secret)
 
     def log(self, text: str) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-            for line in self.redact(text).splitlines() or [""]:
-                handle.write(f"{stamp} {line}\n")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+        lines = "".join(f"{stamp} {line}\n" for line in self.redact(text).splitlines() or [""])
+        try:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as handle:
+                handle.write(lines)
+        except OSError:
+            pass  # a full or read-only disk must not stop the run: the journal says why
 
     def _log_result(self, result: CommandResult, kind: str) -> None:
         self.log(f"{kind}: {' '.join(result.argv)} -> exit {result.returncode}")
@@ -327,6 +332,13 @@ class RealHost:
             on_progress(dict(layers), f"{status} {layer}".strip())
         self.log(f"pulled: {image}")
 
+    def image_download_size(self, image: str) -> int | None:
+        from installer.registry import layers_size
+
+        size = layers_size(image, platform_module.machine())
+        self.log(f"registry: {image} weighs {size if size is not None else 'unknown'} bytes")
+        return size
+
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
         client = self.docker()
         if client is None:
@@ -487,6 +499,9 @@ class PlanHost:
 
     def pull(self, image: str, on_progress: PullProgress) -> None:
         self.actions.append({"pull": image})
+
+    def image_download_size(self, image: str) -> int | None:
+        return None  # a plan does not ask the registry
 
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
         for path, (data, mode) in files.items():

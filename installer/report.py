@@ -122,6 +122,9 @@ class PlainLines:
                 text += f"\n        fix: {event.finding.fix}"
             return text
         if isinstance(event, RunFinished):
+            if event.stopped:
+                return (f"cht-install stopped, as asked, before {event.failed}: nothing was "
+                        "left half-done. Run cht-install again to finish.")
             if not event.ok:
                 return f"cht-install stopped at {event.failed}."
             if not event.applied:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import errno
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from installer.disk import explain_os_error, is_disk_full
 from installer.events import (
     Emit,
     Event,
@@ -60,11 +62,21 @@ class Runner:
         for sink in self.sinks:
             sink(event)
 
-    def run(self, accept_warnings: bool = False) -> RunFinished:
-        """Make every step true, in order; stop at the first that cannot be."""
+    def run(self, accept_warnings: bool = False,
+            should_stop: Callable[[], bool] = lambda: False) -> RunFinished:
+        """Make every step true, in order; stop at the first that cannot be.
+
+        ``should_stop`` is asked between steps (the safe points): a step is never cut short.
+        """
         applied: list[str] = []
         total = len(self.steps)
         for index, step in enumerate(self.steps, start=1):
+            if should_stop():
+                self.ctx.host.log(f"stopped by the operator before {step.id}")
+                result = RunFinished(ok=False, applied=tuple(applied), failed=step.id,
+                                     stopped=True)
+                self.emit(result)
+                return result
             self.emit(StepStarted(step.id, step.title, index, total))
             finding = safe_probe(step, self.ctx)
             self.emit(StepProbed(step.id, finding))
@@ -88,6 +100,10 @@ class Runner:
                 return self._fail(step.id, broken(exc.reason, exc.fix), applied)
             except Exception as exc:
                 self.ctx.host.log(f"apply {step.id} raised {type(exc).__name__}: {exc}")
+                if is_disk_full(exc):
+                    reason, fix = explain_os_error(
+                        exc if isinstance(exc, OSError) else OSError(errno.ENOSPC, str(exc)))
+                    return self._fail(step.id, broken(reason, fix), applied)
                 return self._fail(
                     step.id, broken(f"{type(exc).__name__}: {exc}", "see the log for details"),
                     applied,

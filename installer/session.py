@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from installer import answers
+from installer import answers, background
 from installer.answers import InstallConfig
 from installer.events import Emit, RunFinished
 from installer.host import Host, PlanHost, RealHost
-from installer.journal import Journal, RunLock
+from installer.journal import Holder, Journal, RunLock
 from installer.paths import Paths
 from installer.plan import build_plan
 from installer.platform import Platform, detect
@@ -59,14 +59,18 @@ def resolve_config(options: Options, paths: Paths) -> InstallConfig:
 
 
 class Session:
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, config: InstallConfig | None = None) -> None:
         self.options = options
         self.paths = Paths.under(options.root)
-        self.config = resolve_config(options, self.paths)
+        self.config = config or resolve_config(options, self.paths)
         self.platform: Platform = detect(options.os_release, options.arch)
         self.real = RealHost(self.paths.log)
         # Set by run(): whether this run created the admin password (then shown once).
         self.password_created = False
+        # The operator chose to keep a hand-edited compose file (asked by the TUI).
+        self.keep_compose_edits = False
+        # The detached run this front end follows, if any.
+        self.current: background.Run | None = None
         for secret in (self.config.admin_password, self.config.tls.password):
             if secret:
                 self.real.add_secret(secret)
@@ -76,8 +80,10 @@ class Session:
         return self.options.os_release is not None
 
     def context(self, host: Host, emit: Emit = lambda event: None) -> Context:
-        return Context(host=host, config=self.config, paths=self.paths,
-                       platform=self.platform, emit=emit)
+        ctx = Context(host=host, config=self.config, paths=self.paths,
+                      platform=self.platform, emit=emit)
+        ctx.facts["keep_compose_edits"] = self.keep_compose_edits
+        return ctx
 
     def hardware(self) -> list[Check] | None:
         host: Host = PlanHost(None if self.planning_elsewhere else self.real)
@@ -90,19 +96,67 @@ class Session:
     def save_answers(self) -> None:
         self.real.write_file(self.paths.answers, answers.dump(self.config), 0o600)
 
-    def run(self, sinks: Sequence[Emit]) -> RunFinished:
-        """Install or repair, under the single-run lock, journaled."""
-        with RunLock(self.paths.lock):
+    def run(self, sinks: Sequence[Emit], run_id: str | None = None,
+            should_stop: Callable[[], bool] = lambda: False) -> RunFinished:
+        """Install or repair in this process, under the single-run lock, journaled."""
+        run_id = run_id or uuid.uuid4().hex[:12]
+        with RunLock(self.paths.lock, run_id):
             had_password = self.admin_password() is not None
+            journal = Journal(self.paths.journal, run_id, self.real.redact)
+            self.real.log(f"run {run_id} started by pid {os.getpid()} "
+                          f"for {self.config.hostname}")
             self.save_answers()
-            journal = Journal(self.paths.journal, uuid.uuid4().hex[:12])
-            self.real.log(f"run started by pid {os.getpid()} for {self.config.hostname}")
             runner = Runner(build_plan(self.config), self.context(self.real),
                             [journal.record, *sinks])
-            result = runner.run(accept_warnings=self.config.accept_warnings)
+            result = runner.run(accept_warnings=self.config.accept_warnings,
+                                should_stop=should_stop)
             self.real.log(f"run finished: ok={result.ok} applied={list(result.applied)}")
             self.password_created = not had_password and self.admin_password() is not None
             return result
+
+    # -- detached runs (the terminal may go away; the run goes on) ----------------------
+    def running(self) -> Holder | None:
+        return background.running(self.paths)
+
+    def start_detached(self) -> background.Run:
+        self.current = background.start(self.paths, {
+            "root": str(self.options.root),
+            "os_release": str(self.options.os_release) if self.options.os_release else None,
+            "arch": self.options.arch,
+            "config": self.config.to_mapping(keep_secrets=True),
+            "keep_compose_edits": self.keep_compose_edits,
+        })
+        return self.current
+
+    def attach(self, holder: Holder) -> background.Run:
+        self.current = background.attach(holder)
+        return self.current
+
+    def follow(self, sinks: Sequence[Emit],
+               cancelled: Callable[[], bool] = lambda: False) -> RunFinished | None:
+        """Follow the current detached run to its end; None when it died without one."""
+        assert self.current is not None, "start_detached() or attach() first"
+        had_password = self.admin_password() is not None
+        result = background.follow(self.paths, self.current, sinks, cancelled)
+        if result is not None and not had_password:
+            self.password_created = self.admin_password() is not None
+        return result
+
+    def run_detached(self, sinks: Sequence[Emit],
+                     cancelled: Callable[[], bool] = lambda: False) -> RunFinished | None:
+        holder = self.running()
+        if holder is not None:
+            self.attach(holder)
+        else:
+            self.start_detached()
+        return self.follow(sinks, cancelled)
+
+    def request_stop(self) -> None:
+        if self.current is not None:
+            background.request_stop(self.current)
+
+    def last_outcome(self) -> str | None:
+        return background.last_outcome(self.paths.journal)
 
     def renew_certificate(self, force: bool, sinks: Sequence[Emit]) -> RunFinished:
         """Renew the Let's Encrypt certificate if due (or forced): order, install, reload,
@@ -112,7 +166,7 @@ class Session:
         from installer.steps.verify import AnswersHttps
 
         with RunLock(self.paths.lock):
-            journal = Journal(self.paths.journal, uuid.uuid4().hex[:12])
+            journal = Journal(self.paths.journal, uuid.uuid4().hex[:12], self.real.redact)
             ctx = self.context(self.real)
             ctx.facts["force_renewal"] = force
             steps: list[Step] = [TlsChallengeLocation(), TlsCertificate(), TlsInstalled(),

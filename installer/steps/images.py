@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+from installer.answers import IPV4
+from installer.disk import FULL_FIX, free_bytes, human, is_disk_full
 from installer.events import Progress
+from installer.host import PullProgress
+from installer.registry import registry_host
 from installer.step import Context, Finding, StepError, needed, ok
 
 MB = 1000**2
+# Waits between tries of a pull that broke off (the registry or the network failing).
+PULL_RETRY_DELAYS: tuple[float, ...] = (3.0, 6.0, 12.0)
+# Docker keeps the compressed download and the extracted layers: about three times.
+EXTRACTED_FACTOR = 3
+DNS_SIGNS = ("no such host", "Temporary failure in name resolution", "Name or service not known",
+             "server misbehaving")
 
 
 def wanted_images(ctx: Context) -> list[tuple[str, str]]:
@@ -43,7 +56,9 @@ class ImagesPulled:
         return ok("present: " + ", ".join(ref for _, ref in wanted_images(ctx)))
 
     def apply(self, ctx: Context) -> None:
-        images = wanted_images(ctx)
+        images = [(name, ref) for name, ref in wanted_images(ctx)
+                  if ref in (missing_images(ctx) or [ref])]
+        preflight(ctx, [ref for _, ref in images])
         layers_of: dict[str, dict[str, tuple[int, int]]] = {}
 
         for name, ref in images:
@@ -59,13 +74,80 @@ class ImagesPulled:
                 ctx.emit(Progress(ctx.step_id, sum(p[1] for p in parts),
                                   sum(p[2] for p in parts), detail, parts))
 
-            ctx.log(f"pulling {ref}")
-            try:
-                ctx.host.pull(ref, report)
-            except Exception as exc:
-                source = ctx.config.registry or "Docker Hub"
+            pull_with_retries(ctx, ref, report)
+
+
+def source_of(ctx: Context) -> str:
+    return ctx.config.registry or "Docker Hub"
+
+
+def preflight(ctx: Context, refs: list[str]) -> None:
+    """Before the first byte: the registry's name resolves, and the disk holding Docker's
+    images has room for them (about three times their compressed size)."""
+    if not ctx.host.live:
+        return  # a plan for another machine: its DNS and disks are not this one's
+    for ref in refs:
+        host = registry_host(ref)
+        if not IPV4.match(host) and not ctx.host.resolve(host):
+            raise StepError(*dns_finding(host))
+    client = ctx.host.docker()
+    if client is None or not refs:
+        return
+    sizes = [ctx.host.image_download_size(ref) for ref in refs]
+    if any(size is None for size in sizes):
+        ctx.log("the registry did not say how big the images are: no disk estimate")
+        return
+    need = EXTRACTED_FACTOR * sum(size or 0 for size in sizes)
+    docker_root = Path(str(client.info().get("DockerRootDir", "/var/lib/docker")))
+    free = free_bytes(docker_root)
+    ctx.log(f"the images need about {human(need)}; {human(free or 0)} free under {docker_root}")
+    if free is not None and free < need:
+        raise StepError(
+            f"the images need about {human(need)} on the disk holding {docker_root}, "
+            f"and only {human(free)} is free",
+            "Free space there (e.g. `docker system prune` removes unused images) or give "
+            "the disk more, then run cht-install again.",
+        )
+
+
+def dns_finding(host: str) -> tuple[str, str]:
+    return (
+        f"the registry's name {host} does not resolve (DNS)",
+        f"Check the server's DNS: `getent hosts {host}` must print an address; fix the "
+        "nameserver in /etc/resolv.conf (or your network settings), or give a registry "
+        "mirror by address (--registry), then run cht-install again.",
+    )
+
+
+def pull_with_retries(ctx: Context, ref: str, report: PullProgress) -> None:
+    """Pull, retrying with growing waits: Docker keeps the layers already fetched, so each
+    try goes on from where the last one broke off."""
+    delays = ctx.facts.get("pull_retry_delays", PULL_RETRY_DELAYS)
+    assert isinstance(delays, tuple)
+    attempts = len(delays) + 1
+    for attempt in range(1, attempts + 1):
+        ctx.log(f"pulling {ref}" + (f" (try {attempt} of {attempts})" if attempt > 1 else ""))
+        try:
+            ctx.host.pull(ref, report)
+            return
+        except Exception as exc:
+            cause = str(exc)
+            if is_disk_full(exc):
                 raise StepError(
-                    f"could not pull {ref} from {source}: {exc}",
-                    "Check that the server reaches the registry "
-                    f"({source}) and that the image name and tag are right, then re-run.",
+                    f"the disk holding Docker's images is full while pulling {ref}",
+                    FULL_FIX) from exc
+            if any(sign in cause for sign in DNS_SIGNS):
+                raise StepError(*dns_finding(registry_host(ref))) from exc
+            if attempt == attempts:
+                raise StepError(
+                    f"could not pull {ref} from {source_of(ctx)} after {attempts} tries: "
+                    f"{cause}",
+                    f"Check that the server reaches the registry ({source_of(ctx)}) and "
+                    "that the image name and tag are right, then run cht-install again: "
+                    "it goes on from the layers already fetched.",
                 ) from exc
+            wait = float(delays[attempt - 1])
+            ctx.log(f"the pull of {ref} broke off ({cause}); trying again in {wait:.0f} s")
+            ctx.progress(0, 0, f"registry not answering; retry {attempt + 1} of {attempts} "
+                         f"in {wait:.0f} s")
+            time.sleep(wait)

@@ -81,18 +81,61 @@ def env_mode(ctx: Context) -> int:
         return 0
 
 
+def where_data_is(ctx: Context) -> str | None:
+    """Where the existing CHT keeps its data (the source mounted at /srv in medic-os, else
+    the medic-data volume if it exists); None when there is no CHT data yet."""
+    client = ctx.host.docker()
+    if client is None:
+        return None
+    try:
+        mounts = client.containers.get("medic-os").attrs.get("Mounts") or []
+    except Exception:
+        mounts = []
+    for mount in mounts:
+        if mount.get("Destination") == "/srv":
+            return str(mount.get("Name") or mount.get("Source"))
+    if ctx.config.data == "volume" or database_exists(ctx):
+        return None  # nothing runs yet, and the data is where the answers say
+    try:
+        client.volumes.get(VOLUME)
+    except Exception:
+        return None
+    return VOLUME
+
+
+def data_would_move(ctx: Context) -> Finding | None:
+    """Blocked when the answers would mount other data than the existing CHT's: the
+    installer never moves, hides or removes CHT's data."""
+    current = where_data_is(ctx)
+    wanted = VOLUME if ctx.config.data == "volume" else ctx.config.data
+    if current is None or current == wanted:
+        return None
+    return blocked(
+        f"CHT's data is in {current}, but the answers say data: {ctx.config.data}; "
+        "switching would start CHT without its data, so cht-install will not do it",
+        f"Keep `data: {'volume' if current == VOLUME else current}` in "
+        f"{ctx.paths.answers} (or your answers file). To move the data, remove the "
+        "containers (`docker rm -f medic-os haproxy`: the data stays), copy it yourself "
+        "(e.g. `docker run --rm -v "
+        f"{current}:/from -v {wanted}:/to debian cp -a /from/. /to/`), then change `data`.",
+    )
+
+
 class ComposeFile:
     id = "cht.compose-file"
     title = "CHT compose file and secrets are written"
 
     def probe(self, ctx: Context) -> Finding:
         current = ctx.host.read_text(ctx.paths.compose_file)
-        lost = lost_password(ctx)
+        lost = lost_password(ctx) or data_would_move(ctx)
         if lost is not None:
             return lost
         if current is None:
             return needed(f"{ctx.paths.compose_file} does not exist yet")
         if current != render_compose(ctx.config):
+            if ctx.facts.get("keep_compose_edits"):
+                return ok(f"{ctx.paths.compose_file} keeps your edits (you chose to keep "
+                          "them; doctor will still point them out)")
             return broken(
                 f"{ctx.paths.compose_file} differs from the saved answers",
                 "cht-install rewrites it (a copy is kept as docker-compose.yml.bak).",
@@ -108,6 +151,9 @@ class ComposeFile:
 
     def apply(self, ctx: Context) -> None:
         host, paths = ctx.host, ctx.paths
+        moving = data_would_move(ctx)
+        if moving is not None:
+            raise StepError(moving.reason, moving.fix)
         password = admin_password(ctx)
         current = host.read_text(paths.compose_file)
         wanted = render_compose(ctx.config)

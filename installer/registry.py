@@ -1,0 +1,81 @@
+"""What a registry says about an image before pulling it: the bytes its layers weigh.
+
+Read-only (registry HTTP API v2, anonymous token when the registry asks for one); used
+for the pre-flight disk estimate. Any failure gives None: the estimate is then skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+DOCKER_HUB = "registry-1.docker.io"
+MANIFESTS = ", ".join((
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+))
+ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm"}
+
+
+def split_reference(ref: str) -> tuple[str, str, str]:
+    """(registry host, repository, tag) of a reference such as host:5000/a/b:tag."""
+    name, _, tag = ref.rpartition(":")
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        host, repository = first, rest
+    else:
+        host, repository = DOCKER_HUB, name
+    if host == DOCKER_HUB and "/" not in repository:
+        repository = f"library/{repository}"
+    return host, repository, tag
+
+
+def registry_host(ref: str) -> str:
+    """The host name (without port) a pull of ``ref`` must resolve."""
+    return split_reference(ref)[0].rsplit(":", 1)[0]
+
+
+def _loopback(host: str) -> bool:
+    return host.startswith(("127.", "localhost"))
+
+
+def _get(session: Any, url: str, headers: dict[str, str]) -> Any:
+    answer = session.get(url, headers=headers, timeout=15)
+    challenge = answer.headers.get("WWW-Authenticate", "")
+    if answer.status_code == 401 and challenge.lower().startswith("bearer"):
+        params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+        realm = params.pop("realm", "")
+        token = session.get(realm, params=params, timeout=15).json()
+        bearer = token.get("token") or token.get("access_token") or ""
+        headers = {**headers, "Authorization": f"Bearer {bearer}"}
+        answer = session.get(url, headers=headers, timeout=15)
+    answer.raise_for_status()
+    return answer
+
+
+def layers_size(ref: str, machine: str) -> int | None:
+    """Compressed bytes of the image's layers for this machine; None when unknown."""
+    import requests
+
+    host, repository, tag = split_reference(ref)
+    schemes = ("http", "https") if _loopback(host) else ("https",)
+    headers = {"Accept": MANIFESTS}
+    with requests.Session() as session:
+        for scheme in schemes:
+            base = f"{scheme}://{host}/v2/{repository}/manifests/"
+            try:
+                manifest = _get(session, base + tag, headers).json()
+                if "manifests" in manifest:  # an index: pick this machine's image
+                    arch = ARCH.get(machine, machine)
+                    chosen = next((m for m in manifest["manifests"]
+                                   if (m.get("platform") or {}).get("architecture") == arch),
+                                  None)
+                    if chosen is None:
+                        return None
+                    manifest = _get(session, base + chosen["digest"], headers).json()
+                return sum(int(layer.get("size", 0)) for layer in manifest.get("layers", []))
+            except (requests.RequestException, ValueError, KeyError, TypeError):
+                continue
+    return None
