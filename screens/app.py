@@ -26,7 +26,7 @@ class ChtInstallApp(App[int]):
         self.session = session
         self.start = start
         self.routes: dict[str, Callable[[], Screen[None]]] = {
-            "welcome": WelcomeScreen,
+            "welcome": lambda: WelcomeScreen(session.last_outcome()),
             "system": lambda: SystemCheckScreen(session),
             "settings": lambda: SettingsScreen(session),
             "plan": lambda: PlanReviewScreen(session),
@@ -35,7 +35,8 @@ class ChtInstallApp(App[int]):
         }
 
     def on_mount(self) -> None:
-        self.go("welcome")
+        # A run already going (e.g. started before the SSH link dropped): follow it.
+        self.go("install" if self.start is None and self.session.running() else "welcome")
 
     def go(self, name: str) -> None:
         self.push_screen(self.routes[name]())

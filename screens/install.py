@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, RichLog, Static
+from textual.worker import get_current_worker
 
 from installer.events import (
     Emit,
@@ -25,8 +26,11 @@ from installer.events import (
 )
 from installer.plan import build_plan
 from installer.session import Session
+from screens.confirm import ConfirmScreen
 
-Start = Callable[[Sequence[Emit]], RunFinished]
+# Runs (or follows) the install, delivering its events; its outcome, None when it died
+# without one. The second argument says when to stop following (the screen went away).
+Start = Callable[[Sequence[Emit], Callable[[], bool]], RunFinished | None]
 MARK = {"pending": "[    ]", "running": "[ .. ]", "ok": "[ ok ]", "done": "[done]",
         "failed": "[FAIL]"}
 PROGRESS_EVERY = 0.25  # seconds between progress redraws: cheap on a slow link
@@ -37,12 +41,13 @@ class InstallScreen(Screen[None]):
         Binding("n", "next", "Next"),
         Binding("r", "retry", "Retry"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "stop", "Stop safely", priority=True),
     ]
 
     def __init__(self, session: Session, start: Start | None = None) -> None:
         super().__init__()
         self.session = session
-        self.start = start or session.run
+        self.start = start or session.run_detached
         self.steps = [(step.id, step.title) for step in build_plan(session.config)]
         self.state = {step_id: "pending" for step_id, _ in self.steps}
         self.result: RunFinished | None = None
@@ -65,10 +70,22 @@ class InstallScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def run_install(self) -> None:
-        def deliver(event: Event) -> None:
-            self.app.call_from_thread(self.handle, event)
+        worker = get_current_worker()
 
-        self.start([deliver])
+        def deliver(event: Event) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.handle, event)
+
+        result = self.start([deliver], lambda: worker.is_cancelled)
+        if result is None and not worker.is_cancelled:
+            self.app.call_from_thread(self.killed)
+
+    def killed(self) -> None:
+        self.result = RunFinished(ok=False, failed="(killed)")
+        self.query_one("#current", Static).update(
+            "[b]The run ended without an outcome[/b] (it was killed). Press [b]r[/b] to run "
+            "again: it goes on from where it stopped.")
+        self.refresh_bindings()
 
     def handle(self, event: Event) -> None:
         log = self.query_one(RichLog)
@@ -112,6 +129,9 @@ class InstallScreen(Screen[None]):
             changed = "nothing needed changing" if not result.applied else (
                 f"{len(result.applied)} step(s) applied")
             current.update(f"[b]CHT is installed[/b] ({changed}). Press [b]n[/b] for the details.")
+        elif result.stopped:
+            current.update(f"[b]Stopped, as asked, before {result.failed}.[/b] Press "
+                           "[b]r[/b] to go on, or [b]q[/b] to quit.")
         else:
             current.update(f"[b]Stopped at {result.failed}.[/b] Fix it, then press [b]r[/b] "
                            "to retry, or [b]q[/b] to quit.")
@@ -122,6 +142,8 @@ class InstallScreen(Screen[None]):
             return bool(self.result and self.result.ok)
         if action == "retry":
             return bool(self.result and not self.result.ok)
+        if action == "stop":
+            return self.result is None
         return True
 
     def action_next(self) -> None:
@@ -134,12 +156,20 @@ class InstallScreen(Screen[None]):
         self.refresh_bindings()
         self.run_install()
 
+    def action_stop(self) -> None:
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self.session.request_stop()
+                self.query_one("#current", Static).update(
+                    "Stopping after the current step (a step is never cut short) ...")
+
+        self.app.push_screen(ConfirmScreen(
+            "Stop the install?\n\nIt stops safely after the current step; running "
+            "cht-install again goes on from there."), answered)
+
     def action_quit(self) -> None:
         if self.result is None:
-            self.notify("The install is running; it stops at the end of a step only "
-                        "if you quit twice.", severity="warning")
-            if getattr(self, "_asked", False):
-                self.app.exit(1)
-            self._asked = True
+            self.app.exit(0, message="The install goes on in the background; run "
+                                     "cht-install again to follow it.")
             return
         self.app.exit(0 if self.result.ok else 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -32,10 +33,16 @@ class WelcomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
+    def __init__(self, last_outcome: str | None = None) -> None:
+        super().__init__()
+        self.last_outcome = last_outcome
+
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(classes="page"):
             yield Static(INTRO, id="intro")
+            if self.last_outcome:
+                yield Static(escape(self.last_outcome), id="last-run")
         yield Footer()
 
     def action_next(self) -> None:

@@ -5,6 +5,7 @@ Nothing here skips: if the environment cannot be set up, the tests fail.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -86,3 +87,33 @@ def docker_client(fresh_install: Installed) -> Iterator[Any]:
     client = docker.DockerClient(base_url="unix:///var/run/docker.sock", version="auto")
     yield client
     client.close()
+
+
+MARKER = "/srv/cht-install-test-marker"
+
+
+def doctor(root: Path) -> dict[str, Any]:
+    run = cht_install("doctor", "--json", "--root", str(root))
+    report: dict[str, Any] = json.loads(run.output)
+    assert run.returncode == (0 if report["healthy"] else 1)
+    return report
+
+
+def not_ok(report: dict[str, Any]) -> dict[str, str]:
+    return {s["id"]: s["reason"] for s in report["steps"] if s["status"] not in ("ok", "warning")}
+
+
+@pytest.fixture(scope="module")
+def healthy(fresh_install: Installed, docker_client: Any) -> Path:
+    root = fresh_install.root
+    converge = cht_install("--yes", "--root", str(root))
+    assert converge.returncode == 0, converge.output
+    code, _ = docker_client.containers.get("medic-os").exec_run(
+        ["sh", "-c", f"echo precious > {MARKER}"])
+    assert code == 0
+    return root
+
+
+def marker_survives(client: Any) -> None:
+    code, out = client.containers.get("medic-os").exec_run(["cat", MARKER])
+    assert code == 0 and out.decode().strip() == "precious"

@@ -3,7 +3,6 @@ doctor, repaired by `cht-install --yes`, and the data in the volume never lost."
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import time
@@ -13,36 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Installed, InstallRun, cht_install
-
-MARKER = "/srv/cht-install-test-marker"
-
-
-def doctor(root: Path) -> dict[str, Any]:
-    run = cht_install("doctor", "--json", "--root", str(root))
-    report: dict[str, Any] = json.loads(run.output)
-    assert run.returncode == (0 if report["healthy"] else 1)
-    return report
-
-
-def not_ok(report: dict[str, Any]) -> dict[str, str]:
-    return {s["id"]: s["reason"] for s in report["steps"] if s["status"] not in ("ok", "warning")}
-
-
-@pytest.fixture(scope="module")
-def healthy(fresh_install: Installed, docker_client: Any) -> Path:
-    root = fresh_install.root
-    converge = cht_install("--yes", "--root", str(root))
-    assert converge.returncode == 0, converge.output
-    code, _ = docker_client.containers.get("medic-os").exec_run(
-        ["sh", "-c", f"echo precious > {MARKER}"])
-    assert code == 0
-    return root
-
-
-def marker_survives(client: Any) -> None:
-    code, out = client.containers.get("medic-os").exec_run(["cat", MARKER])
-    assert code == 0 and out.decode().strip() == "precious"
+from tests.e2e.conftest import InstallRun, cht_install, doctor, marker_survives, not_ok
 
 
 def break_and_repair(root: Path, client: Any, breakage: Callable[[], None],

@@ -7,7 +7,7 @@ facts, and the install screen is fed the events a real run sends.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
 def replay(session: Session) -> Any:
     """Stands in for session.run: the events of a run that installed everything."""
 
-    def start(sinks: Sequence[Emit]) -> RunFinished:
+    def start(sinks: Sequence[Emit], cancelled: Callable[[], bool]) -> RunFinished:
         steps = build_plan(session.config)
         applied = []
         for index, step in enumerate(steps, start=1):
