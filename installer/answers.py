@@ -145,8 +145,10 @@ def validate(config: InstallConfig) -> InstallConfig:
         isinstance(config.data, str) and config.data.startswith("/")
     ):
         raise AnswersError("data", config.data, "'volume' or an absolute host path such as /srv")
-    if config.registry is not None and not REGISTRY.match(str(config.registry)):
-        raise AnswersError("registry", config.registry, "host:port of a registry mirror")
+    registry = config.registry
+    if registry is not None and not (REGISTRY.match(str(registry)) and (
+            ":" not in str(registry) or 1 <= int(str(registry).rsplit(":", 1)[1]) <= 65535)):
+        raise AnswersError("registry", registry, "host:port of a registry mirror")
     if config.docker.source not in DOCKER_SOURCES:
         raise AnswersError("docker.source", config.docker.source, " or ".join(DOCKER_SOURCES))
     if config.docker.repo_url is not None and not URL.match(str(config.docker.repo_url)):
@@ -173,6 +175,8 @@ def validate(config: InstallConfig) -> InstallConfig:
         value = getattr(config.tls, name)
         if value is not None and not (isinstance(value, str) and value.startswith("/")):
             raise AnswersError(f"tls.{name}", value, "an absolute path such as /root/cht.pem")
+    if config.tls.password is not None and not isinstance(config.tls.password, str):
+        raise AnswersError("tls.password", "********", "text, or null")
     if config.tls.acme_directory is not None and not URL.match(str(config.tls.acme_directory)):
         raise AnswersError("tls.acme_directory", config.tls.acme_directory,
                            "the https:// URL of an ACME directory")
@@ -181,6 +185,23 @@ def validate(config: InstallConfig) -> InstallConfig:
     for flag in ("accept_warnings", "allow_unsupported"):
         if not isinstance(getattr(config, flag), bool):
             raise AnswersError(flag, getattr(config, flag), "true or false")
+    return config
+
+
+def check_files(config: InstallConfig) -> InstallConfig:
+    """The files the answers name exist and can be read (checked before the first change)."""
+    import os
+
+    for name in ("certificate", "chain", "key", "trust_store"):
+        value = getattr(config.tls, name)
+        if value is None:
+            continue
+        path = Path(value)
+        if not path.is_file():
+            raise AnswersError(f"tls.{name}", value, "an existing file (there is none there)")
+        if not os.access(path, os.R_OK):
+            raise AnswersError(f"tls.{name}", value, "a file cht-install may read (run it "
+                               "as root, or fix the file's permissions)")
     return config
 
 

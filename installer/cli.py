@@ -14,7 +14,7 @@ from pathlib import Path
 
 from installer.answers import AnswersError
 from installer.journal import AlreadyRunning
-from installer.report import PlainLines, doctor_report, doctor_text, plan_json, plan_text
+from installer.report import PlainLines, doctor_text, plan_json, plan_text
 from installer.session import Options, Session
 from installer.step import Status
 from installer.tls.acme_order import LETS_ENCRYPT_STAGING
@@ -190,7 +190,9 @@ def doctor(argv: list[str]) -> int:
     p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     session = Session(Options(root=args.root))
-    report = doctor_report(session.plan(), session.certificate_summary())
+    if not args.json and sys.stdin.isatty() and sys.stdout.isatty():
+        return int(importlib.import_module("screens.app").run_tui(session, first="doctor"))
+    report = session.doctor()
     say(json.dumps(report, indent=2) if args.json else doctor_text(report))
     return 0 if report["healthy"] else 1
 

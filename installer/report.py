@@ -15,6 +15,7 @@ from installer.events import (
     StepFailed,
     StepStarted,
 )
+from installer.health import Check
 from installer.platform import Platform
 from installer.runner import PlannedStep
 from installer.step import Status
@@ -55,16 +56,22 @@ def describe_action(action: dict[str, object]) -> str:
     return json.dumps(action)
 
 
-def doctor_report(planned: Sequence[PlannedStep],
-                  certificate: dict[str, object] | None) -> dict[str, object]:
-    healthy = all(s.finding.status in (Status.OK, Status.WARNING) for s in planned)
+def doctor_report(planned: Sequence[PlannedStep], certificate: dict[str, object] | None,
+                  checks: Sequence[Check] = ()) -> dict[str, object]:
+    """The install steps' findings, then the Considerations' checks; healthy when nothing
+    is broken, needed or blocked (warnings are reported, not failures)."""
+    fine = (Status.OK, Status.WARNING)
+    healthy = all(s.finding.status in fine for s in planned) and all(
+        c.finding.status in fine for c in checks)
     steps = [{"id": s.id, "title": s.title, **s.finding.as_dict()} for s in planned]
-    return {"healthy": healthy, "steps": steps, "certificate": certificate}
+    return {"healthy": healthy, "steps": steps, "certificate": certificate,
+            "checks": [c.as_dict() for c in checks]}
 
 
 def doctor_text(report: dict[str, object]) -> str:
     lines = []
-    for step in report["steps"]:  # type: ignore[attr-defined]
+    rows = [*report["steps"], *report.get("checks", [])]  # type: ignore[misc]
+    for step in rows:
         lines.append(f"[{step['status']:>7}] {step['title']}: {step['reason']}")
         if step["fix"] and step["status"] != "ok":
             lines.append(f"          fix: {step['fix']}")

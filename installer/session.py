@@ -12,15 +12,16 @@ from typing import Any
 
 from installer import answers, background
 from installer.answers import InstallConfig
-from installer.events import Emit, RunFinished
+from installer.events import Emit, Event, RunFinished, StepFailed
 from installer.host import Host, PlanHost, RealHost
 from installer.journal import Holder, Journal, RunLock
 from installer.paths import Paths
 from installer.plan import build_plan
 from installer.platform import Platform, detect
+from installer.report import doctor_report
 from installer.runner import PlannedStep, Runner
 from installer.stack_files import password_from_env
-from installer.step import Context, Step
+from installer.step import Context, Status, Step
 from installer.steps.hardware import Check, checks_for
 
 
@@ -62,7 +63,7 @@ class Session:
     def __init__(self, options: Options, config: InstallConfig | None = None) -> None:
         self.options = options
         self.paths = Paths.under(options.root)
-        self.config = config or resolve_config(options, self.paths)
+        self.config = answers.check_files(config or resolve_config(options, self.paths))
         self.platform: Platform = detect(options.os_release, options.arch)
         self.real = RealHost(self.paths.log)
         # Set by run(): whether this run created the admin password (then shown once).
@@ -105,11 +106,21 @@ class Session:
             journal = Journal(self.paths.journal, run_id, self.real.redact)
             self.real.log(f"run {run_id} started by pid {os.getpid()} "
                           f"for {self.config.hostname}")
-            self.save_answers()
+            previous = self.real.read_bytes(self.paths.answers)
+            self.save_answers()  # first: a run killed midway is finished with these
+            refused: list[StepFailed] = []
+
+            def note_refusal(event: Event) -> None:
+                if isinstance(event, StepFailed) and event.finding.status is Status.BLOCKED:
+                    refused.append(event)
+
             runner = Runner(build_plan(self.config), self.context(self.real),
-                            [journal.record, *sinks])
+                            [journal.record, note_refusal, *sinks])
             result = runner.run(accept_warnings=self.config.accept_warnings,
                                 should_stop=should_stop)
+            if refused and previous is not None:
+                # answers that cannot be carried out do not replace the ones that worked
+                self.real.write_file(self.paths.answers, previous, 0o600)
             self.real.log(f"run finished: ok={result.ok} applied={list(result.applied)}")
             self.password_created = not had_password and self.admin_password() is not None
             return result
@@ -203,6 +214,34 @@ class Session:
         source = (self.real.read_text(self.paths.tls_source) or "self-signed").strip()
         return {"expires": info.not_after.isoformat(), "days_left": info.days_left(),
                 "names": list(info.names), "source": source}
+
+    def compose_difference(self) -> str | None:
+        """How the compose file on disk differs from the one the answers make (a unified
+        diff, yours first); None when it is absent or the same."""
+        import difflib
+
+        from installer.stack_files import render_compose
+
+        current = self.real.read_text(self.paths.compose_file)
+        wanted = render_compose(self.config)
+        if current is None or current == wanted:
+            return None
+        name = str(self.paths.compose_file)
+        return "".join(difflib.unified_diff(current.splitlines(keepends=True),
+                                            wanted.splitlines(keepends=True),
+                                            f"{name} (yours)", f"{name} (cht-install)"))
+
+    def doctor(self) -> dict[str, object]:
+        """Every step probed (nothing changed) and the Considerations' checks."""
+        from installer.health import certificate_expiry, data_checks
+
+        certificate = self.certificate_summary()
+        days = certificate.get("days_left") if certificate else None
+        expires = certificate.get("expires") if certificate else None
+        ctx = self.context(PlanHost(self.real))
+        checks = [certificate_expiry(days if isinstance(days, int) else None,
+                                     str(expires) if expires else None), *data_checks(ctx)]
+        return doctor_report(self.plan(), certificate, checks)
 
     def admin_password(self) -> str | None:
         return password_from_env(self.real.read_text(self.paths.env_file))

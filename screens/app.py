@@ -8,6 +8,7 @@ from textual.app import App
 from textual.screen import Screen
 
 from installer.session import Session
+from screens.doctor import DoctorScreen
 from screens.done import DoneScreen
 from screens.install import InstallScreen, Start
 from screens.plan_review import PlanReviewScreen
@@ -21,10 +22,12 @@ class ChtInstallApp(App[int]):
     TITLE = "cht-install"
     SUB_TITLE = "Community Health Toolkit server"
 
-    def __init__(self, session: Session, start: Start | None = None) -> None:
+    def __init__(self, session: Session, start: Start | None = None,
+                 first: str | None = None) -> None:
         super().__init__()
         self.session = session
         self.start = start
+        self.first = first
         self.routes: dict[str, Callable[[], Screen[None]]] = {
             "welcome": lambda: WelcomeScreen(session.last_outcome()),
             "system": lambda: SystemCheckScreen(session),
@@ -32,16 +35,20 @@ class ChtInstallApp(App[int]):
             "plan": lambda: PlanReviewScreen(session),
             "install": lambda: InstallScreen(session, self.start),
             "done": lambda: DoneScreen(session),
+            "doctor": lambda: DoctorScreen(session),
         }
 
     def on_mount(self) -> None:
         # A run already going (e.g. started before the SSH link dropped): follow it.
-        self.go("install" if self.start is None and self.session.running() else "welcome")
+        if self.first:
+            self.go(self.first)
+        else:
+            self.go("install" if self.start is None and self.session.running() else "welcome")
 
     def go(self, name: str) -> None:
         self.push_screen(self.routes[name]())
 
 
-def run_tui(session: Session) -> int:
-    result = ChtInstallApp(session).run()
+def run_tui(session: Session, first: str | None = None) -> int:
+    result = ChtInstallApp(session, first=first).run()
     return result if isinstance(result, int) else 1

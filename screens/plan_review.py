@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from installer.runner import PlannedStep
 from installer.session import Session
 from installer.step import Status
+from screens.compose_diff import ComposeDiffScreen
 
 LABEL = {
     Status.OK: "ok", Status.NEEDED: "will do", Status.BROKEN: "repair",
@@ -82,7 +83,18 @@ class PlanReviewScreen(Screen[None]):
         if any(s.finding.status is Status.BLOCKED for s in self.planned):
             self.notify("A step is blocked: fix it first (see above).", severity="error")
             return
+        difference = self.session.compose_difference()
+        if difference and not self.session.keep_compose_edits:
+            self.app.push_screen(
+                ComposeDiffScreen(str(self.session.paths.compose_file), difference),
+                self.decided)
+            return
         self.app.go("install")  # type: ignore[attr-defined]
+
+    def decided(self, choice: str | None) -> None:
+        if choice in ("replace", "keep"):
+            self.session.keep_compose_edits = choice == "keep"
+            self.app.go("install")  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
         self.app.pop_screen()

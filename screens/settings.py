@@ -21,7 +21,7 @@ from textual.widgets import (
     Static,
 )
 
-from installer.answers import AnswersError
+from installer.answers import AnswersError, check_files
 from installer.session import Session
 
 MODES = {
@@ -122,7 +122,7 @@ class SettingsScreen(Screen[None]):
             changes["docker"] = replace(self.session.config.docker,
                                         group_user=self.sudo_user if grant else None)
         try:
-            self.session.config = self.session.config.with_changes(**changes)
+            self.session.config = check_files(self.session.config.with_changes(**changes))
         except AnswersError as exc:
             self.query_one("#error", Static).update(escape(str(exc)))
             return

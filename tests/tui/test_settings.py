@@ -89,13 +89,24 @@ def choose_tls(monkeypatch: pytest.MonkeyPatch, downs: int,
     return session, (shown[0] if shown else "")
 
 
-def test_own_certificate_mode_takes_the_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    session, error = choose_tls(monkeypatch, 1, {"certificate": "/root/cht.pem",
-                                                 "key": "/root/cht.key"})
+def test_own_certificate_mode_takes_the_file_paths(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    cert, key = tmp_path / "cht.pem", tmp_path / "cht.key"
+    cert.write_text("certificate")
+    key.write_text("key")
+    session, error = choose_tls(monkeypatch, 1, {"certificate": str(cert), "key": str(key)})
     assert error == ""
     tls = session.config.tls
-    assert (tls.mode, tls.certificate, tls.key, tls.chain) == (
-        "own", "/root/cht.pem", "/root/cht.key", None)
+    assert (tls.mode, tls.certificate, tls.key, tls.chain) == ("own", str(cert), str(key), None)
+
+
+def test_own_certificate_that_does_not_exist_names_the_field(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    session, error = choose_tls(monkeypatch, 1, {"certificate": str(tmp_path / "none.pem")})
+    assert error.startswith("tls.certificate") and "none.pem" in error
+    assert "an existing file" in error
+    assert session.config.tls.mode == "self-signed"
 
 
 def test_lets_encrypt_mode_takes_the_email(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -92,3 +92,34 @@ def test_an_apply_that_does_not_make_the_probe_ok_is_a_failure() -> None:
 
     result, _ = run([Stubborn("a")])
     assert not result.ok and result.failed == "a"
+
+
+def test_a_stop_request_is_honoured_only_between_steps() -> None:
+    steps = [Switch("a"), Switch("b"), Switch("c")]
+    asked: list[str] = []
+
+    def should_stop() -> bool:
+        asked.append("?")
+        return steps[0].applied == 1  # asked to stop while step a was running
+
+    events: list[Event] = []
+    ctx = Context(
+        host=PlanHost(None), config=from_mapping({"hostname": "h.example"}),
+        paths=Paths.under("/nonexistent"), platform=detect(OS_RELEASE), emit=events.append,
+    )
+    result = Runner(steps, ctx, [events.append]).run(should_stop=should_stop)
+    assert result == RunFinished(ok=False, applied=("a",), failed="b", stopped=True)
+    assert [s.applied for s in steps] == [1, 0, 0]  # a finished whole; b never started
+
+
+def test_a_full_disk_is_a_finding_not_a_traceback() -> None:
+    class Full(Switch):
+        def apply(self, ctx: Context) -> None:
+            raise OSError(28, "No space left on device", "/var/lib/cht/x")
+
+    result, events = run([Full("a")])
+    failed = [e for e in events if isinstance(e, StepFailed)][0]
+    assert not result.ok
+    assert "is full" in failed.finding.reason and "no space left on device" in failed.finding.reason
+    assert "/var/lib/cht/x" in failed.finding.reason
+    assert "docker system prune" in failed.finding.fix

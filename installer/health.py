@@ -1,0 +1,113 @@
+"""Doctor's checks beyond the install steps (the Considerations): certificate expiry, room
+left where CHT's data lives, the data's size and place, and whether a backup is known."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from installer.disk import human
+from installer.stack_files import VOLUME
+from installer.step import Context, Finding, broken, ok, warning
+
+FREE_WARNING = 0.20  # warn when less than this share of the data's disk is free
+BACKUP_TOO_OLD_DAYS = 7
+EXPIRY_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    finding: Finding
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "title": self.title, **self.finding.as_dict()}
+
+
+def backup_marker(ctx: Context) -> Path:
+    """Touched (mtime = when) by the operator's backup job after each backup of CHT's data."""
+    return ctx.paths.journal.parent / "last-backup"
+
+
+def data_location(ctx: Context) -> tuple[str, Path] | None:
+    """(what, host directory) of CHT's data; None when it does not exist (yet)."""
+    if ctx.config.data != "volume":
+        path = Path(ctx.config.data)
+        return (str(path), path) if path.is_dir() else None
+    client = ctx.host.docker()
+    if client is None:
+        return None
+    try:
+        mountpoint = client.volumes.get(VOLUME).attrs["Mountpoint"]
+    except Exception:
+        return None
+    return f"volume {VOLUME}", Path(mountpoint)
+
+
+def certificate_expiry(days_left: int | None, expires: str | None) -> Check:
+    title = "Certificate is not about to expire"
+    if days_left is None:
+        return Check("tls.expiry", title, broken("no certificate is installed",
+                                                 "Run cht-install: it installs one."))
+    when = f"expires {str(expires)[:10]}"
+    if days_left < 0:
+        return Check("tls.expiry", title, broken(
+            f"the certificate expired ({when})",
+            "Run cht-install (letsencrypt: `cht-install renew-cert --force`); with your "
+            "own certificate, get a new one from your CA and give its path."))
+    if days_left < EXPIRY_WARNING_DAYS:
+        return Check("tls.expiry", title, warning(
+            f"the certificate {when}, in {days_left} days",
+            "Renew it soon: cht-install renews self-signed and Let's Encrypt certificates; "
+            "your own certificate needs a new one from your CA."))
+    return Check("tls.expiry", title, ok(f"{when}, {days_left} days left"))
+
+
+def data_checks(ctx: Context) -> list[Check]:
+    place = data_location(ctx)
+    if place is None:
+        missing = Check("data.location", "CHT's data is where the answers say",
+                        broken("CHT's data does not exist yet",
+                               "Run cht-install: it starts CHT, which creates it."))
+        return [missing]
+    what, path = place
+    size = ctx.host.query(["du", "-sb", str(path)], timeout=120)
+    used = int(size.stdout.split()[0]) if size.ok and size.stdout.split() else None
+    checks = [Check("data.location", "CHT's data is where the answers say",
+                    ok(f"{what} at {path}, "
+                       f"{human(used) if used is not None else 'size unknown'}"))]
+    try:
+        usage = shutil.disk_usage(path)
+    except OSError as exc:
+        checks.append(Check("data.disk-free", "Room left for CHT's data",
+                            broken(f"cannot measure the disk holding {path}: {exc}", "")))
+    else:
+        share = usage.free / usage.total if usage.total else 0.0
+        text = f"{human(usage.free)} free of {human(usage.total)} ({share:.0%}) on the disk " \
+               f"holding {path}"
+        finding = ok(text) if share >= FREE_WARNING else warning(
+            text, "Under 20% left: CHT's database grows every day. Free space (`docker system "
+                  "prune` removes unused images) or grow the disk before it fills up.")
+        checks.append(Check("data.disk-free", "Room left for CHT's data", finding))
+    checks.append(backup_check(ctx, what, path))
+    return checks
+
+
+def backup_check(ctx: Context, what: str, path: Path) -> Check:
+    marker = backup_marker(ctx)
+    how = (f"Back up {what} (e.g. `docker run --rm -v {VOLUME}:/srv:ro -v /backup:/backup "
+           "debian tar czf /backup/cht-$(date +%F).tgz -C /srv .`), copy it off this server, "
+           f"then record it with `touch {marker}`; a nightly cron job can do all three.")
+    title = "A recent backup of CHT's data is known"
+    try:
+        age_days = (time.time() - marker.stat().st_mtime) / 86400
+    except FileNotFoundError:
+        return Check("data.backup", title, warning("no backup of CHT's data is recorded", how))
+    if age_days > BACKUP_TOO_OLD_DAYS:
+        return Check("data.backup", title, warning(
+            f"the last recorded backup is {age_days:.0f} days old", how))
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(marker.stat().st_mtime))
+    return Check("data.backup", title, ok(f"last backup recorded {when}"))

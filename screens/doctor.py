@@ -1,0 +1,59 @@
+"""Doctor: every step and Consideration checked, nothing changed; what is wrong and its fix."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from installer.session import Session
+
+MARK = {"ok": "[ ok ]", "warning": "[warn]", "needed": "[TODO]", "broken": "[FAIL]",
+        "blocked": "[STOP]"}
+
+
+def report_markup(report: dict[str, object]) -> str:
+    lines = []
+    rows = [*report["steps"], *report.get("checks", [])]  # type: ignore[misc]
+    for row in rows:
+        mark = MARK.get(str(row["status"]), "[ ?? ]")
+        lines.append(f"{mark} {escape(str(row['title']))}: {escape(str(row['reason']))}")
+        if row["fix"] and row["status"] != "ok":
+            lines.append(f"       [b]fix:[/b] {escape(str(row['fix']))}")
+    verdict = ("[b]Healthy.[/b]" if report["healthy"] else
+               "[b]Not healthy.[/b] Run [b]sudo cht-install[/b] to repair what is marked.")
+    return verdict + "\n\n" + "\n".join(lines)
+
+
+class DoctorScreen(Screen[None]):
+    BINDINGS = [Binding("r", "recheck", "Check again"), Binding("q", "finish", "Quit")]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.report: dict[str, object] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(classes="page"):
+            yield Static("Checking every step (nothing is changed) ...", id="report")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_recheck()
+
+    @work(thread=True, exclusive=True)
+    def action_recheck(self) -> None:
+        report = self.session.doctor()
+        self.app.call_from_thread(self.show, report)
+
+    def show(self, report: dict[str, object]) -> None:
+        self.report = report
+        self.query_one("#report", Static).update(report_markup(report))
+
+    def action_finish(self) -> None:
+        self.app.exit(0 if self.report and self.report["healthy"] else 1)

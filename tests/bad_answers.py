@@ -1,0 +1,76 @@
+"""Bad values for every field of the answers file, with the words the error must say.
+
+(field as named in the error, the answers fragment, what the error must contain)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OWN = {"mode": "own", "certificate": "/etc/hostname"}
+
+BAD_ANSWERS: list[tuple[str, dict[str, Any], str]] = [
+    ("hostname", {"hostname": ""}, "a host name"),
+    ("hostname", {"hostname": "-cht.example.org"}, "a host name"),
+    ("hostname", {"hostname": "cht_server.example.org"}, "a host name"),
+    ("hostname", {"hostname": "a" * 64 + ".example.org"}, "a host name"),
+    ("hostname", {"hostname": ("abcdefghi." * 26) + "org"}, "a host name"),
+    ("hostname", {"hostname": "cht example.org"}, "a host name"),
+    ("hostname", {"hostname": 1234}, "a host name"),
+    ("admin_password", {"admin_password": "short"}, "at least 8 characters"),
+    ("admin_password", {"admin_password": 12345678}, "at least 8 characters"),
+    ("http_port", {"http_port": 0}, "a port number from 1 to 65535"),
+    ("http_port", {"http_port": 70000}, "a port number from 1 to 65535"),
+    ("http_port", {"http_port": "80"}, "a port number from 1 to 65535"),
+    ("https_port", {"https_port": True}, "a port number from 1 to 65535"),
+    ("https_port", {"https_port": -443}, "a port number from 1 to 65535"),
+    ("https_port", {"http_port": 8443, "https_port": 8443}, "a port other than http_port"),
+    ("data", {"data": "srv/cht"}, "an absolute host path"),
+    ("data", {"data": 5}, "an absolute host path"),
+    ("registry", {"registry": "my registry:5000"}, "host:port of a registry"),
+    ("registry", {"registry": "http://mirror.example.org"}, "host:port of a registry"),
+    ("registry", {"registry": "mirror.example.org:99999"}, "host:port of a registry"),
+    ("docker.source", {"docker": {"source": "snap"}}, "official or distro"),
+    ("docker.repo_url", {"docker": {"repo_url": "ftp://mirror/docker"}}, "an http(s):// URL"),
+    ("docker.key_fingerprint", {"docker": {"key_fingerprint": "9DC858229FC7DD38"}},
+     "40 hexadecimal digits"),
+    ("docker.group_user", {"docker": {"group_user": "Big Boss"}}, "a user name"),
+    ("docker.lock_timeout", {"docker": {"lock_timeout": -1}}, "seconds from 0 to 86400"),
+    ("docker.lock_timeout", {"docker": {"lock_timeout": "600"}}, "seconds from 0 to 86400"),
+    ("images.medic_os", {"images": {"medic_os": "medicmobile/Medic-OS:cht-3"}},
+     "an image reference name:tag"),
+    ("images.medic_os", {"images": {"medic_os": "medicmobile/medic-os"}},
+     "an image reference name:tag"),
+    ("images.haproxy", {"images": {"haproxy": "medicmobile/haproxy:"}},
+     "an image reference name:tag"),
+    ("tls.mode", {"tls": {"mode": "acme"}}, "self-signed | own | letsencrypt"),
+    ("tls.certificate", {"tls": {"mode": "own"}}, "the path of your certificate"),
+    ("tls.certificate", {"tls": {**OWN, "certificate": "cht.pem"}}, "an absolute path"),
+    ("tls.certificate", {"tls": {**OWN, "certificate": "/nonexistent/cht.pem"}},
+     "an existing file"),
+    ("tls.chain", {"tls": {**OWN, "chain": "chain.pem"}}, "an absolute path"),
+    ("tls.chain", {"tls": {**OWN, "chain": "/nonexistent/chain.pem"}}, "an existing file"),
+    ("tls.key", {"tls": {**OWN, "key": "cht.key"}}, "an absolute path"),
+    ("tls.key", {"tls": {**OWN, "key": "/nonexistent/cht.key"}}, "an existing file"),
+    ("tls.password", {"tls": {**OWN, "password": 1234}}, "text, or null"),
+    ("tls.trust_store", {"tls": {"trust_store": "ca.pem"}}, "an absolute path"),
+    ("tls.trust_store", {"tls": {"trust_store": "/nonexistent/ca.pem"}}, "an existing file"),
+    ("tls.email", {"tls": {"mode": "letsencrypt", "email": "ops.example.org"}},
+     "an e-mail address"),
+    ("tls.acme_directory", {"tls": {"acme_directory": "ftp://acme.example.org/dir"}},
+     "the https:// URL of an ACME directory"),
+    ("accept_warnings", {"accept_warnings": "yes"}, "true or false"),
+    ("allow_unsupported", {"allow_unsupported": 1}, "true or false"),
+    ("hostnmae", {"hostnmae": "cht.example.org"}, "one of the known keys"),
+    ("tls.emial", {"tls": {"emial": "ops@example.org"}}, "one of the known keys"),
+    ("docker.sorce", {"docker": {"sorce": "distro"}}, "one of the known keys"),
+    ("images.medicos", {"images": {"medicos": "x:y"}}, "one of the known keys"),
+    ("tls", {"tls": "self-signed"}, "a mapping of keys"),
+]
+
+
+def answers_for(fragment: dict[str, Any]) -> dict[str, Any]:
+    """A whole answers mapping: good values, then the bad fragment over them."""
+    data: dict[str, Any] = {"hostname": "cht.example.org"}
+    data.update(fragment)
+    return data
