@@ -164,17 +164,21 @@ def kill_inside(root: Path, step: str, delay: float) -> str:
     offset = journal.stat().st_size if journal.exists() else 0
     front = subprocess.Popen([sys.executable, "-m", "installer.cli", "--yes", "--root", str(root)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
+    def journaled() -> str:
         with journal.open() as handle:
             handle.seek(offset)
-            text = handle.read()
-        if f'"StepStarted", "step_id": "{step}"' in text:
-            break
-        if '"RunFinished"' in text:
-            raise AssertionError(f"the run ended before {step} started:\n{text[-2000:]}")
+            return handle.read()
+
+    deadline = time.monotonic() + 600
+    while f'"StepStarted", "step_id": "{step}"' not in (text := journaled()):
+        assert '"RunFinished"' not in text, f"the run ended before {step}:\n{text[-2000:]}"
+        assert time.monotonic() < deadline, f"{step} never started"
         time.sleep(0.01)
-    time.sleep(delay)
+    # kill after the drawn delay, or the moment the step ends if it ends sooner
+    kill_at = time.monotonic() + delay
+    ended = (f'"StepDone", "step_id": "{step}"', f'"StepFailed", "step_id": "{step}"')
+    while time.monotonic() < kill_at and not any(mark in journaled() for mark in ended):
+        time.sleep(0.005)
     holder = RunLock.holder(root / "run/cht-install.lock")
     assert holder is not None and holder.pid
     os.killpg(holder.pid, signal.SIGKILL)  # the worker leads its own process group
