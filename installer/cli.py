@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -20,11 +22,22 @@ from installer.step import Status
 from installer.tls.acme_order import LETS_ENCRYPT_STAGING
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("cht-install")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cht-install",
         description="Install or repair a Community Health Toolkit (CHT) server.",
     )
+    p.add_argument("--version", action="version", version=f"cht-install {version()}")
     p.add_argument("--yes", action="store_true", help="run with no questions (headless)")
     p.add_argument("--answers", type=Path, metavar="FILE", help="answers file (YAML)")
     p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
@@ -197,8 +210,21 @@ def doctor(argv: list[str]) -> int:
     return 0 if report["healthy"] else 1
 
 
+def not_root(argv: list[str]) -> bool:
+    """As a user (not root) on the real system: say exactly how to run it with sudo."""
+    if os.geteuid() == 0 or "--root" in argv or "--dry-run" in argv or \
+            any(a in ("-h", "--help", "--version") for a in argv):
+        return False
+    print("cht-install installs Docker and writes to /etc, /opt and /var: it has to run as "
+          "root.\nRun it again with sudo (it may ask for your password):\n\n"
+          f"    sudo {shlex.join(['cht-install', *argv])}\n", file=sys.stderr)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if not_root(argv):
+        return 2
     if argv[:1] == ["doctor"]:
         try:
             return doctor(argv[1:])

@@ -17,6 +17,7 @@ from installer.events import (
 )
 from installer.health import Check
 from installer.platform import Platform
+from installer.rate import Rate
 from installer.runner import PlannedStep
 from installer.step import Status
 
@@ -96,6 +97,7 @@ class PlainLines:
         self.step_every = step_every
         self._last_percent: dict[str, float] = {}
         self._last_note: dict[str, float] = {}
+        self._rate: dict[str, Rate] = {}
 
     def __call__(self, event: Event) -> None:
         line = self.line(event)
@@ -112,12 +114,15 @@ class PlainLines:
                     return None
                 self._last_note[event.step_id] = now
                 return f"        {event.detail}"
+            rate = self._rate.setdefault(event.step_id, Rate())
+            rate.update(event.done)
             percent = 100.0 * event.done / event.total
             last = self._last_percent.get(event.step_id, -100.0)
             if percent - last < self.step_every and not (percent >= 100 > last):
                 return None
             self._last_percent[event.step_id] = percent
-            return f"        {percent:3.0f}%  {event.detail}"
+            pace = rate.summary(event.done, event.total) if percent < 100 else ""
+            return f"        {percent:3.0f}%  {event.detail}" + (f", {pace}" if pace else "")
         if isinstance(event, Log):
             return f"        {event.text}"
         if isinstance(event, StepDone):

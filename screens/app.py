@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from textual.app import App
+from textual.driver import Driver
 from textual.screen import Screen
 
 from installer.session import Session
@@ -14,6 +16,7 @@ from screens.install import InstallScreen, Start
 from screens.plan_review import PlanReviewScreen
 from screens.settings import SettingsScreen
 from screens.system_check import SystemCheckScreen
+from screens.terminal import AsciiDriver, driver_for
 from screens.welcome import WelcomeScreen
 
 
@@ -23,8 +26,8 @@ class ChtInstallApp(App[int]):
     SUB_TITLE = "Community Health Toolkit server"
 
     def __init__(self, session: Session, start: Start | None = None,
-                 first: str | None = None) -> None:
-        super().__init__()
+                 first: str | None = None, driver_class: type[Driver] | None = None) -> None:
+        super().__init__(driver_class=driver_class)
         self.session = session
         self.start = start
         self.first = first
@@ -50,5 +53,7 @@ class ChtInstallApp(App[int]):
 
 
 def run_tui(session: Session, first: str | None = None) -> int:
-    result = ChtInstallApp(session, first=first).run()
+    driver = driver_for(os.environ)
+    app = ChtInstallApp(session, first=first, driver_class=driver)
+    result = app.run(mouse=driver is not AsciiDriver)
     return result if isinstance(result, int) else 1

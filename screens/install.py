@@ -9,7 +9,7 @@ from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, RichLog, Static
 from textual.worker import get_current_worker
@@ -25,8 +25,10 @@ from installer.events import (
     StepStarted,
 )
 from installer.plan import build_plan
+from installer.rate import Rate
 from installer.session import Session
 from screens.confirm import ConfirmScreen
+from screens.why import WhyScreen
 
 # Runs (or follows) the install, delivering its events; its outcome, None when it died
 # without one. The second argument says when to stop following (the screen went away).
@@ -40,6 +42,7 @@ class InstallScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "next", "Next"),
         Binding("r", "retry", "Retry"),
+        Binding("w", "why", "Why this matters"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "stop", "Stop safely", priority=True),
     ]
@@ -52,13 +55,16 @@ class InstallScreen(Screen[None]):
         self.state = {step_id: "pending" for step_id, _ in self.steps}
         self.result: RunFinished | None = None
         self._last_draw = 0.0
+        self.rate = Rate()
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(classes="page"):
             yield Static(self._steps_text(), id="steps", markup=False)
             yield Static("Starting ...", id="current")
-            yield ProgressBar(id="bar", show_eta=False)
+            with Horizontal(id="progress"):
+                yield ProgressBar(id="bar", show_eta=False)
+                yield Static("", id="pace")
             yield RichLog(id="log", wrap=True, markup=True, max_lines=500)
         yield Footer()
 
@@ -94,14 +100,22 @@ class InstallScreen(Screen[None]):
         if isinstance(event, StepStarted):
             self.state[event.step_id] = "running"
             current.update(f"Step {event.index} of {event.total}: {event.title}")
-            bar.update(total=None, progress=0)
+            # no bar until there is something to measure: an empty bar never animates
+            bar.display = False
+            self.rate = Rate()
+            self.query_one("#pace", Static).update("")
         elif isinstance(event, Progress):
+            if event.total > 0:
+                self.rate.update(event.done)
             now = time.monotonic()
             if now - self._last_draw < PROGRESS_EVERY and event.done < event.total:
                 return
             self._last_draw = now
             if event.total > 0:
+                bar.display = True
                 bar.update(total=event.total, progress=event.done)
+                pace = self.rate.summary(event.done, event.total)
+                self.query_one("#pace", Static).update(pace)
             if event.detail:
                 current.update(escape(event.detail[:76]))
             return
@@ -155,6 +169,11 @@ class InstallScreen(Screen[None]):
         self.query_one("#steps", Static).update(self._steps_text())
         self.refresh_bindings()
         self.run_install()
+
+    def action_why(self) -> None:
+        running = [i for i, _ in self.steps if self.state[i] in ("running", "failed")]
+        step_id = running[-1] if running else self.steps[-1][0]
+        self.app.push_screen(WhyScreen(dict(self.steps)[step_id], step_id))
 
     def action_stop(self) -> None:
         def answered(stop: bool | None) -> None:

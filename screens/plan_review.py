@@ -14,6 +14,7 @@ from installer.runner import PlannedStep
 from installer.session import Session
 from installer.step import Status
 from screens.compose_diff import ComposeDiffScreen
+from screens.why import WhyScreen
 
 LABEL = {
     Status.OK: "ok", Status.NEEDED: "will do", Status.BROKEN: "repair",
@@ -24,6 +25,7 @@ LABEL = {
 class PlanReviewScreen(Screen[None]):
     BINDINGS = [
         Binding("i", "install", "Install"),
+        Binding("w", "why", "Why this matters"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -95,6 +97,13 @@ class PlanReviewScreen(Screen[None]):
         if choice in ("replace", "keep"):
             self.session.keep_compose_edits = choice == "keep"
             self.app.go("install")  # type: ignore[attr-defined]
+
+    def action_why(self) -> None:
+        if not self.planned:
+            return
+        row = min(self.query_one(DataTable).cursor_row, len(self.planned) - 1)
+        step = self.planned[max(row, 0)]
+        self.app.push_screen(WhyScreen(step.title, step.id))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from installer.session import Session
 from installer.step import Status
 from installer.steps.hardware import Check
+from screens.why import WhyScreen
 
 VERDICT = {Status.OK: "ok", Status.WARNING: "WARNING", Status.BLOCKED: "BLOCKED"}
 
@@ -21,6 +22,7 @@ class SystemCheckScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "next", "Next"),
         Binding("a", "accept", "Accept warnings"),
+        Binding("w", "why", "Why this matters"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -68,6 +70,9 @@ class SystemCheckScreen(Screen[None]):
         for check in checks:
             table.add_row(check.name, check.value, check.need, VERDICT[check.status])
         self._explain()
+
+    def action_why(self) -> None:
+        self.app.push_screen(WhyScreen("CHT's hardware needs", "hardware.enough"))
 
     def _explain(self) -> None:
         checks = self.checks or []

@@ -92,3 +92,10 @@ def leaf(issuer: Issued, *names: str, key: CertificateIssuerPrivateKeyTypes | No
 
 def ec_key(curve: ec.EllipticCurve) -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(curve)
+
+
+def self_signed(name: str, not_before: dt.datetime | None = None,
+                not_after: dt.datetime | None = None) -> Issued:
+    """A server certificate signed by its own key (what cht-install's self-signed mode makes)."""
+    return _build(name, rsa_key(), None, ca=False, names=(name,), not_before=not_before,
+                  not_after=not_after)

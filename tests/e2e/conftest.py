@@ -100,7 +100,9 @@ def doctor(root: Path) -> dict[str, Any]:
 
 
 def not_ok(report: dict[str, Any]) -> dict[str, str]:
-    return {s["id"]: s["reason"] for s in report["steps"] if s["status"] not in ("ok", "warning")}
+    """What doctor says is wrong: install steps and Considerations alike."""
+    rows = [*report["steps"], *report["checks"]]
+    return {s["id"]: s["reason"] for s in rows if s["status"] not in ("ok", "warning")}
 
 
 @pytest.fixture(scope="module")

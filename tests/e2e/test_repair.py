@@ -3,6 +3,7 @@ doctor, repaired by `cht-install --yes`, and the data in the volume never lost."
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 import time
@@ -12,11 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import InstallRun, cht_install, doctor, marker_survives, not_ok
+from tests import tlsfactory as tf
+from tests.e2e.conftest import HOSTNAME, cht_install, doctor, marker_survives, not_ok
 
 
 def break_and_repair(root: Path, client: Any, breakage: Callable[[], None],
-                     named: str) -> InstallRun:
+                     named: str) -> dict[str, str]:
+    """Break, have doctor name it, repair with --yes, check health and the data marker;
+    what doctor found wrong."""
     breakage()
     found = not_ok(doctor(root))
     assert named in found, found
@@ -24,7 +28,7 @@ def break_and_repair(root: Path, client: Any, breakage: Callable[[], None],
     assert repaired.returncode == 0, repaired.output
     assert doctor(root)["healthy"] is True
     marker_survives(client)
-    return repaired
+    return found
 
 
 def stop_dockerd() -> None:
@@ -115,6 +119,28 @@ def test_certificate_missing(healthy: Path, docker_client: Any) -> None:
         shutil.rmtree(healthy / "etc/cht-install/tls")
 
     break_and_repair(healthy, docker_client, remove, "tls.certificate")
+
+
+def test_certificate_expired(healthy: Path, docker_client: Any) -> None:
+    tls = healthy / "etc/cht-install/tls"
+
+    def expire() -> None:
+        old = tf.self_signed(HOSTNAME, not_before=tf.NOW - dt.timedelta(days=400),
+                             not_after=tf.NOW - dt.timedelta(days=3))
+        (tls / "cht.crt").write_bytes(old.pem)
+        (tls / "cht.key").write_bytes(old.key_pem())
+
+    report_before = break_and_repair(healthy, docker_client, expire, "tls.certificate")
+    assert "tls.expiry" in report_before
+    assert "expired" in report_before["tls.expiry"]
+
+
+def test_certificate_not_matching_its_key(healthy: Path, docker_client: Any) -> None:
+    def swap_key() -> None:
+        (healthy / "etc/cht-install/tls/cht.key").write_bytes(tf.self_signed(HOSTNAME).key_pem())
+
+    found = break_and_repair(healthy, docker_client, swap_key, "tls.certificate")
+    assert "does not match" in found["tls.certificate"]
 
 
 def test_nginx_serving_another_certificate(healthy: Path, docker_client: Any) -> None:

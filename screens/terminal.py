@@ -1,0 +1,93 @@
+"""What the operator's terminal can show: an ASCII-only driver for terminals without UTF-8
+(LANG=C, a vt100) and a byte counter for measuring what goes over the link."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Mapping
+
+from textual.drivers.linux_driver import LinuxDriver
+
+ASCII_TERMS = ("vt100", "vt102", "vt220", "ansi", "dumb")
+# One cell in, one cell out: the layout keeps its widths.
+SPECIAL = {
+    "…": ".", "•": "*", "●": "*", "○": "o", "◉": "*", "⭘": "o", "✓": "v", "✔": "v",
+    "✗": "x", "✘": "x", "×": "x", "↑": "^", "↓": "v", "←": "<", "→": ">", "▲": "^",
+    "▼": "v", "◀": "<", "▶": ">", "▐": "[", "▌": "]", "█": "#", "░": ":", "▒": "#",
+    "▓": "#", "‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "·": ".",
+    "\u00a0": " ",
+}
+
+
+def needs_ascii(env: Mapping[str, str]) -> bool:
+    """Whether to draw with ASCII only: asked for, a terminal type without line drawing,
+    or a locale without UTF-8. Python turns LANG=C into LC_CTYPE=C.UTF-8 for itself
+    (PEP 538); that is the operator's terminal saying C, not UTF-8."""
+    if env.get("CHT_INSTALL_ASCII") == "1":
+        return True
+    if env.get("TERM", "") in ASCII_TERMS:
+        return True
+    lang = env.get("LANG", "")
+    ctype = env.get("LC_ALL") or env.get("LC_CTYPE") or lang
+    if ctype == "C.UTF-8" and not env.get("LC_ALL") and lang in ("", "C", "POSIX"):
+        ctype = lang  # coerced by Python, not chosen
+    return not any(mark in ctype.upper().replace("-", "") for mark in ("UTF8",))
+
+
+def ascii_for(char: str) -> str:
+    if char in SPECIAL:
+        return SPECIAL[char]
+    code = ord(char)
+    if 0x2500 <= code <= 0x257F:  # box drawing: lines and corners
+        name = unicodedata.name(char, "")
+        if "HORIZONTAL" in name and "VERTICAL" not in name or name.endswith(("LEFT", "RIGHT")):
+            return "-"
+        if "VERTICAL" in name and "HORIZONTAL" not in name or name.endswith(("UP", "DOWN")):
+            return "|"
+        return "+"
+    if 0x2580 <= code <= 0x259F:  # blocks: bars and scroll thumbs
+        return "#" if "FULL" in unicodedata.name(char, "") or "LOWER" in unicodedata.name(
+            char, "") else " "
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return "??"
+    return "?"
+
+
+class AsciiTable(dict[int, str]):
+    """For str.translate: ASCII stays, anything else becomes its one-cell look-alike."""
+
+    def __missing__(self, code: int) -> str:
+        value = chr(code) if code < 128 else ascii_for(chr(code))
+        self[code] = value
+        return value
+
+
+TABLE = AsciiTable()
+
+
+class CountingDriver(LinuxDriver):
+    """Counts what is written to the terminal (CHT_INSTALL_COUNT_BYTES=FILE: the total
+    is written there when the app ends)."""
+
+    written = 0
+
+    def write(self, data: str) -> None:
+        CountingDriver.written += len(data.encode("utf-8", "replace"))
+        super().write(data)
+
+    def stop_application_mode(self) -> None:
+        super().stop_application_mode()
+        target = os.environ.get("CHT_INSTALL_COUNT_BYTES")
+        if target:
+            with open(target, "w", encoding="ascii") as handle:
+                handle.write(f"{CountingDriver.written}\n")
+
+
+class AsciiDriver(CountingDriver):
+    def write(self, data: str) -> None:
+        super().write(data.translate(TABLE))
+
+
+def driver_for(env: Mapping[str, str]) -> type[LinuxDriver]:
+    return AsciiDriver if needs_ascii(env) else CountingDriver

@@ -1,0 +1,48 @@
+"""Every step and doctor check has its "why this matters", reachable with w."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Static
+
+from installer.answers import from_mapping
+from installer.plan import build_plan
+from installer.session import Options, Session
+from screens.app import ChtInstallApp
+from screens.why import WhyScreen, texts
+
+OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
+CHECKS = ("tls.expiry", "data.location", "data.disk-free", "data.backup")
+
+
+def test_every_step_and_check_has_a_paragraph() -> None:
+    config = from_mapping({"hostname": "cht.example.org", "tls": {"mode": "letsencrypt"}})
+    ids = [step.id for step in build_plan(config)] + list(CHECKS)
+    missing = [i for i in ids if len(texts().get(i, "")) < 80]
+    assert missing == []
+    assert set(texts()) == set(ids)  # and no text for a step that does not exist
+
+
+def test_w_on_the_plan_shows_the_highlighted_steps_paragraph(tmp_path: Path) -> None:
+    session = Session(Options(root=tmp_path, os_release=OS_RELEASE,
+                              overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(session)
+    shown: list[str] = []
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.go("plan")
+            await pilot.pause(1.0)
+            await pilot.press("down", "down", "w")
+            await pilot.pause()
+            assert isinstance(app.screen, WhyScreen)
+            shown.extend(str(w.render()) for w in app.screen.query(Static))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, WhyScreen)
+
+    asyncio.run(drive())
+    text = " ".join(shown)
+    assert "Package manager is ready" in text and "interrupted" in text
