@@ -238,7 +238,7 @@ class Session:
         certificate = self.certificate_summary()
         days = certificate.get("days_left") if certificate else None
         expires = certificate.get("expires") if certificate else None
-        ctx = self.context(PlanHost(self.real))
+        ctx = self.context(PlanHost(None if self.planning_elsewhere else self.real))
         checks = [certificate_expiry(days if isinstance(days, int) else None,
                                      str(expires) if expires else None), *data_checks(ctx)]
         return doctor_report(self.plan(), certificate, checks)

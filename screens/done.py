@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from rich.markup import escape
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from installer.considerations import Item, checklist
 from installer.session import Session
 
 CERTIFICATE_NOTE = {
@@ -35,11 +37,15 @@ class DoneScreen(Screen[None]):
                       f"in {env} (readable by root only).\n\n")
         else:
             secret = f"  Password:  the one already set, kept in\n             {env}\n\n"
+        summary = self.session.certificate_summary()
+        expiry = (f"  Expires:   {str(summary['expires'])[:10]} ({summary['days_left']} days)\n"
+                  if summary else "")
         text = (
             "[b]CHT is installed and answers over HTTPS.[/b]\n\n"
             f"  Address:   {self.session.url()}\n"
             "  User:      medic\n"
             f"{secret}"
+            f"{expiry}"
             f"{CERTIFICATE_NOTE[self.session.config.tls.mode]}\n"
             "If something breaks later, run [b]sudo cht-install[/b] again: it checks every\n"
             f"step and repairs only what is wrong. The log is {self.session.paths.log}."
@@ -47,7 +53,24 @@ class DoneScreen(Screen[None]):
         yield Header()
         with VerticalScroll(classes="page"):
             yield Static(text, id="done")
+            yield Static("Checking the Considerations ...", id="checklist")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.load_checklist()
+
+    @work(thread=True, exclusive=True)
+    def load_checklist(self) -> None:
+        report = self.session.doctor()
+        items = checklist(report, self.session.paths, self.session.config.tls.mode)
+        self.app.call_from_thread(self.show_checklist, items)
+
+    def show_checklist(self, items: list[Item]) -> None:
+        lines = ["[b]Considerations[/b] (what the installer did about each):"]
+        for item in items:
+            mark = "[ ok ]" if item.ok else "[todo]"
+            lines.append(f"{mark} [b]{item.topic}:[/b] {escape(item.text)}")
+        self.query_one("#checklist", Static).update("\n".join(lines))
 
     def action_finish(self) -> None:
         self.app.exit(0)

@@ -151,7 +151,7 @@ def break_for(step: str, root: Path, client: Any) -> None:
             pass
     if step in ("cht.compose-file", "images.pulled", "cht.running"):
         (root / "opt/cht/docker-compose.yml").unlink(missing_ok=True)
-        client.images.remove("127.0.0.1:5000/medicmobile/haproxy:rc-1.17", force=True)
+        forget_cht_images(client)  # layers and all: the pull downloads for real
     if step in ("tls.certificate", "tls.installed"):
         for path in (root / "etc/cht-install/tls").glob("*"):
             path.unlink()
