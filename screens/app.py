@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 
 from textual.app import App
+from textual.binding import Binding
 from textual.driver import Driver
 from textual.screen import Screen
 
@@ -23,7 +24,8 @@ from screens.welcome import WelcomeScreen
 class ChtInstallApp(App[int]):
     CSS_PATH = "../assets/app.tcss"
     TITLE = "cht-install"
-    SUB_TITLE = "Community Health Toolkit server"
+    SUB_TITLE = "CHT server"
+    ENABLE_COMMAND_PALETTE = False
 
     def __init__(self, session: Session, start: Start | None = None,
                  first: str | None = None, driver_class: type[Driver] | None = None) -> None:
@@ -47,6 +49,12 @@ class ChtInstallApp(App[int]):
             self.go(self.first)
         else:
             self.go("install" if self.start is None and self.session.running() else "welcome")
+
+    def get_key_display(self, binding: Binding) -> str:
+        shown = super().get_key_display(binding)
+        if self.driver_class is AsciiDriver and not shown.isascii():
+            return binding.key.split(",")[0]  # "enter", not a symbol the terminal lacks
+        return shown
 
     def go(self, name: str) -> None:
         self.push_screen(self.routes[name]())

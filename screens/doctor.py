@@ -20,7 +20,7 @@ def report_markup(report: dict[str, object]) -> str:
     lines = []
     rows = [*report["steps"], *report.get("checks", [])]  # type: ignore[misc]
     for row in rows:
-        mark = MARK.get(str(row["status"]), "[ ?? ]")
+        mark = "\\" + MARK.get(str(row["status"]), "[ ?? ]")
         lines.append(f"{mark} {escape(str(row['title']))}: {escape(str(row['reason']))}")
         if row["fix"] and row["status"] != "ok":
             lines.append(f"       [b]fix:[/b] {escape(str(row['fix']))}")

@@ -30,26 +30,25 @@ class DoneScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         env = self.session.paths.env_file
+        summary = self.session.certificate_summary()
+        lines = ["[b]CHT is installed and answers over HTTPS.[/b]", "",
+                 f"  Address:     {self.session.url()}", "  User:        medic"]
         if self.session.password_created and not self.session.config.admin_password:
             password = escape(self.session.admin_password() or "")
-            secret = (f"  Password:  {password}\n\n"
-                      "Write the password down now: it is shown only this once. It is kept\n"
-                      f"in {env} (readable by root only).\n\n")
+            lines.append(f"  Password:    {password}")
+            note = ("Write the password down now: it is shown only this once. It is kept in "
+                    f"{env} (readable by root only).")
         else:
-            secret = f"  Password:  the one already set, kept in\n             {env}\n\n"
-        summary = self.session.certificate_summary()
-        expiry = (f"  Expires:   {str(summary['expires'])[:10]} ({summary['days_left']} days)\n"
-                  if summary else "")
-        text = (
-            "[b]CHT is installed and answers over HTTPS.[/b]\n\n"
-            f"  Address:   {self.session.url()}\n"
-            "  User:      medic\n"
-            f"{secret}"
-            f"{expiry}"
-            f"{CERTIFICATE_NOTE[self.session.config.tls.mode]}\n"
-            "If something breaks later, run [b]sudo cht-install[/b] again: it checks every\n"
-            f"step and repairs only what is wrong. The log is {self.session.paths.log}."
-        )
+            lines.append(f"  Password:    the one already set, in {env}")
+            note = ""
+        if summary:
+            lines.append(f"  Certificate: expires {str(summary['expires'])[:10]} "
+                         f"({summary['days_left']} days)")
+        lines += ["", *([note, ""] if note else []),
+                  f"{CERTIFICATE_NOTE[self.session.config.tls.mode]} If something breaks "
+                  "later, run [b]sudo cht-install[/b] again: it checks every step and repairs "
+                  f"only what is wrong. The log is {self.session.paths.log}."]
+        text = "\n".join(lines)
         yield Header()
         with VerticalScroll(classes="page"):
             yield Static(text, id="done")
@@ -68,7 +67,7 @@ class DoneScreen(Screen[None]):
     def show_checklist(self, items: list[Item]) -> None:
         lines = ["[b]Considerations[/b] (what the installer did about each):"]
         for item in items:
-            mark = "[ ok ]" if item.ok else "[todo]"
+            mark = "\\[ ok ]" if item.ok else "\\[todo]"
             lines.append(f"{mark} [b]{item.topic}:[/b] {escape(item.text)}")
         self.query_one("#checklist", Static).update("\n".join(lines))
 

@@ -9,7 +9,7 @@ from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, RichLog, Static
 from textual.worker import get_current_worker
@@ -42,7 +42,7 @@ class InstallScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "next", "Next"),
         Binding("r", "retry", "Retry"),
-        Binding("w", "why", "Why this matters"),
+        Binding("w", "why", "Why"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "stop", "Stop safely", priority=True),
     ]
@@ -60,10 +60,11 @@ class InstallScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(classes="page"):
-            yield Static(self._steps_text(), id="steps", markup=False)
+            with VerticalScroll(id="steps-box"):
+                yield Static(self._steps_text(), id="steps", markup=False)
             yield Static("Starting ...", id="current")
             with Horizontal(id="progress"):
-                yield ProgressBar(id="bar", show_eta=False)
+                yield ProgressBar(id="bar", show_eta=False, show_percentage=False)
                 yield Static("", id="pace")
             yield RichLog(id="log", wrap=True, markup=True, max_lines=500)
         yield Footer()
@@ -100,6 +101,8 @@ class InstallScreen(Screen[None]):
         if isinstance(event, StepStarted):
             self.state[event.step_id] = "running"
             current.update(f"Step {event.index} of {event.total}: {event.title}")
+            box = self.query_one("#steps-box", VerticalScroll)
+            box.scroll_to(y=max(0, event.index - box.size.height // 2), animate=False)
             # no bar until there is something to measure: an empty bar never animates
             bar.display = False
             self.rate = Rate()
@@ -115,7 +118,8 @@ class InstallScreen(Screen[None]):
                 bar.display = True
                 bar.update(total=event.total, progress=event.done)
                 pace = self.rate.summary(event.done, event.total)
-                self.query_one("#pace", Static).update(pace)
+                percent = f"{100 * event.done // event.total}%"
+                self.query_one("#pace", Static).update(", ".join(filter(None, (percent, pace))))
             if event.detail:
                 current.update(escape(event.detail[:76]))
             return

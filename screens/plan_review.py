@@ -25,7 +25,7 @@ LABEL = {
 class PlanReviewScreen(Screen[None]):
     BINDINGS = [
         Binding("i", "install", "Install"),
-        Binding("w", "why", "Why this matters"),
+        Binding("w", "why", "Why"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
     ]

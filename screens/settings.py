@@ -16,13 +16,13 @@ from textual.widgets import (
     Header,
     Input,
     Label,
-    RadioButton,
     RadioSet,
     Static,
 )
 
 from installer.answers import AnswersError, check_files
 from installer.session import Session
+from screens.toggles import MarkedCheckbox, MarkedRadioButton
 
 MODES = {
     "self-signed": "Self-signed (works now; phones must be told to trust it)",
@@ -58,14 +58,14 @@ class SettingsScreen(Screen[None]):
                 yield Label("Admin password for user 'medic' (leave empty to generate one):")
                 yield Input("", id="password", password=True, placeholder="generated")
             if self.sudo_user:
-                yield Checkbox(f"Let {self.sudo_user} run docker without sudo (adds them to "
+                yield MarkedCheckbox(f"Let {self.sudo_user} run docker without sudo (adds them to "
                                "the docker group; root-equivalent)",
                                value=bool(config.docker.group_user), id="docker-group")
             tls = config.tls
             yield Label("TLS certificate (phones sync only with one they trust):")
             with RadioSet(id="tls-mode"):
                 for mode, text in MODES.items():
-                    yield RadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
+                    yield MarkedRadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
             with Vertical(id="own-fields", classes="mode-fields"):
                 yield Input(tls.certificate or "", id="certificate",
                             placeholder="certificate file (PEM with chain, DER or PFX)")

@@ -22,7 +22,7 @@ class SystemCheckScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "next", "Next"),
         Binding("a", "accept", "Accept warnings"),
-        Binding("w", "why", "Why this matters"),
+        Binding("w", "why", "Why"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
     ]

@@ -46,9 +46,12 @@ def ascii_for(char: str) -> str:
         if "VERTICAL" in name and "HORIZONTAL" not in name or name.endswith(("UP", "DOWN")):
             return "|"
         return "+"
-    if 0x2580 <= code <= 0x259F:  # blocks: bars and scroll thumbs
-        return "#" if "FULL" in unicodedata.name(char, "") or "LOWER" in unicodedata.name(
-            char, "") else " "
+    if 0x2580 <= code <= 0x259F:  # blocks: side bars are edges, thin top/bottom ones blank
+        name = unicodedata.name(char, "")
+        if ("LEFT" in name or "RIGHT" in name) and "HALF" not in name and "QUADRANT" not in name:
+            return "|"
+        thin = any(part in name for part in ("ONE EIGHTH", "ONE QUARTER", "THREE EIGHTHS"))
+        return " " if thin else "#"
     if unicodedata.east_asian_width(char) in ("W", "F"):
         return "??"
     return "?"

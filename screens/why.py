@@ -1,4 +1,4 @@
-""""Why this matters": one paragraph per check and step (assets/why.yml), with the w key."""
+""""Why": one paragraph per check and step (assets/why.yml), with the w key."""
 
 from __future__ import annotations
 
