@@ -205,14 +205,30 @@ def check_files(config: InstallConfig) -> InstallConfig:
     return config
 
 
-def load(path: Path) -> InstallConfig:
+def load_mapping(path: Path) -> dict[str, Any]:
+    """An answers file's mapping, keys checked (a typo is an error); values are checked
+    once all sources are merged, so a file may give only some answers."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise AnswersError(str(path), "(file)", f"valid YAML ({exc})") from exc
-    if data is not None and not isinstance(data, dict):
+    except OSError as exc:
+        raise AnswersError(str(path), "(file)", f"a readable file ({exc.strerror})") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
         raise AnswersError(str(path), "(file)", "a mapping of answers")
-    return from_mapping(data)
+    _check_keys("", data, InstallConfig)
+    for key, kind in NESTED.items():
+        section = data.get(key)
+        if section is not None and not isinstance(section, dict):
+            raise AnswersError(key, section, "a mapping of keys")
+        _check_keys(key, section or {}, kind)
+    return data
+
+
+def load(path: Path) -> InstallConfig:
+    return from_mapping(load_mapping(path))
 
 
 def dump(config: InstallConfig) -> str:

@@ -81,7 +81,7 @@ class Host(Protocol):
         env: Mapping[str, str] | None = None,
         timeout: float = 1800,
     ) -> CommandResult: ...
-    def spawn(self, argv: Sequence[str], log_path: Path) -> None: ...
+    def spawn(self, argv: Sequence[str], log_path: Path) -> Callable[[], bool]: ...
     def write_file(self, path: Path, content: str | bytes, mode: int) -> None: ...
     def pull(self, image: str, on_progress: PullProgress) -> None: ...
     def image_download_size(self, image: str) -> int | None: ...
@@ -294,17 +294,19 @@ class RealHost:
         self._log_result(result, "run")
         return result
 
-    def spawn(self, argv: Sequence[str], log_path: Path) -> None:
+    def spawn(self, argv: Sequence[str], log_path: Path) -> Callable[[], bool]:
+        """Start a daemon detached, output to ``log_path``; returns "is it still running?"."""
         self.log(f"spawn: {' '.join(argv)} (output to {log_path})")
         log_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            subprocess.Popen(
+            process = subprocess.Popen(
                 list(argv), stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
                 start_new_session=True, close_fds=True,
             )
         finally:
             os.close(fd)
+        return lambda: process.poll() is None
 
     def write_file(self, path: Path, content: str | bytes, mode: int) -> None:
         data = content.encode() if isinstance(content, str) else content
@@ -485,8 +487,9 @@ class PlanHost:
         self.actions.append(action)
         return CommandResult(tuple(argv), 0, "", "")
 
-    def spawn(self, argv: Sequence[str], log_path: Path) -> None:
+    def spawn(self, argv: Sequence[str], log_path: Path) -> Callable[[], bool]:
         self.actions.append({"spawn": list(argv), "log": str(log_path)})
+        return lambda: True
 
     def write_file(self, path: Path, content: str | bytes, mode: int) -> None:
         if isinstance(content, bytes):

@@ -41,20 +41,24 @@ def default_hostname() -> str:
     return name if answers.is_hostname(name) else "localhost"
 
 
+def merge_answers(into: dict[str, Any], given: dict[str, Any]) -> None:
+    """Later answers win, key by key (within sections too); a null leaves the earlier one."""
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            into[key] = {**into[key], **{k: v for k, v in value.items() if v is not None}}
+        elif isinstance(value, dict):
+            into[key] = {k: v for k, v in value.items() if v is not None}
+        elif value is not None:
+            into[key] = value
+
+
 def resolve_config(options: Options, paths: Paths) -> InstallConfig:
     """Defaults, then the saved answers, then --answers, then flags; validated."""
     data: dict[str, Any] = {}
     for source in (paths.answers, options.answers_file):
-        if source is not None and source.exists():
-            loaded = answers.load(source).to_mapping(keep_secrets=True)
-            data.update({k: v for k, v in loaded.items() if v is not None})
-    for key, value in options.overrides.items():
-        if isinstance(value, dict):
-            section = dict(data.get(key) or {})
-            section.update({k: v for k, v in value.items() if v is not None})
-            data[key] = section
-        elif value is not None:
-            data[key] = value
+        if source is not None and (source.exists() or source == options.answers_file):
+            merge_answers(data, answers.load_mapping(source))
+    merge_answers(data, options.overrides)
     data.setdefault("hostname", default_hostname())
     return answers.from_mapping(data)
 

@@ -5,6 +5,7 @@ events as JSON lines to standard output for the front end that started it, if st
 from __future__ import annotations
 
 import json
+import resource
 import signal
 import sys
 import threading
@@ -78,6 +79,8 @@ def main() -> int:
         session.real.log("the run crashed:\n" + traceback.format_exc())
         tell(f"cht-install crashed: {type(exc).__name__}: {exc}; see the log", "crash")
         return 1
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    session.real.log(f"worker peak memory: {peak} MiB")
     return 0 if result.ok else 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from installer.host import Host
@@ -242,19 +243,24 @@ class DockerRunning:
             started = host.run(["systemctl", "start", "docker"])
         else:
             started = host.run(["service", "docker", "start"])
+        def managed() -> bool:
+            return True  # the service manager runs it: assume it is trying
+
+        daemon_running: Callable[[], bool] = managed
         if not started.ok:
             # e.g. Debian's init script fails in containers and VMs whose file limit is
             # below its `ulimit -n 1048576`; run the daemon ourselves, detached.
             ctx.log(f"`{' '.join(started.argv)}` failed ({started.tail(1)}); starting dockerd")
-            host.spawn(["dockerd"], ctx.paths.dockerd_log)
+            daemon_running = host.spawn(["dockerd"], ctx.paths.dockerd_log)
         ctx.progress(0, 0, "waiting for the Docker daemon")
-        if not host.wait_until(
-            lambda: host.docker() is not None, DAEMON_START_TIMEOUT, "the Docker daemon"
-        ):
+        answered = host.wait_until(lambda: host.docker() is not None or not daemon_running(),
+                                   DAEMON_START_TIMEOUT, "the Docker daemon")
+        if not answered or (not daemon_running() and host.docker() is None):
             tail = (host.read_text(ctx.paths.dockerd_log) or "").strip().splitlines()[-5:]
+            what = ("dockerd stopped right after starting" if not daemon_running()
+                    else f"the Docker daemon did not start within {DAEMON_START_TIMEOUT:.0f} s")
             raise StepError(
-                "the Docker daemon did not start within 60 s"
-                + (": " + " | ".join(tail) if tail else ""),
+                what + ("; the last lines of its log: " + " | ".join(tail) if tail else ""),
                 f"Read {ctx.paths.dockerd_log} (or `journalctl -u docker`), fix what it "
                 "reports, then run cht-install again.",
             )

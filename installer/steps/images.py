@@ -110,6 +110,21 @@ def preflight(ctx: Context, refs: list[str]) -> None:
         )
 
 
+def pull_error(exc: Exception, source: str) -> str:
+    """What went wrong with a pull, in words (not the Docker API's URL and status)."""
+    text = str(getattr(exc, "explanation", None) or exc)
+    lowered = text.lower()
+    if "connection refused" in lowered:
+        return f"nothing answers at {source} (connection refused)"
+    if "timeout" in lowered or "timed out" in lowered:
+        return f"{source} did not answer in time"
+    if "manifest unknown" in lowered or "not found" in lowered:
+        return f"{source} does not have that image or tag ({text})"
+    if "unauthorized" in lowered or "denied" in lowered:
+        return f"{source} refused access ({text})"
+    return text
+
+
 def dns_finding(host: str) -> tuple[str, str]:
     return (
         f"the registry's name {host} does not resolve (DNS)",
@@ -131,12 +146,12 @@ def pull_with_retries(ctx: Context, ref: str, report: PullProgress) -> None:
             ctx.host.pull(ref, report)
             return
         except Exception as exc:
-            cause = str(exc)
+            cause = pull_error(exc, source_of(ctx))
             if is_disk_full(exc):
                 raise StepError(
                     f"the disk holding Docker's images is full while pulling {ref}",
                     FULL_FIX) from exc
-            if any(sign in cause for sign in DNS_SIGNS):
+            if any(sign in str(exc) for sign in DNS_SIGNS):
                 raise StepError(*dns_finding(registry_host(ref))) from exc
             if attempt == attempts:
                 raise StepError(
