@@ -84,6 +84,8 @@ class SettingsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False  # a blinking cursor redraws twice a second over SSH
         self.query_one("#hostname", Input).focus()
         self.show_fields(self.session.config.tls.mode)
 

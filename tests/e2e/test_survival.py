@@ -19,6 +19,7 @@ import pytest
 from installer.journal import RunLock
 from tests.e2e.conftest import (
     HOSTNAME,
+    REPO,
     Installed,
     cht_install,
     doctor,
@@ -140,7 +141,10 @@ def break_for(step: str, root: Path, client: Any) -> None:
                 break
             time.sleep(0.2)
         if step == "docker.installed":  # removed, not purged: images and volumes stay
-            subprocess.run(["apt-get", "remove", "-y", "-q", "docker.io"], check=True,
+            engines = [name for name in ("docker.io", "docker-ce") if "install ok installed" in
+                       subprocess.run(["dpkg-query", "-W", "-f", "${Status}", name],
+                                      capture_output=True, text=True).stdout]
+            subprocess.run(["apt-get", "remove", "-y", "-q", *engines], check=True,
                            capture_output=True, env={**os.environ,
                                                      "DEBIAN_FRONTEND": "noninteractive"})
         return
@@ -212,4 +216,30 @@ def test_killed_anywhere_the_next_run_converges(healthy: Path, docker_client: An
     print(report)
     Path(os.environ.get("CHT_KILL_TALLY", "/tmp/cht-kill-tally.txt")).write_text(report + "\n")
     assert all(ok for *_, ok in tally), report
+    marker_survives(docker_client)
+
+
+def test_the_tui_started_during_a_run_attaches_to_it(
+    slow_server: Path, docker_client: Any, tmp_path: Path
+) -> None:
+    from tests.e2e.tmux import Tmux
+
+    with SlowLink() as link:
+        first = subprocess.Popen([sys.executable, "-m", "installer.cli",
+                                  *install_args(slow_server)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while link.carried < 5_000_000:
+            assert first.poll() is None, "the first run ended before its pull"
+            time.sleep(0.1)
+        term = Tmux(f"cd {REPO} && {sys.executable} -m installer.cli --root {slow_server}")
+        try:
+            shown = term.wait_for("[ .. ] CHT images are pulled", 60)
+            assert "Welcome" not in shown  # straight to the run in progress
+            shown = term.wait_for("CHT is installed", 600)
+            assert "[done] CHT containers are running and set up" in shown
+            term.keys("n")
+            term.wait_for("Address:", 30)
+        finally:
+            term.close()
+        assert first.wait(60) == 0
     marker_survives(docker_client)
