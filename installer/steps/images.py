@@ -116,6 +116,8 @@ def pull_error(exc: Exception, source: str) -> str:
     lowered = text.lower()
     if "connection refused" in lowered:
         return f"nothing answers at {source} (connection refused)"
+    if "connection reset" in lowered or lowered.endswith(": eof") or '": eof' in lowered:
+        return f"{source} closed the connection (reset, or cut off mid-answer)"
     if "timeout" in lowered or "timed out" in lowered:
         return f"{source} did not answer in time"
     if "manifest unknown" in lowered or "not found" in lowered:

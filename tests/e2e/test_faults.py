@@ -98,8 +98,10 @@ def test_the_registry_gone_for_good_gives_a_clear_error_after_backing_off(
         assert run.wait(timeout=600) == 1
         output = (tmp_path / "out.txt").read_text()
         assert "trying again in 3 s" in output and "trying again in 6 s" in output, output
+        # the link accepts and then drops each connection, as a proxy or a load balancer
+        # in front of a stopped registry does
         assert f"could not pull {SLOW}/medicmobile/medic-os:cht-3.9.0-rc.2 from {SLOW} " \
-               f"after 4 tries: nothing answers at {SLOW} (connection refused)" in output
+               f"after 4 tries: {SLOW} closed the connection" in output, output
         assert "Traceback" not in output and "http+docker" not in output
         start_registry()
         again = cht_install("--yes", "--root", str(pulling_server))
