@@ -40,10 +40,10 @@ def ascii_for(char: str) -> str:
         return SPECIAL[char]
     code = ord(char)
     if 0x2500 <= code <= 0x257F:  # box drawing: lines and corners
-        name = unicodedata.name(char, "")
-        if "HORIZONTAL" in name and "VERTICAL" not in name or name.endswith(("LEFT", "RIGHT")):
+        words = set(unicodedata.name(char, "").split())
+        if words & {"LEFT", "RIGHT", "HORIZONTAL"} and not words & {"UP", "DOWN", "VERTICAL"}:
             return "-"
-        if "VERTICAL" in name and "HORIZONTAL" not in name or name.endswith(("UP", "DOWN")):
+        if words & {"UP", "DOWN", "VERTICAL"} and not words & {"LEFT", "RIGHT", "HORIZONTAL"}:
             return "|"
         return "+"
     if 0x2580 <= code <= 0x259F:  # blocks: side bars are edges, thin top/bottom ones blank
