@@ -212,7 +212,7 @@ def doctor(argv: list[str]) -> int:
 
 def not_root(argv: list[str]) -> bool:
     """As a user (not root) on the real system: say exactly how to run it with sudo."""
-    if os.geteuid() == 0 or "--root" in argv or "--dry-run" in argv or \
+    if os.geteuid() == 0 or "--dry-run" in argv or \
             any(a in ("-h", "--help", "--version") for a in argv):
         return False
     print("cht-install installs Docker and writes to /etc, /opt and /var: it has to run as "
