@@ -215,8 +215,8 @@ def not_root(argv: list[str]) -> bool:
     if os.geteuid() == 0 or "--dry-run" in argv or \
             any(a in ("-h", "--help", "--version") for a in argv):
         return False
-    print("cht-install installs Docker and writes to /etc, /opt and /var: it has to run as "
-          "root.\nRun it again with sudo (it may ask for your password):\n\n"
+    print("cht-install has to run as root (it installs Docker, writes /etc and /opt).\n"
+          "Run it again with sudo (it may ask for your password):\n\n"
           f"    sudo {shlex.join(['cht-install', *argv])}\n", file=sys.stderr)
     return True
 

@@ -6,6 +6,9 @@ import time
 from collections import deque
 
 
+BYTES_AT_LEAST = 1_000_000  # progress with a total this big counts bytes
+
+
 class Rate:
     def __init__(self, window: float = 5.0) -> None:
         self.window = window
@@ -27,9 +30,10 @@ class Rate:
         return (d1 - d0) / (t1 - t0) if t1 - t0 >= 0.5 else None
 
     def summary(self, done: int, total: int) -> str:
-        """"2.9 MB/s, 8 s left" (or "" when it cannot be told yet)."""
+        """"2.9 MB/s, 8 s left" for work counted in bytes ("" when it cannot be told yet,
+        or the work is counted in steps or percent)."""
         speed = self.speed()
-        if not speed or speed <= 0 or total <= 0:
+        if not speed or speed <= 0 or total < BYTES_AT_LEAST:
             return ""
         left = max(0.0, (total - done) / speed)
         return f"{speed / 1e6:.1f} MB/s, {duration(left)} left"

@@ -48,5 +48,5 @@ def test_bootstrap_from_a_clean_debian_12_then_upgrade_in_place(live_env: str) -
     as_user = subprocess.run(["su", "nobody", "-s", "/bin/sh", "-c", "cht-install --yes"],
                              capture_output=True, text=True, check=False)
     assert as_user.returncode == 2
-    assert "has to run as root" in as_user.stderr
+    assert "cht-install has to run as root" in as_user.stderr
     assert "    sudo cht-install --yes" in as_user.stderr

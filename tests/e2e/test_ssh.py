@@ -143,7 +143,7 @@ def test_a_user_without_sudo_is_told_how_then_sudo_asks_for_the_password(
     time.sleep(1.5)
     term.type("cht-install --root " + str(healthy))
     term.keys("Enter")
-    shown = term.wait_for("has to run as root", 20)
+    shown = term.wait_for("cht-install has to run as root", 20)
     assert f"sudo cht-install --root {healthy}" in shown
     term.type(f"sudo cht-install doctor --root {healthy}")
     term.keys("Enter")
