@@ -35,7 +35,7 @@ from screens.why import WhyScreen
 Start = Callable[[Sequence[Emit], Callable[[], bool]], RunFinished | None]
 MARK = {"pending": "[    ]", "running": "[ .. ]", "ok": "[ ok ]", "done": "[done]",
         "failed": "[FAIL]"}
-PROGRESS_EVERY = 0.25  # seconds between progress redraws: cheap on a slow link
+PROGRESS_EVERY = 1.0  # seconds between progress redraws: cheap on a slow link
 
 
 class InstallScreen(Screen[None]):
@@ -53,6 +53,7 @@ class InstallScreen(Screen[None]):
         self.start = start or session.run_detached
         self.steps = [(step.id, step.title) for step in build_plan(session.config)]
         self.state = {step_id: "pending" for step_id, _ in self.steps}
+        self._shown = dict(self.state)
         self.result: RunFinished | None = None
         self._last_draw = 0.0
         self.rate = Rate()
@@ -61,19 +62,28 @@ class InstallScreen(Screen[None]):
         yield Header()
         with Vertical(classes="page"):
             with VerticalScroll(id="steps-box"):
-                yield Static(self._steps_text(), id="steps", markup=False)
+                for number, (step_id, _) in enumerate(self.steps):
+                    yield Static(self._row(step_id), id=f"step-{number}", classes="step",
+                                 markup=False)
             yield Static("Starting ...", id="current")
             with Horizontal(id="progress"):
                 yield ProgressBar(id="bar", show_eta=False, show_percentage=False)
                 yield Static("", id="pace")
-            yield RichLog(id="log", wrap=True, markup=True, max_lines=500)
+            yield RichLog(id="log", wrap=True, markup=True, max_lines=500, min_width=20)
         yield Footer()
 
     def on_mount(self) -> None:
         self.run_install()
 
-    def _steps_text(self) -> str:
-        return "\n".join(f"{MARK[self.state[i]]} {title}" for i, title in self.steps)
+    def _row(self, step_id: str) -> str:
+        return f"{MARK[self.state[step_id]]} {dict(self.steps)[step_id]}"
+
+    def _redraw_rows(self) -> None:
+        """Redraw only the rows whose mark changed: one line each over the link."""
+        for number, (step_id, _) in enumerate(self.steps):
+            if self._shown.get(step_id) != self.state[step_id]:
+                self._shown[step_id] = self.state[step_id]
+                self.query_one(f"#step-{number}", Static).update(self._row(step_id))
 
     @work(thread=True, exclusive=True)
     def run_install(self) -> None:
@@ -136,7 +146,7 @@ class InstallScreen(Screen[None]):
                 log.write(f"[b]Fix:[/b] {escape(event.finding.fix)}")
         elif isinstance(event, RunFinished):
             self.finished(event)
-        self.query_one("#steps", Static).update(self._steps_text())
+        self._redraw_rows()
 
     def finished(self, result: RunFinished) -> None:
         self.result = result
@@ -170,7 +180,7 @@ class InstallScreen(Screen[None]):
     def action_retry(self) -> None:
         self.result = None
         self.state = {step_id: "pending" for step_id, _ in self.steps}
-        self.query_one("#steps", Static).update(self._steps_text())
+        self._redraw_rows()
         self.refresh_bindings()
         self.run_install()
 
