@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections import deque
 
-
 BYTES_AT_LEAST = 1_000_000  # progress with a total this big counts bytes
 
 
