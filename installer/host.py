@@ -111,6 +111,18 @@ class Redactor:
         return text
 
 
+def append_private(path: Path, text: str) -> None:
+    """Append to a root-only (0600) file, made if absent. A full or read-only disk must not
+    stop a run: the text is dropped, and the run's outcome still reaches its front end."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError:
+        pass
+
+
 def write_atomically(path: Path, data: bytes, mode: int, uid: int = 0, gid: int = 0) -> None:
     """Write via a temporary file in the same folder, set owner and mode, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,13 +158,7 @@ class RealHost:
     def log(self, text: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
         lines = "".join(f"{stamp} {line}\n" for line in self.redact(text).splitlines() or [""])
-        try:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            with os.fdopen(fd, "a", encoding="utf-8") as handle:
-                handle.write(lines)
-        except OSError:
-            pass  # a full or read-only disk must not stop the run: the journal says why
+        append_private(self.log_path, lines)
 
     def _log_result(self, result: CommandResult, kind: str) -> None:
         self.log(f"{kind}: {' '.join(result.argv)} -> exit {result.returncode}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 from installer.events import Event, Progress, event_to_dict
+from installer.host import append_private
 
 PROGRESS_EVERY = 0.5  # seconds between progress lines of one step: enough to follow a pull
 
@@ -35,14 +36,7 @@ class Journal:
         self.write(entry)
 
     def write(self, entry: dict[str, object]) -> None:
-        line = self.redact(json.dumps(entry, default=str)) + "\n"
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            with os.fdopen(fd, "a", encoding="utf-8") as handle:
-                handle.write(line)
-        except OSError:
-            pass  # a full disk: the run still reports to whoever follows it live
+        append_private(self.path, self.redact(json.dumps(entry, default=str)) + "\n")
 
 
 def entries(path: Path, offset: int = 0) -> tuple[list[dict[str, object]], int]:

@@ -119,3 +119,38 @@ def healthy(fresh_install: Installed, docker_client: Any) -> Path:
 def marker_survives(client: Any) -> None:
     code, out = client.containers.get("medic-os").exec_run(["cat", MARKER])
     assert code == 0 and out.decode().strip() == "precious"
+
+
+SLOW = "127.0.0.1:5001"  # tests/e2e/throttle.py's slow link to the registry
+
+
+def forget_cht_images(client: Any) -> None:
+    """Remove CHT's containers (not its volume) and images, layers and all, so that the
+    next pull downloads every byte."""
+    for name in ("medic-os", "haproxy"):
+        try:
+            client.containers.get(name).remove(force=True)
+        except Exception:
+            pass
+    for image in client.images.list():
+        for tag in image.tags:
+            if "/medicmobile/" in tag:
+                client.images.remove(tag, force=True)
+
+
+def install_args(root: Path) -> list[str]:
+    """A first install of a server root that pulls through the slow link."""
+    return ["--yes", "--registry", SLOW, "--root", str(root), "--hostname", HOSTNAME,
+            "--accept-warnings", "--docker-source", "distro"]
+
+
+@pytest.fixture
+def slow_server(fresh_install: Installed, healthy: Path, docker_client: Any,
+                tmp_path: Path) -> Iterator[Path]:
+    """A server root whose install pulls every byte through the slow link (long enough to
+    break on purpose); afterwards the registry is up and the shared install healthy."""
+    forget_cht_images(docker_client)
+    yield with_known_password(fresh_install, tmp_path / "server")
+    subprocess.run([str(TESTENV), "up"], check=True, capture_output=True)
+    forget_cht_images(docker_client)
+    assert cht_install("--yes", "--root", str(healthy)).returncode == 0

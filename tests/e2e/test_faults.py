@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,16 @@ import yaml
 
 from tests.e2e.conftest import (
     HOSTNAME,
+    SLOW,
     TESTENV,
     Installed,
     cht_install,
     doctor,
+    install_args,
     marker_survives,
     not_ok,
     with_known_password,
 )
-from tests.e2e.test_survival import SLOW, forget_cht_images, install_args
 from tests.e2e.throttle import SlowLink
 
 IMAGE_BYTES = 2 * 36_000_000  # the two stand-in images, compressed (about)
@@ -45,17 +47,6 @@ def start_registry() -> None:
     subprocess.run([str(TESTENV), "up"], check=True, capture_output=True)
 
 
-@pytest.fixture
-def pulling_server(fresh_install: Installed, healthy: Path, docker_client: Any,
-                   tmp_path: Path) -> Iterator[Path]:
-    forget_cht_images(docker_client)
-    root = with_known_password(fresh_install, tmp_path / "server")
-    yield root
-    start_registry()
-    forget_cht_images(docker_client)
-    assert cht_install("--yes", "--root", str(healthy)).returncode == 0  # healthy again
-
-
 def start_install(root: Path, log: Path) -> subprocess.Popen[bytes]:
     import sys
 
@@ -64,20 +55,23 @@ def start_install(root: Path, log: Path) -> subprocess.Popen[bytes]:
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
-def wait_carried(link: SlowLink, amount: int) -> None:
-    deadline = time.monotonic() + 120
-    while link.carried < amount:
-        assert time.monotonic() < deadline, "the pull never started"
-        time.sleep(0.1)
+@contextmanager
+def registry_stopped_mid_pull(root: Path, out: Path) -> Iterator[tuple[Any, SlowLink]]:
+    """An install pulling through the slow link; 10 MB in, the registry is stopped."""
+    with SlowLink() as link:
+        run = start_install(root, out)
+        deadline = time.monotonic() + 120
+        while link.carried < 10_000_000:
+            assert time.monotonic() < deadline, "the pull never started"
+            time.sleep(0.1)
+        stop_registry()
+        yield run, link
 
 
 def test_the_registry_stopping_mid_pull_is_retried_and_the_pull_goes_on(
-    pulling_server: Path, docker_client: Any, tmp_path: Path
+    slow_server: Path, docker_client: Any, tmp_path: Path
 ) -> None:
-    with SlowLink() as link:
-        run = start_install(pulling_server, tmp_path / "out.txt")
-        wait_carried(link, 10_000_000)
-        stop_registry()
+    with registry_stopped_mid_pull(slow_server, tmp_path / "out.txt") as (run, link):
         time.sleep(4)
         start_registry()
         assert run.wait(timeout=600) == 0, (tmp_path / "out.txt").read_text()
@@ -89,12 +83,9 @@ def test_the_registry_stopping_mid_pull_is_retried_and_the_pull_goes_on(
 
 
 def test_the_registry_gone_for_good_gives_a_clear_error_after_backing_off(
-    pulling_server: Path, docker_client: Any, tmp_path: Path
+    slow_server: Path, docker_client: Any, tmp_path: Path
 ) -> None:
-    with SlowLink() as link:
-        run = start_install(pulling_server, tmp_path / "out.txt")
-        wait_carried(link, 10_000_000)
-        stop_registry()
+    with registry_stopped_mid_pull(slow_server, tmp_path / "out.txt") as (run, _):
         assert run.wait(timeout=600) == 1
         output = (tmp_path / "out.txt").read_text()
         assert "trying again in 3 s" in output and "trying again in 6 s" in output, output
@@ -104,7 +95,7 @@ def test_the_registry_gone_for_good_gives_a_clear_error_after_backing_off(
                f"after 4 tries: {SLOW} closed the connection" in output, output
         assert "Traceback" not in output and "http+docker" not in output
         start_registry()
-        again = cht_install("--yes", "--root", str(pulling_server))
+        again = cht_install("--yes", "--root", str(slow_server))
     assert again.returncode == 0, again.output
 
 

@@ -10,50 +10,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from installer.journal import RunLock
 from tests.e2e.conftest import (
-    HOSTNAME,
     REPO,
-    Installed,
+    SLOW,
     cht_install,
     doctor,
+    forget_cht_images,
+    install_args,
     marker_survives,
-    with_known_password,
 )
 from tests.e2e.terminal import Terminal
 from tests.e2e.throttle import SlowLink
-
-SLOW = "127.0.0.1:5001"
-
-
-def forget_cht_images(client: Any) -> None:
-    """Remove CHT's containers (not its volume) and images, layers and all, so that the
-    next pull downloads every byte."""
-    for name in ("medic-os", "haproxy"):
-        try:
-            client.containers.get(name).remove(force=True)
-        except Exception:
-            pass
-    for image in client.images.list():
-        for tag in image.tags:
-            if "/medicmobile/" in tag:
-                client.images.remove(tag, force=True)
-
-
-@pytest.fixture
-def slow_server(fresh_install: Installed, healthy: Path, docker_client: Any,
-                tmp_path: Path) -> Iterator[Path]:
-    """A server root whose install pulls through the slow link: long enough to break."""
-    forget_cht_images(docker_client)
-    root = with_known_password(fresh_install, tmp_path / "server")
-    yield root
-    forget_cht_images(docker_client)
 
 
 def journal_runs(root: Path) -> dict[str, list[dict[str, Any]]]:
@@ -62,11 +33,6 @@ def journal_runs(root: Path) -> dict[str, list[dict[str, Any]]]:
         entry = json.loads(line)
         runs.setdefault(entry["run"], []).append(entry)
     return runs
-
-
-def install_args(root: Path) -> list[str]:
-    return ["--yes", "--registry", SLOW, "--root", str(root), "--hostname", HOSTNAME,
-            "--accept-warnings", "--docker-source", "distro"]
 
 
 def test_a_hung_up_terminal_leaves_the_install_running_and_a_second_run_attaches(
