@@ -91,15 +91,16 @@ def screen() -> Iterator[list[Tmux]]:
         term.close()
 
 
-def test_the_whole_tui_over_ssh_at_80x24(
+def test_the_readmes_first_command_over_ssh_walks_the_whole_tui_at_80x24(
     sshd: Ssh, screen: list[Tmux], fresh_install: Installed, healthy: Path,
     docker_client: Any, tmp_path: Path
 ) -> None:
     root = with_known_password(fresh_install, tmp_path / "server")
     count = tmp_path / "bytes"
-    remote = shlex.join(["env", f"CHT_INSTALL_COUNT_BYTES={count}", "cht-install",
-                         "--root", str(root), "--hostname", HOSTNAME, "--registry",
-                         "127.0.0.1:5000", "--docker-source", "distro"])
+    # the README's first command, as typed on the server
+    remote = f"cd {shlex.quote(str(REPO))} && " + shlex.join([
+        "env", f"CHT_INSTALL_COUNT_BYTES={count}", "scripts/run", "--root", str(root),
+        "--hostname", HOSTNAME, "--registry", "127.0.0.1:5000", "--docker-source", "distro"])
     term = Tmux(sshd.command("root", remote))
     screen.append(term)
     term.wait_for("Welcome to cht-install", 60)
