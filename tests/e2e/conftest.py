@@ -136,6 +136,7 @@ def forget_cht_images(client: Any) -> None:
         for tag in image.tags:
             if "/medicmobile/" in tag:
                 client.images.remove(tag, force=True)
+    client.images.prune(filters={"dangling": False})  # and any layer left unreferenced
 
 
 def install_args(root: Path) -> list[str]:

@@ -230,3 +230,4 @@ def test_the_admin_password_never_shows_in_the_process_list_logs_or_journal(
     env = root / "opt/cht/.env"
     assert password in env.read_text() and env.stat().st_mode & 0o777 == 0o600
     marker_survives(docker_client)
+    assert cht_install("--yes", "--root", str(healthy)).returncode == 0  # its own cert back
