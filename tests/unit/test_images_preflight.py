@@ -1,0 +1,82 @@
+"""Before the first byte of a pull: the registry's name resolves, and Docker's disk has room
+for about three times the images' compressed size."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from installer.answers import from_mapping
+from installer.paths import Paths
+from installer.platform import detect
+from installer.step import Context, StepError
+from installer.steps.images import preflight, pull_error
+
+
+class Engine:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def info(self) -> dict[str, str]:
+        return {"DockerRootDir": str(self.root)}
+
+
+class Host:
+    """Only what the pre-flight reads: DNS, the registry's sizes and Docker's root."""
+
+    live = True
+
+    def __init__(self, root: Path, size: int, addresses: list[str]) -> None:
+        self.engine, self.size, self.addresses = Engine(root), size, addresses
+
+    def resolve(self, name: str) -> list[str]:
+        return self.addresses
+
+    def docker(self) -> Any:
+        return self.engine
+
+    def image_download_size(self, image: str) -> int:
+        return self.size
+
+
+def check(tmp_path: Path, size: int, addresses: list[str], registry: str) -> list[str]:
+    logged: list[str] = []
+    ctx = Context(host=Host(tmp_path, size, addresses),  # type: ignore[arg-type]
+                  config=from_mapping({"hostname": "cht.example.org", "registry": registry}),
+                  paths=Paths.under(tmp_path), platform=detect(None, None),
+                  emit=lambda event: logged.append(str(getattr(event, "text", ""))))
+    preflight(ctx, [ctx.config.image_ref(ctx.config.images.medic_os)])
+    return logged
+
+
+def test_room_for_three_times_the_download_passes(tmp_path: Path) -> None:
+    logged = check(tmp_path, 1_000_000, ["10.0.0.5"], "mirror.example.org:5000")
+    assert any("the images need about 3.0 MB" in line for line in logged)
+
+
+def test_too_little_room_stops_before_the_pull_with_both_numbers(tmp_path: Path) -> None:
+    free = shutil.disk_usage(tmp_path).free
+    with pytest.raises(StepError) as stopped:
+        check(tmp_path, free // 2, ["10.0.0.5"], "mirror.example.org:5000")
+    assert "the images need about" in stopped.value.reason
+    assert f"on the disk holding {tmp_path}" in stopped.value.reason
+    assert "docker system prune" in stopped.value.fix
+
+
+def test_a_registry_name_that_does_not_resolve_stops_before_the_pull(tmp_path: Path) -> None:
+    with pytest.raises(StepError) as stopped:
+        check(tmp_path, 1, [], "mirror.example.org:5000")
+    assert "mirror.example.org does not resolve (DNS)" in stopped.value.reason
+
+
+def test_pull_errors_are_told_in_words() -> None:
+    class ApiError(Exception):
+        explanation = 'Get "http://10.0.0.5:5000/v2/": dial tcp: connect: connection refused'
+
+    assert pull_error(ApiError("500 Server Error for http+docker://..."), "10.0.0.5:5000") == (
+        "nothing answers at 10.0.0.5:5000 (connection refused)")
+    assert "closed the connection" in pull_error(
+        Exception('Get "http://r/v2/": EOF'), "r")
