@@ -105,8 +105,7 @@ def test_the_readmes_first_command_over_ssh_walks_the_whole_tui_at_80x24(
     screen.append(term)
     term.wait_for("Welcome to cht-install", 60)
     term.keys("Enter")
-    shown = term.wait_for("Verdict", 60)
-    assert "Disk type" in shown
+    shown = term.wait_for("Disk type", 60)  # the checks have run
     if "accept" in shown:
         term.keys("a")
     term.keys("Enter")

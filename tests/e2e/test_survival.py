@@ -65,21 +65,24 @@ def test_ctrl_c_asks_then_stops_after_the_current_step(
 ) -> None:
     with SlowLink():
         term = Terminal.cht_install(*install_args(slow_server))
-        term.wait_for(r"\d+%  medic-os: [0-9.]+ of [1-9]")  # downloading for real
+        term.wait_for(r"CHT images are pulled \.\.\.")
         term.send("\x03")
         term.wait_for(r"Stop the install\? It stops safely after the current step")
         term.send("y\r")
-        term.wait_for(r"stopped, as asked, before cht\.running", timeout=180)
+        stopped = term.wait_for(r"stopped, as asked, before \S+:", timeout=180)
         assert os.WEXITSTATUS(term.wait()) == 1
-    # the pull was not cut short: both images are whole on the host
+    before = stopped.rsplit(" ", 1)[1].rstrip(":")
+    run = list(journal_runs(slow_server).values())[-1]
+    started = [e["step_id"] for e in run if e["event"] == "StepStarted"]
+    done = [e["step_id"] for e in run if e["event"] == "StepDone"]
+    assert before not in started  # the next step never began
+    assert started == done  # and every step that began, finished whole
+    assert "images.pulled" in done  # the step running at Ctrl-C was not cut short
     for image in ("medicmobile/medic-os:cht-3.9.0-rc.2", "medicmobile/haproxy:rc-1.17"):
         docker_client.images.get(f"{SLOW}/{image}")
-    steps = [e["step_id"] for e in list(journal_runs(slow_server).values())[-1]
-             if e["event"] == "StepDone"]
-    assert steps[-1] == "images.pulled"
     again = cht_install("--yes", "--root", str(slow_server))
     assert again.returncode == 0, again.output
-    assert "was stopped, as asked, before cht.running" in again.output
+    assert f"was stopped, as asked, before {before}" in again.output
     marker_survives(docker_client)
 
 
