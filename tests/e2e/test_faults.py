@@ -231,3 +231,23 @@ def test_the_admin_password_never_shows_in_the_process_list_logs_or_journal(
     assert password in env.read_text() and env.stat().st_mode & 0o777 == 0o600
     marker_survives(docker_client)
     assert cht_install("--yes", "--root", str(healthy)).returncode == 0  # its own cert back
+
+
+def test_a_program_on_the_https_port_is_named_with_the_ways_out(
+    healthy: Path, docker_client: Any
+) -> None:
+    import os
+    import socket
+
+    docker_client.containers.get("medic-os").stop(timeout=5)
+    with socket.create_server(("0.0.0.0", 443)) as squatter:  # what nginx on the host does
+        squatter.listen()
+        assert "cht.running" in not_ok(doctor(healthy))
+        run = cht_install("--yes", "--root", str(healthy))
+        assert run.returncode == 1
+        assert "port 443 is used by" in run.output and f"pid {os.getpid()}" in run.output
+        assert "--https-port" in run.output  # the documented alternative
+        assert docker_client.containers.get("medic-os").status == "exited"  # left as it was
+    again = cht_install("--yes", "--root", str(healthy))
+    assert again.returncode == 0, again.output
+    marker_survives(docker_client)

@@ -40,8 +40,7 @@ def test_a_hung_up_terminal_leaves_the_install_running_and_a_second_run_attaches
 ) -> None:
     with SlowLink():
         term = Terminal.cht_install(*install_args(slow_server))
-        term.wait_for(r"CHT images are pulled")
-        term.wait_for(r"\d+%  medic-os: [0-9.]+ of [1-9]")
+        term.wait_for(r"pulling 127\.0\.0\.1:5001/medicmobile/medic-os")
         term.hang_up()
         status = term.wait()
         assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) != 0
@@ -197,7 +196,7 @@ def test_the_tui_started_during_a_run_attaches_to_it(
         first = subprocess.Popen([sys.executable, "-m", "installer.cli",
                                   *install_args(slow_server)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while link.carried < 5_000_000:
+        while link.carried == 0:
             assert first.poll() is None, "the first run ended before its pull"
             time.sleep(0.1)
         term = Tmux(f"cd {REPO} && {sys.executable} -m installer.cli --root {slow_server}")

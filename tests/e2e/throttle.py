@@ -11,10 +11,13 @@ from types import TracebackType
 
 class SlowLink:
     def __init__(self, port: int = 5001, target: tuple[str, int] = ("127.0.0.1", 5000),
-                 bytes_per_second: int = 3_000_000) -> None:
+                 bytes_per_second: int = 3_000_000, latency: float = 1.5) -> None:
         self.port = port
         self.target = target
         self.rate = bytes_per_second
+        # each request waits this long: a pull lasts even when Docker already has the
+        # big layers (the stand-ins share their base layer with anything built on it)
+        self.latency = latency
         self.listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
         self.listener.settimeout(0.2)
         self.closed = threading.Event()
@@ -53,6 +56,8 @@ class SlowLink:
                 data = src.recv(16384)
                 if not data:
                     break
+                if not slow:
+                    time.sleep(self.latency)
                 dst.sendall(data)
                 if slow:
                     self.carried += len(data)
