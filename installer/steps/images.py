@@ -56,8 +56,9 @@ class ImagesPulled:
         return ok("present: " + ", ".join(ref for _, ref in wanted_images(ctx)))
 
     def apply(self, ctx: Context) -> None:
+        missing = missing_images(ctx)  # None: Docker did not say; pull them all
         images = [(name, ref) for name, ref in wanted_images(ctx)
-                  if ref in (missing_images(ctx) or [ref])]
+                  if missing is None or ref in missing]
         preflight(ctx, [ref for _, ref in images])
         layers_of: dict[str, dict[str, tuple[int, int]]] = {}
 

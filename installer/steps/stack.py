@@ -37,7 +37,11 @@ def database_exists(ctx: Context) -> bool:
     if ctx.config.data != "volume":
         path = Path(ctx.config.data)
         return ctx.host.live and path.is_dir() and any(path.iterdir())
-    client = ctx.host.docker()
+    return volume_exists(ctx.host.docker())
+
+
+def volume_exists(client: Any | None) -> bool:
+    """Whether Docker (when it answers) has CHT's data volume."""
     if client is None:
         return False
     try:
@@ -96,11 +100,7 @@ def where_data_is(ctx: Context) -> str | None:
             return str(mount.get("Name") or mount.get("Source"))
     if ctx.config.data == "volume" or database_exists(ctx):
         return None  # nothing runs yet, and the data is where the answers say
-    try:
-        client.volumes.get(VOLUME)
-    except Exception:
-        return None
-    return VOLUME
+    return VOLUME if volume_exists(client) else None
 
 
 def data_would_move(ctx: Context) -> Finding | None:
