@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import idna
 import yaml
 
 TLS_MODES = ("self-signed", "own", "letsencrypt")
@@ -76,6 +77,12 @@ class InstallConfig:
     accept_warnings: bool = False
     allow_unsupported: bool = False
 
+    @property
+    def hostname_ascii(self) -> str:
+        """The host name as DNS, certificates and TLS use it (IDNA "punycode" for a name
+        in a local script: cht.exämple.org -> cht.xn--exmple-cua.org), as browsers do."""
+        return to_ascii(self.hostname)
+
     def image_ref(self, image: str) -> str:
         """The reference to pull and run: through the mirror when one is set."""
         return f"{self.registry}/{image}" if self.registry else image
@@ -94,12 +101,45 @@ class InstallConfig:
 NESTED = {"docker": DockerChoice, "images": Images, "tls": TlsChoice}
 
 
+def to_ascii(name: str) -> str:
+    """A host name's ASCII (IDNA 2008, UTS 46) form; unchanged when it is ASCII already."""
+    if name.isascii():
+        return name
+    try:
+        return str(idna.encode(name, uts46=True).decode("ascii"))
+    except (idna.IDNAError, UnicodeError):
+        return name
+
+
 def is_hostname(value: str) -> bool:
     if IPV4.match(value):
         return all(int(part) <= 255 for part in value.split("."))
+    value = to_ascii(value)
     if len(value) > 253 or not value:
         return False
     return all(HOSTNAME_LABEL.match(label) for label in value.rstrip(".").split("."))
+
+
+def password_problem(password: str) -> str | None:
+    """Why medic-os could not take this admin password unchanged; None when it can.
+
+    medic-os's first-start script hands it to CouchDB inside a curl config line and a JSON
+    string (quotes and backslashes would change), compose reads it from .env (where it is
+    single-quoted, so $, # and spaces stay as they are), and the shell's echo writes it.
+    """
+    from installer.stacks import cht3
+
+    for char, name in cht3.PASSWORD_REFUSED.items():
+        if char in password:
+            return (f"{name} is not allowed: medic-os would not pass it to CouchDB unchanged "
+                    "(use letters, digits, spaces and other punctuation)")
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        return "control characters (tabs, new lines) are not allowed"
+    if password.strip() != password:
+        return "spaces at the start or the end are not allowed (they are easily lost)"
+    if password in ("-n", "-e", "-E"):
+        return "this password is read as an option by medic-os's setup script"
+    return None
 
 
 def _check_keys(section: str, given: dict[str, Any], allowed: type) -> None:
@@ -141,6 +181,10 @@ def validate(config: InstallConfig) -> InstallConfig:
         not isinstance(config.admin_password, str) or len(config.admin_password) < 8
     ):
         raise AnswersError("admin_password", "********", "at least 8 characters, or null")
+    if config.admin_password is not None:
+        problem = password_problem(config.admin_password)
+        if problem:
+            raise AnswersError("admin_password", "********", f"another password: {problem}")
     if config.data != "volume" and not (
         isinstance(config.data, str) and config.data.startswith("/")
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import platform as platform_module
@@ -36,6 +37,7 @@ class HttpsAnswer:
     # With trust anchors given: whether the served chain verified for the name, and why not.
     verified: bool | None = None
     verify_error: str = ""
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,10 @@ class Host(Protocol):
     def which(self, name: str) -> str | None: ...
     def docker(self) -> Any | None: ...
     def container_read(self, container: str, path: str) -> bytes | None: ...
+    def container_list(self, container: str, path: str) -> list[str] | None: ...
     def https_get(
-        self, address: str, port: int, server_name: str, trust: str | None = None
+        self, address: str, port: int, server_name: str, trust: str | None = None,
+        path: str = "/", auth: tuple[str, str] | None = None,
     ) -> HttpsAnswer: ...
     def resolve(self, name: str) -> list[str]: ...
     def tcp_open(self, address: str, port: int) -> bool: ...
@@ -139,6 +143,39 @@ def write_atomically(path: Path, data: bytes, mode: int, uid: int = 0, gid: int 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# medic-os's nginx offers only RSA suites with SHA-1 MACs (ECDHE-RSA-AES256-SHA ...) up to
+# TLS 1.2, which phones accept and Python's default context refuses: offer them too.
+CLIENT_CIPHERS = "DEFAULT:@SECLEVEL=1"
+MAX_REPLY = 1 << 20
+
+
+def client_context(trust: str | None) -> ssl.SSLContext:
+    """A TLS client like a phone's: verifying against ``trust`` when given, else only
+    collecting the served certificate (the caller pins its fingerprint)."""
+    context = ssl.create_default_context(cadata=trust) if trust else ssl.create_default_context()
+    context.set_ciphers(CLIENT_CIPHERS)
+    if trust is None:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def read_reply(tls: ssl.SSLSocket) -> bytes:
+    """An HTTP/1.1 reply with Connection: close, up to 1 MiB."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < MAX_REPLY:
+        try:
+            chunk = tls.recv(65536)
+        except (ssl.SSLError, OSError):
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 class RealHost:
@@ -235,17 +272,33 @@ class RealHost:
             extracted = archive.extractfile(member) if member else None
             return extracted.read() if extracted else None
 
+    def container_list(self, container: str, path: str) -> list[str] | None:
+        """The names directly inside a directory of a container; None when it is absent."""
+        client = self.docker()
+        if client is None:
+            return None
+        try:
+            stream, _ = client.containers.get(container).get_archive(path)
+            buffer = io.BytesIO(b"".join(stream))
+        except Exception:
+            return None
+        with tarfile.open(fileobj=buffer) as archive:
+            parts = [member.name.split("/") for member in archive.getmembers()]
+        return sorted({p[1] for p in parts if len(p) == 2})
+
     def https_get(
-        self, address: str, port: int, server_name: str, trust: str | None = None
+        self, address: str, port: int, server_name: str, trust: str | None = None,
+        path: str = "/", auth: tuple[str, str] | None = None,
     ) -> HttpsAnswer:
-        """Connect with TLS (SNI ``server_name``), keep the served certificate, GET /.
+        """Connect with TLS (SNI ``server_name``), keep the served certificate, GET ``path``
+        (with HTTP basic ``auth`` when given; it is never logged).
 
         With ``trust`` (PEM roots), also verify the served chain and name as a phone does.
         """
-        answer = self._https_get(address, port, server_name)
+        answer = self._https_get(address, port, server_name, path, auth)
         if trust is None or answer.certificate is None:
             return answer
-        context = ssl.create_default_context(cadata=trust)
+        context = client_context(trust)
         try:
             with socket.create_connection((address, port), timeout=10) as raw:
                 with context.wrap_socket(raw, server_hostname=server_name):
@@ -271,23 +324,27 @@ class RealHost:
         except OSError:
             return False
 
-    def _https_get(self, address: str, port: int, server_name: str) -> HttpsAnswer:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE  # the caller pins the fingerprint instead
+    def _https_get(self, address: str, port: int, server_name: str, path: str,
+                   auth: tuple[str, str] | None) -> HttpsAnswer:
+        context = client_context(None)
+        headers = f"Host: {server_name}\r\nAccept: application/json\r\nConnection: close\r\n"
+        if auth is not None:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            headers += f"Authorization: Basic {token}\r\n"
         try:
             with socket.create_connection((address, port), timeout=10) as raw:
                 with context.wrap_socket(raw, server_hostname=server_name) as tls:
                     der = tls.getpeercert(binary_form=True)
-                    request = f"GET / HTTP/1.1\r\nHost: {server_name}\r\nConnection: close\r\n\r\n"
-                    tls.sendall(request.encode())
-                    head = tls.recv(4096).decode("latin-1")
+                    tls.sendall(f"GET {path} HTTP/1.1\r\n{headers}\r\n".encode())
+                    reply = read_reply(tls)
         except OSError as exc:
             return HttpsAnswer(None, None, f"{type(exc).__name__}: {exc}")
-        parts = head.split(" ", 2)
+        head, _, body = reply.partition(b"\r\n\r\n")
+        parts = head.decode("latin-1").split(" ", 2)
         status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-        self.log(f"https: {address}:{port} ({server_name}) answered {status}")
-        return HttpsAnswer(der, status, "" if status else f"no HTTP answer: {head[:80]!r}")
+        self.log(f"https: {address}:{port} ({server_name}) {path} answered {status}")
+        error = "" if status else f"no HTTP answer: {head[:80]!r}"
+        return HttpsAnswer(der, status, error, body=body)
 
     # -- changes ---------------------------------------------------------------
     def run(
@@ -461,12 +518,16 @@ class PlanHost:
     def container_read(self, container: str, path: str) -> bytes | None:
         return self.reader.container_read(container, path) if self.reader else None
 
+    def container_list(self, container: str, path: str) -> list[str] | None:
+        return self.reader.container_list(container, path) if self.reader else None
+
     def https_get(
-        self, address: str, port: int, server_name: str, trust: str | None = None
+        self, address: str, port: int, server_name: str, trust: str | None = None,
+        path: str = "/", auth: tuple[str, str] | None = None,
     ) -> HttpsAnswer:
         if self.reader is None:
             return HttpsAnswer(None, None, "not checked (plan)")
-        return self.reader.https_get(address, port, server_name, trust)
+        return self.reader.https_get(address, port, server_name, trust, path, auth)
 
     def resolve(self, name: str) -> list[str]:
         return self.reader.resolve(name) if self.reader else []

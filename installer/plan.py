@@ -5,6 +5,7 @@ from __future__ import annotations
 from installer.answers import InstallConfig
 from installer.step import Step
 from installer.steps.acme import TlsChallengeLocation, TlsRenewal
+from installer.steps.admin_account import AdminPassword
 from installer.steps.docker import (
     ComposeAvailable,
     DockerEnabledAtBoot,
@@ -17,6 +18,7 @@ from installer.steps.docker import (
 from installer.steps.hardware import HardwareEnough
 from installer.steps.images import ImagesPulled
 from installer.steps.os_support import OsSupported
+from installer.steps.post_setup import CompleteInstall, UnneededServices
 from installer.steps.stack import ChtRunning, ComposeFile
 from installer.steps.tls import TlsCertificate, TlsInstalled
 from installer.steps.verify import AnswersHttps
@@ -41,4 +43,7 @@ def build_plan(config: InstallConfig) -> list[Step]:
         TlsInstalled(),
         TlsRenewal(),
         AnswersHttps(),
+        CompleteInstall(),
+        UnneededServices(),
+        AdminPassword(),
     ]

@@ -43,7 +43,7 @@ def _new_key_pem() -> bytes:
 
 def preflight(ctx: Context) -> Finding | None:
     """What would make the CA's check fail, found before asking it (live runs only)."""
-    tls, name = ctx.config.tls, ctx.config.hostname
+    tls, name = ctx.config.tls, ctx.config.hostname_ascii
     if not tls.email:
         return blocked("Let's Encrypt needs an e-mail address for expiry notices",
                        "Set tls.email to an address someone reads.")
@@ -107,7 +107,7 @@ def _obtained(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding | None:
     cert = x509.load_pem_x509_certificate(pair[0])
     key = serialization.load_pem_private_key(pair[1], password=None)
     info = summarize(cert)
-    if not key_matches(cert, key) or not covers(info.names, ctx.config.hostname):
+    if not key_matches(cert, key) or not covers(info.names, ctx.config.hostname_ascii):
         return None
     days = info.days_left()
     if days < RENEW_BEFORE_DAYS or ctx.facts.get("force_renewal"):
@@ -123,7 +123,7 @@ def probe_certificate(ctx: Context) -> Finding:
     if problem is not None:
         return problem
     why = "renewal forced" if ctx.facts.get("force_renewal") else "none yet, or due for renewal"
-    return needed(f"a Let's Encrypt certificate for {ctx.config.hostname} is needed ({why})")
+    return needed(f"a Let's Encrypt certificate for {ctx.config.hostname_ascii} is needed ({why})")
 
 
 def apply_certificate(ctx: Context) -> None:
@@ -139,11 +139,11 @@ def apply_certificate(ctx: Context) -> None:
         host.container_put("medic-os", {path: (validation.encode(), 0o644)})
 
     directory = tls.acme_directory or LETS_ENCRYPT
-    ctx.log(f"asking {directory} for a certificate for {ctx.config.hostname}")
+    ctx.log(f"asking {directory} for a certificate for {ctx.config.hostname_ascii}")
     try:
         chain = host.acme_order(AcmeRequest(
             directory=directory, account_key_pem=account, email=str(tls.email),
-            hostname=ctx.config.hostname, key_pem=key, ca_bundle=tls.trust_store), publish)
+            hostname=ctx.config.hostname_ascii, key_pem=key, ca_bundle=tls.trust_store), publish)
     except AcmeError as exc:
         raise StepError(exc.reason, exc.fix) from exc
     keep_previous(ctx)

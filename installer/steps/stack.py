@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from installer.ports import holders
 from installer.stack_files import (
     VOLUME,
+    env_quoted,
     new_password,
     password_from_env,
     render_compose,
     render_env,
 )
+from installer.stacks import cht3
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_command
 
 PROJECT = "cht"
-READY_LINE = "Setting up software (100% complete)"
 READY_TIMEOUT = 900.0
+CRASH_LOOK_GAP = 2.0
 CONTAINERS = ("medic-os", "haproxy")
 
 
@@ -143,6 +148,10 @@ class ComposeFile:
         env_text = ctx.host.read_text(ctx.paths.env_file)
         if password_from_env(env_text) is None:
             return needed(f"{ctx.paths.env_file} with the admin password does not exist yet")
+        if not env_quoted(env_text):
+            return needed(f"{ctx.paths.env_file} holds the password unquoted; compose could "
+                          "change a $ or # in it",
+                          "cht-install writes it quoted (same password).")
         mode = env_mode(ctx)
         if mode != 0o600:
             return broken(f"{ctx.paths.env_file} has mode {mode:04o}; it holds a secret",
@@ -161,38 +170,101 @@ class ComposeFile:
             host.write_file(paths.compose_file.with_suffix(".yml.bak"), current, 0o644)
         if current != wanted:
             host.write_file(paths.compose_file, wanted, 0o644)
-        if password_from_env(host.read_text(paths.env_file)) != password or env_mode(ctx) != 0o600:
+        env_text = host.read_text(paths.env_file)
+        if (password_from_env(env_text) != password or not env_quoted(env_text)
+                or env_mode(ctx) != 0o600):
             host.write_file(paths.env_file, render_env(password), 0o600)
 
 
-def reported_ready(container: Any) -> bool:
-    """Whether medic-os printed its readiness line since it last started.
+@dataclass(frozen=True)
+class Boot:
+    """How far medic-os got since it last started, from its own log lines."""
 
-    Reads the logs since the start as a stream, so a long-running server's logs are
-    not loaded whole, and a line of a start before the last does not count.
-    """
+    started: bool  # "System started successfully"
+    percent: int  # the last "Setting up software (N% complete)..."
+    fatal: str  # its last "Fatal: ..." line, if any
+
+
+def boot_progress(container: Any) -> Boot:
+    """Read medic-os's logs since its last start (streamed, never loaded whole)."""
     started = str(container.attrs["State"].get("StartedAt", ""))[:19]
     try:
         since = dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
     except ValueError:
         since = None
-    carry = b""
-    needle = READY_LINE.encode()
+    percent, fatal, carry = 0, "", b""
     for chunk in container.logs(stream=True, follow=False, since=since):
         window = carry + chunk
-        if needle in window:
-            return True
-        carry = window[-len(needle):]
-    return False
+        lines = window.split(b"\n")
+        carry = lines.pop()
+        for line in lines:
+            if cht3.STARTED in line:
+                return Boot(True, 100, "")
+            found = cht3.UNPACK_PROGRESS.search(line)
+            if found:
+                percent = int(found.group(1))
+            elif cht3.FATAL.search(line):
+                fatal = line.decode(errors="replace").strip()
+    if cht3.STARTED in carry:
+        return Boot(True, 100, "")
+    return Boot(False, percent, fatal)
 
 
-def container_state(ctx: Context) -> tuple[dict[str, Any], bool] | None:
-    """Per container, its attributes (None when absent); and whether medic-os is ready."""
+def last_lines(container: Any, count: int = 5) -> str:
+    """A container's last log lines, for a message (without terminal escapes)."""
+    try:
+        raw = container.logs(tail=count).decode(errors="replace")
+    except Exception:
+        return "(its logs could not be read)"
+    return re.sub(r"\x1b\[[0-9;]*m", "", raw).strip() or "(it printed nothing)"
+
+
+def crash_loop(client: Any, name: str, baseline: int | None = None) -> str | None:
+    """Why ``name`` is crash-looping (Docker restarting it, or its restart count moving
+    between two looks), with its last log lines; None when it is not."""
+    try:
+        first = client.containers.get(name)
+    except Exception:
+        return None
+    state = first.attrs["State"]
+    count = int(first.attrs.get("RestartCount") or 0)
+    looping = bool(state.get("Restarting"))
+    if not looping and baseline is not None:
+        looping = count > baseline
+    elif not looping and count > 0:
+        time.sleep(CRASH_LOOK_GAP)
+        try:
+            again = client.containers.get(name)
+        except Exception:
+            return None
+        looping = (int(again.attrs.get("RestartCount") or 0) != count
+                   or again.attrs["State"].get("StartedAt") != state.get("StartedAt")
+                   or bool(again.attrs["State"].get("Restarting")))
+    if not looping:
+        return None
+    return (f"container {name} stops as soon as it starts (Docker has restarted it {count} "
+            f"times); its last log lines:\n{last_lines(first)}")
+
+
+CRASH_FIX = ("A re-run does not fix this by itself: read `docker logs {name}` and fix what "
+             "it reports (often too little memory or disk space, or damaged data), then run "
+             "cht-install again.")
+
+
+def restart_count(client: Any, name: str) -> int:
+    try:
+        return int(client.containers.get(name).attrs.get("RestartCount") or 0)
+    except Exception:
+        return 0
+
+
+def container_state(ctx: Context) -> tuple[dict[str, Any], Boot | None] | None:
+    """Per container, its attributes (None when absent); and how far medic-os booted."""
     client = ctx.host.docker()
     if client is None:
         return None
     attrs: dict[str, Any] = {}
-    ready = False
+    boot = None
     for name in CONTAINERS:
         try:
             container = client.containers.get(name)
@@ -201,8 +273,8 @@ def container_state(ctx: Context) -> tuple[dict[str, Any], bool] | None:
             continue
         attrs[name] = container.attrs
         if name == "medic-os" and container.status == "running":
-            ready = reported_ready(container)
-    return attrs, ready
+            boot = boot_progress(container)
+    return attrs, boot
 
 
 def foreign_or_wrong(ctx: Context, name: str, info: dict[str, Any]) -> bool:
@@ -265,15 +337,22 @@ class ChtRunning:
                 return taken
         if state is None:
             return needed("Docker is not running yet, so CHT cannot be checked")
-        attrs, ready = state
-        problems = _problems(ctx, attrs)
+        attrs, boot = state
         if all(attrs[name] is None for name in CONTAINERS):
             return needed("CHT is not started yet")
+        client = ctx.host.docker()
+        for name in CONTAINERS:
+            crashing = crash_loop(client, name) if attrs[name] is not None else None
+            if crashing:
+                return broken(crashing, CRASH_FIX.format(name=name))
+        problems = _problems(ctx, attrs)
         if problems:
             return broken("; ".join(problems), "cht-install starts them again with compose.")
-        if not ready:
-            return needed("medic-os is still setting up")
-        return ok("medic-os and haproxy are running; medic-os reports it is set up")
+        if boot is None or not boot.started:
+            percent = boot.percent if boot else 0
+            return needed(f"medic-os is still starting (setting up software: {percent}%)")
+        return ok("medic-os and haproxy are running; medic-os reports "
+                  "\"System started successfully\"")
 
     def apply(self, ctx: Context) -> None:
         state = container_state(ctx)
@@ -293,24 +372,31 @@ class ChtRunning:
                 f"`docker compose up` failed: {result.tail(3)}",
                 "Read the log for compose's full output; fix what it reports and re-run.",
             )
-        ctx.progress(0, 100, "waiting for medic-os to finish setting up")
+        client = ctx.host.docker()
+        baselines = {name: restart_count(client, name) for name in CONTAINERS}
+        ctx.progress(0, 100, "medic-os: setting up software")
+        failure: list[str] = []
 
-        def ready() -> bool:
+        def started() -> bool:
+            for name in CONTAINERS:
+                crashing = crash_loop(client, name, baselines[name])
+                if crashing:
+                    failure[:] = [crashing, CRASH_FIX.format(name=name)]
+                    return True
             state = container_state(ctx)
-            return state is not None and state[1]
+            boot = state[1] if state else None
+            if boot is not None:
+                ctx.progress(boot.percent, 100, "medic-os: setting up software"
+                             if not boot.started else "medic-os: services started")
+            return boot is not None and boot.started
 
-        if not ctx.host.wait_until(ready, READY_TIMEOUT, "medic-os to finish setting up"):
-            client = ctx.host.docker()
-            tail = ""
-            if client is not None:
-                try:
-                    raw = client.containers.get("medic-os").logs(tail=5)
-                    tail = raw.decode(errors="replace").strip()
-                except Exception as exc:
-                    tail = f"(no logs: {exc})"
+        if not ctx.host.wait_until(started, READY_TIMEOUT, "medic-os to start its services"):
+            tail = last_lines(client.containers.get("medic-os")) if client else ""
             raise StepError(
-                f"container medic-os did not report it was set up within "
+                f"medic-os did not say \"System started successfully\" within "
                 f"{READY_TIMEOUT:.0f} s; its last log lines:\n{tail}",
                 "Check `docker logs medic-os` for the cause (memory, disk), fix it, re-run.",
             )
-        ctx.progress(100, 100, "medic-os is set up")
+        if failure:
+            raise StepError(failure[0], failure[1])
+        ctx.progress(100, 100, "medic-os: services started")

@@ -70,7 +70,7 @@ def operator_material(ctx: Context) -> Material | Finding:
 
 
 def _self_signed(ctx: Context, pair: tuple[bytes, bytes]) -> Finding:
-    hostname = ctx.config.hostname
+    hostname = ctx.config.hostname_ascii
     try:
         cert = x509.load_pem_x509_certificate(pair[0])
         key = serialization.load_pem_private_key(pair[1], password=None)
@@ -102,12 +102,12 @@ def _own(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
         if pair is not None and source == "own" and "cannot be read" in material.reason:
             installed = load(pair[0], None, pair[1], None)
             info = summarize(installed.leaf)
-            if covers(info.names, ctx.config.hostname) and info.days_left() >= 0:
+            if covers(info.names, ctx.config.hostname_ascii) and info.days_left() >= 0:
                 return warning(f"{material.reason}; the installed copy is used "
                                f"({info.days_left()} days left)", material.fix)
         return material
     trusted = roots(roots_pem(ctx.host, ctx.config.tls.trust_store))
-    problems = check(material, ctx.config.hostname, trusted)
+    problems = check(material, ctx.config.hostname_ascii, trusted)
     fatal = [p for p in problems if p.fatal]
     if fatal:
         return blocked("; ".join(p.reason for p in fatal), " ".join(p.fix for p in fatal))
@@ -151,7 +151,7 @@ class TlsCertificate:
             certificate, key = material.fullchain_pem(), material.key_pem()
         else:
             addresses = host_addresses() if ctx.host.live else []
-            pair = generate(ctx.config.hostname, addresses)
+            pair = generate(ctx.config.hostname_ascii, addresses)
             certificate, key = pair.certificate_pem, pair.key_pem
         keep_previous(ctx)
         ctx.host.write_file(ctx.paths.certificate, certificate, 0o644)

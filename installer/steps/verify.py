@@ -1,9 +1,14 @@
-"""cht.answers-https: CHT answers over HTTPS with the certificate that was installed."""
+"""cht.answers-https: CHT answers over HTTPS, with the certificate that was installed,
+once it has installed itself (medic-os's horticulturalist downloads CHT after boot)."""
 
 from __future__ import annotations
 
+import json
+import re
+
 from cryptography import x509
 
+from installer.stacks import cht3
 from installer.step import Context, Finding, StepError, broken, needed, ok
 from installer.steps.tls import RESTART_NGINX, installed_pair
 from installer.tls.certinfo import fingerprint_der, summarize
@@ -11,6 +16,8 @@ from installer.tls.trust import roots_pem
 
 ADDRESS = "127.0.0.1"
 ANSWER_TIMEOUT = 60.0
+PROXY_ERRORS = (502, 503, 504)
+PERCENT = re.compile(r"(\d{1,3})%")
 
 
 def expected_fingerprint(ctx: Context) -> str | None:
@@ -18,14 +25,34 @@ def expected_fingerprint(ctx: Context) -> str | None:
     return summarize(x509.load_pem_x509_certificate(pair[0])).fingerprint if pair else None
 
 
+def cht_version(body: bytes) -> str | None:
+    """The version in CHT's /api/info answer ({"version": "3.9.0"}), if it is one."""
+    try:
+        info = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    version = info.get("version") if isinstance(info, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def installing_itself(ctx: Context) -> str | None:
+    """While horticulturalist is still installing CHT: its last log line; else None."""
+    if ctx.host.container_read("medic-os", cht3.BOOTSTRAPPED) is not None:
+        return None
+    log = ctx.host.container_read("medic-os", cht3.HORTI_LOG) or b""
+    lines = [line for line in log.decode(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "starting"
+
+
 def check_https(ctx: Context) -> Finding:
     """The served certificate is the installed one; for a CA-issued one (own mode) the
-    served chain also verifies for the host name against trusted roots, as on a phone."""
-    port, hostname = ctx.config.https_port, ctx.config.hostname
+    served chain also verifies for the host name against trusted roots, as on a phone;
+    CHT's API answers /api/info with its version."""
+    port, hostname = ctx.config.https_port, ctx.config.hostname_ascii
     expected = expected_fingerprint(ctx)
     trust = (roots_pem(ctx.host, ctx.config.tls.trust_store)
              if ctx.config.tls.mode != "self-signed" else None)
-    answer = ctx.host.https_get(ADDRESS, port, hostname, trust)
+    answer = ctx.host.https_get(ADDRESS, port, hostname, trust, path=cht3.API_INFO)
     if answer.certificate is None:
         return needed(f"nothing answers HTTPS on port {port}: {answer.error}",
                       "cht-install restarts nginx in medic-os and checks again.")
@@ -39,11 +66,19 @@ def check_https(ctx: Context) -> Finding:
         return broken(f"phones would refuse https://{hostname}:{port}/: {answer.verify_error}",
                       "Check the chain (intermediates) in your certificate file; cht-install "
                       "reinstalls it and restarts nginx.")
-    if answer.status is None or answer.status >= 500:
-        return broken(f"https://{hostname}:{port}/ answered {answer.status or answer.error}",
-                      "Check `docker logs medic-os`.")
+    version = cht_version(answer.body) if answer.status == 200 else None
+    if version is None:
+        if answer.status in PROXY_ERRORS:
+            progress = installing_itself(ctx)
+            if progress is not None:
+                return needed(f"CHT is still installing itself (medic-os downloads it after "
+                              f"its first start); last step: {progress}",
+                              "cht-install waits for it; on a slow link this takes minutes.")
+        return broken(f"https://{hostname}:{port}{cht3.API_INFO} answered "
+                      f"{answer.status or answer.error}, not CHT's version",
+                      "Check `docker logs medic-os`; cht-install restarts nginx and waits.")
     chain = ", chain verified for the name" if answer.verified else ""
-    return ok(f"https://{hostname}:{port}/ answers {answer.status} with the installed "
+    return ok(f"https://{hostname}:{port}/ answers: CHT {version}, with the installed "
               f"certificate ({served[:23]}...){chain}")
 
 
@@ -55,7 +90,29 @@ class AnswersHttps:
         return check_https(ctx)
 
     def apply(self, ctx: Context) -> None:
-        ctx.host.container_exec("medic-os", RESTART_NGINX)
-        if not ctx.host.wait_until(lambda: check_https(ctx).ok, ANSWER_TIMEOUT, "CHT on HTTPS"):
+        first = check_https(ctx)
+        if first.status.value != "needed" or "installing itself" not in first.reason:
+            ctx.host.container_exec("medic-os", RESTART_NGINX)
+        last: list[Finding] = [first]
+
+        def answers() -> bool:
             finding = check_https(ctx)
+            last[:] = [finding]
+            if "installing itself" in finding.reason:
+                found = PERCENT.findall(finding.reason)
+                ctx.progress(min(int(found[-1]), 99) if found else 0, 100,
+                             "CHT is installing itself")
+            return finding.ok
+
+        limit = cht3.INSTALL_TIMEOUT if "installing itself" in first.reason else ANSWER_TIMEOUT
+        if not ctx.host.wait_until(answers, limit, "CHT to answer on HTTPS"):
+            finding = last[0]
+            if "installing itself" in finding.reason:
+                raise StepError(
+                    f"CHT was still installing itself after {limit / 60:.0f} minutes "
+                    f"({finding.reason.split('last step: ')[-1]})",
+                    "A slow link can take longer: run cht-install again later and it goes on "
+                    "waiting. If it does not move, check `docker logs medic-os` and the file "
+                    f"{cht3.HORTI_LOG} in medic-os.")
             raise StepError(finding.reason, finding.fix or "Check `docker logs medic-os`.")
+        ctx.progress(100, 100, "CHT answers")

@@ -1,0 +1,1 @@
+"""CHT lines the installer serves, one module each (images, boot, post-setup, limits)."""

@@ -1,0 +1,58 @@
+"""CHT 3.x (medic-os + haproxy): what medic-os's own source and CHT's 3.x hosting page say
+about its boot, its post-setup commands, its admin account, its TLS and its limits (data)."""
+
+from __future__ import annotations
+
+import re
+
+LINE = "CHT 3.x (medic-os)"
+END_OF_LIFE = (
+    "CHT 3.x is past its end of life under CHT's release policy: it gets no more fixes, "
+    "security ones included. cht-install still installs and repairs it for existing "
+    "sites; new sites should plan for the current CHT line."
+)
+
+# The medic-os image is built for x64 only (its Dockerfile: `echo x64 > /etc/platform`).
+ARCHES = ("x86_64",)
+
+# Boot (platform/initrd/common/boot/system-container-start), in docker logs as
+# "[YYYY/MM/DD HH:MM:SS] Info: ...".
+UNPACK_PROGRESS = re.compile(rb"Setting up software \((\d+)% complete\)")
+STARTED = b"System started successfully"
+FATAL = re.compile(rb"^Fatal: .*$", re.MULTILINE)
+
+# CHT installs itself after boot: horticulturalist's postrun downloads the release named by
+# --install=VERSION, logging to HORTI_LOG, then touches BOOTSTRAPPED.
+BOOTSTRAPPED = "/srv/settings/horticulturalist/.bootstrapped"
+HORTI_LOG = "/srv/storage/horticulturalist/logs/horticulturalist.log"
+HORTI_POSTRUN = "/srv/scripts/horticulturalist/postrun/horticulturalist"
+INSTALL_FLAG = re.compile(r"--install=([^\s'\"]+)")
+COMPLETE_FLAG = "--complete-install"
+# How long CHT may take to download and install itself: minutes on a slow link.
+INSTALL_TIMEOUT = 1800.0
+API_INFO = "/api/info"
+
+# CHT's 3.x hosting page: services a Docker install does not need (openssh is an SSH
+# server inside the container). None = every service of the package.
+UNNEEDED_SERVICES: tuple[tuple[str, str | None], ...] = (
+    ("medic-core", "openssh"), ("medic-rdbms", None), ("medic-couch2pg", None))
+SERVICES_DIR = "/srv/scripts/{package}/run"
+DISABLED_MARK = "/srv/system/storage/supervisor/{package}/status/persistent/{service}.disabled"
+
+# The admin account (postrun/couchdb): "medic", with $DOCKER_COUCHDB_ADMIN_PASSWORD, or a
+# random one printed once when that is empty; its copy in PASSWORD_FILE.
+ADMIN_USER = "medic"
+PASSWORD_FILE = "/srv/storage/medic-core/passwd/medic"
+PICKED_PASSWORD = b"New CouchDB Administrative Password:"
+SESSION = "/_session"
+# postrun/couchdb sends the password inside a curl config line (data = "\"...\"") and
+# a JSON string: a double quote or a backslash would not reach CouchDB unchanged.
+PASSWORD_REFUSED = {
+    '"': "a double quote",
+    "\\": "a backslash",
+    "'": "a single quote",
+}
+
+# nginx.conf as shipped: `ssl_ciphers ECDHE-RSA-AES256-SHA:DHE-RSA-AES256-SHA:...` (RSA
+# key exchange authentication only), `ssl_protocols TLSv1.2 TLSv1.1 TLSv1`.
+KEY_TYPES = ("RSA",)

@@ -1,0 +1,78 @@
+"""cht.admin-password: the password in /opt/cht/.env signs in as CHT's admin (medic) over
+HTTPS, the way an admin would (CouchDB's /_session through CHT's nginx)."""
+
+from __future__ import annotations
+
+import json
+
+from installer.stack_files import password_from_env
+from installer.stacks import cht3
+from installer.step import Context, Finding, StepError, blocked, needed, ok
+from installer.steps.verify import ADDRESS, PROXY_ERRORS, installing_itself
+
+PICKED_FIX = (
+    "Sign in to CHT as medic with the password medic-os chose (it printed it once: "
+    "`docker logs medic-os 2>&1 | grep 'New CouchDB Administrative Password'`), then either "
+    "keep it (put it in {env} as DOCKER_COUCHDB_ADMIN_PASSWORD='...') or change the medic "
+    "user's password in CHT's admin app to the one in {env}. Then run cht-install again."
+)
+CHANGED_FIX = (
+    "If the password was changed in CHT, put the new one in {env} "
+    "(DOCKER_COUCHDB_ADMIN_PASSWORD='...', mode 0600), or change it back in CHT's admin app. "
+    "Then run cht-install again."
+)
+
+
+def roles(body: bytes) -> tuple[str | None, list[str]]:
+    try:
+        session = json.loads(body.decode("utf-8"))
+        user = session.get("userCtx") or {}
+        return user.get("name"), [str(r) for r in user.get("roles") or []]
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        return None, []
+
+
+def medic_os_picked_its_own(ctx: Context, password: str) -> bool:
+    """medic-os keeps its copy of the medic password; a different one means it did not get
+    ours (it picked one and printed it, or changed ours on the way)."""
+    copy = ctx.host.container_read("medic-os", cht3.PASSWORD_FILE)
+    return copy is not None and copy.decode(errors="replace").rstrip("\n") != password
+
+
+class AdminPassword:
+    id = "cht.admin-password"
+    title = "The admin password works"
+
+    def probe(self, ctx: Context) -> Finding:
+        env = ctx.paths.env_file
+        password = password_from_env(ctx.host.read_text(env))
+        if password is None:
+            return needed(f"{env} has no admin password yet")
+        ctx.host.add_secret(password)
+        answer = ctx.host.https_get(ADDRESS, ctx.config.https_port, ctx.config.hostname_ascii,
+                                    path=cht3.SESSION, auth=(cht3.ADMIN_USER, password))
+        if answer.status is None or answer.status in PROXY_ERRORS:
+            doing = installing_itself(ctx) if answer.status else None
+            why = "CHT is still installing itself" if doing else (
+                f"CHT does not answer ({answer.status or answer.error})")
+            return needed(f"the password cannot be tried yet: {why}")
+        name, granted = roles(answer.body)
+        if answer.status == 200 and name == cht3.ADMIN_USER and "_admin" in granted:
+            return ok(f"{cht3.ADMIN_USER} signs in over HTTPS with the password in {env} "
+                      "(CouchDB admin)")
+        if answer.status == 200:
+            return blocked(f"{cht3.ADMIN_USER} signs in but is not an admin (roles: "
+                           f"{', '.join(granted) or 'none'})",
+                           "Give medic the _admin role back in CHT's admin app.")
+        if medic_os_picked_its_own(ctx, password):
+            return blocked(f"the password in {env} does not work: medic-os did not receive it "
+                           "and set another one for medic",
+                           PICKED_FIX.format(env=env))
+        return blocked(f"the password in {env} does not work for {cht3.ADMIN_USER} "
+                       f"(CHT answered {answer.status})", CHANGED_FIX.format(env=env))
+
+    def apply(self, ctx: Context) -> None:
+        finding = self.probe(ctx)
+        if not finding.ok:
+            raise StepError(finding.reason, finding.fix or "Run cht-install again once CHT "
+                            "answers on HTTPS.")

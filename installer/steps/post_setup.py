@@ -1,0 +1,98 @@
+"""cht.complete-install and cht.unneeded-services: the commands CHT's 3.x hosting page has
+operators run once medic-os is set up, as idempotent steps."""
+
+from __future__ import annotations
+
+from installer.stacks import cht3
+from installer.step import Context, Finding, StepError, broken, needed, ok
+
+MEDIC_OS = "medic-os"
+
+
+def bootstrapped(ctx: Context) -> bool:
+    return ctx.host.container_read(MEDIC_OS, cht3.BOOTSTRAPPED) is not None
+
+
+class CompleteInstall:
+    """horticulturalist's postrun says --complete-install, so a restart never installs
+    CHT again (the docs' `sed -i 's/--install=3.9.0/--complete-install/g' ...`)."""
+
+    id = "cht.complete-install"
+    title = "CHT is not installed again at each restart"
+
+    def probe(self, ctx: Context) -> Finding:
+        script = ctx.host.container_read(MEDIC_OS, cht3.HORTI_POSTRUN)
+        if script is None:
+            return needed(f"medic-os is not set up yet ({cht3.HORTI_POSTRUN} not found)")
+        found = cht3.INSTALL_FLAG.search(script.decode(errors="replace"))
+        if found is None:
+            return ok(f"horticulturalist's start script says {cht3.COMPLETE_FLAG}")
+        return needed(
+            f"horticulturalist's start script still says --install={found.group(1)}: "
+            "a restart of medic-os could install CHT again",
+            f"cht-install changes it to {cht3.COMPLETE_FLAG}, as CHT's hosting guide says.")
+
+    def apply(self, ctx: Context) -> None:
+        if not bootstrapped(ctx):
+            raise StepError("CHT has not finished installing itself yet, so its start script "
+                            "must keep --install for now",
+                            "Run cht-install again once CHT answers on HTTPS.")
+        script = ctx.host.container_read(MEDIC_OS, cht3.HORTI_POSTRUN)
+        if script is None:
+            raise StepError(f"{cht3.HORTI_POSTRUN} is missing in medic-os",
+                            "Recreate the container: `docker rm -f medic-os`, then re-run.")
+        text = script.decode()
+        changed = cht3.INSTALL_FLAG.sub(cht3.COMPLETE_FLAG, text)
+        ctx.log(f"{cht3.HORTI_POSTRUN}: --install=... -> {cht3.COMPLETE_FLAG}")
+        ctx.host.container_put(MEDIC_OS, {cht3.HORTI_POSTRUN: (changed.encode(), 0o755)})
+
+
+def services(ctx: Context, package: str, service: str | None) -> list[str]:
+    if service is not None:
+        return [service]
+    return ctx.host.container_list(MEDIC_OS, cht3.SERVICES_DIR.format(package=package)) or []
+
+
+def enabled_unneeded(ctx: Context) -> list[tuple[str, str]]:
+    """(package, service) of the unneeded services that are not disabled."""
+    left = []
+    for package, service in cht3.UNNEEDED_SERVICES:
+        for name in services(ctx, package, service):
+            mark = cht3.DISABLED_MARK.format(package=package, service=name)
+            if ctx.host.container_read(MEDIC_OS, mark) is None:
+                left.append((package, name))
+    return left
+
+
+class UnneededServices:
+    """openssh, medic-rdbms and medic-couch2pg disabled in medic-os (the docs'
+    `/boot/svc-disable medic-core openssh && /boot/svc-disable medic-rdbms && ...`)."""
+
+    id = "cht.unneeded-services"
+    title = "Services CHT does not need are off"
+
+    def probe(self, ctx: Context) -> Finding:
+        if ctx.host.container_list(MEDIC_OS, "/srv/scripts") is None:
+            return needed("medic-os is not set up yet")
+        left = enabled_unneeded(ctx)
+        if not left:
+            return ok("openssh, medic-rdbms and medic-couch2pg are disabled in medic-os")
+        names = ", ".join(f"{p}/{s}" for p, s in left)
+        if ctx.host.container_read(MEDIC_OS, cht3.BOOTSTRAPPED) is not None and any(
+                (p, s) == ("medic-core", "openssh") for p, s in left):
+            return broken(f"{names} enabled in medic-os (openssh is an SSH server inside "
+                          "the container: needless attack surface)",
+                          "cht-install disables them again (/boot/svc-disable).")
+        return needed(f"{names} still enabled in medic-os",
+                      "cht-install disables them, as CHT's hosting guide says.")
+
+    def apply(self, ctx: Context) -> None:
+        for package, service in enabled_unneeded(ctx):
+            # svc-disable fails for a service named that is already disabled: name only
+            # the ones still enabled.
+            result = ctx.host.container_exec(MEDIC_OS, ["/boot/svc-disable", package, service])
+            if not result.ok:
+                raise StepError(f"medic-os could not disable {package}/{service}: "
+                                f"{result.tail(2)}",
+                                f"Run `docker exec medic-os /boot/svc-disable {package} "
+                                f"{service}` to see why.")
