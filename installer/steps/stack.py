@@ -210,13 +210,19 @@ def boot_progress(container: Any) -> Boot:
     return Boot(False, percent, fatal)
 
 
-def last_lines(container: Any, count: int = 5) -> str:
-    """A container's last log lines, for a message (without terminal escapes)."""
+def last_lines(container: Any, count: int = 3) -> str:
+    """A container's last distinct log lines, for a message: without timestamps or
+    terminal escapes, each on its own indented line."""
     try:
-        raw = container.logs(tail=count).decode(errors="replace")
+        raw = container.logs(tail=count * 4).decode(errors="replace")
     except Exception:
-        return "(its logs could not be read)"
-    return re.sub(r"\x1b\[[0-9;]*m", "", raw).strip() or "(it printed nothing)"
+        return "  | (its logs could not be read)"
+    lines: list[str] = []
+    for line in raw.splitlines():
+        line = re.sub(r"\x1b\[[0-9;]*m|^\[\d{4}/\d\d/\d\d [\d:]{8}\] ", "", line).strip()
+        if line:
+            lines = [seen for seen in lines if seen != line] + [line]
+    return "\n".join(f"  | {line}" for line in lines[-count:]) or "  | (it printed nothing)"
 
 
 def crash_loop(client: Any, name: str, baseline: int | None = None) -> str | None:
@@ -356,8 +362,13 @@ class ChtRunning:
 
     def apply(self, ctx: Context) -> None:
         state = container_state(ctx)
+        client = ctx.host.docker()
         for name, info in (state[0] if state else {}).items():
-            if info is not None and foreign_or_wrong(ctx, name, info):
+            if info is not None and crash_loop(client, name):
+                ctx.log(f"{name} was crash-looping: recreating the container (its data "
+                        "volume stays)")
+                ctx.host.container_remove(name)
+            elif info is not None and foreign_or_wrong(ctx, name, info):
                 ctx.log(f"{name} was not made from {PROJECT}'s compose file, or runs another "
                         "image: removing the container (its data volume stays)")
                 ctx.host.container_remove(name)
@@ -372,7 +383,6 @@ class ChtRunning:
                 f"`docker compose up` failed: {result.tail(3)}",
                 "Read the log for compose's full output; fix what it reports and re-run.",
             )
-        client = ctx.host.docker()
         baselines = {name: restart_count(client, name) for name in CONTAINERS}
         ctx.progress(0, 100, "medic-os: setting up software")
         failure: list[str] = []
