@@ -18,6 +18,7 @@ from installer.answers import AnswersError
 from installer.journal import AlreadyRunning
 from installer.report import PlainLines, doctor_text, plan_json, plan_text
 from installer.session import Options, Session
+from installer.stacks import cht3
 from installer.step import Status
 from installer.tls.acme_order import LETS_ENCRYPT_STAGING
 
@@ -139,6 +140,7 @@ def headless(session: Session) -> int:
             say(last)
         say(f"cht-install: {session.platform.name} ({session.platform.arch}), "
             f"host name {session.config.hostname}")
+        say(cht3.END_OF_LIFE_NOTICE)
         session.start_detached()
     lines = PlainLines(say)
     while True:

@@ -19,18 +19,21 @@ from installer.health import Check
 from installer.platform import Platform
 from installer.rate import Rate
 from installer.runner import PlannedStep
+from installer.stacks import cht3
 from installer.step import Status
 
 
 def plan_json(platform: Platform, planned: Sequence[PlannedStep]) -> str:
     return json.dumps(
-        {"platform": platform.as_dict(), "steps": [step.as_dict() for step in planned]},
+        {"platform": platform.as_dict(), "stack": cht3.describe(),
+         "steps": [step.as_dict() for step in planned]},
         indent=2,
     )
 
 
 def plan_text(platform: Platform, planned: Sequence[PlannedStep]) -> str:
-    lines = [f"Plan for {platform.name or platform.id} ({platform.arch})", ""]
+    lines = [f"Plan for {platform.name or platform.id} ({platform.arch}): {cht3.LINE}",
+             cht3.END_OF_LIFE_NOTICE, ""]
     for step in planned:
         lines.append(f"[{step.finding.status.value:>7}] {step.title}: {step.finding.reason}")
         if step.finding.fix and step.finding.status is not Status.OK:

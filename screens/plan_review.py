@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from installer.runner import PlannedStep
 from installer.session import Session
+from installer.stacks import cht3
 from installer.step import Status
 from screens.compose_diff import ComposeDiffScreen
 from screens.why import WhyScreen
@@ -39,6 +40,7 @@ class PlanReviewScreen(Screen[None]):
         yield Header()
         with VerticalScroll(classes="page"):
             yield Static("[b]The plan[/b] (nothing has changed yet)", classes="title")
+            yield Static(escape(cht3.END_OF_LIFE_NOTICE), classes="notice")
             yield DataTable(id="plan", cursor_type="row")
             yield Static("", id="detail")
             yield Static("Checking what is already in place ...", id="summary")

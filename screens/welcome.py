@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from installer.stacks import cht3
+
 INTRO = """\
 [b]Welcome to cht-install[/b]
 
@@ -41,6 +43,7 @@ class WelcomeScreen(Screen[None]):
         yield Header()
         with VerticalScroll(classes="page"):
             yield Static(INTRO, id="intro")
+            yield Static(escape(cht3.END_OF_LIFE_NOTICE), id="end-of-life", classes="notice")
             if self.last_outcome:
                 yield Static(escape(self.last_outcome), id="last-run")
         yield Footer()

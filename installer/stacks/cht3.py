@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 
 LINE = "CHT 3.x (medic-os)"
+LINE_ID = "3.x"
+# One line, like get.docker.com's end-of-life notices: said, never blocking.
+END_OF_LIFE_NOTICE = ("Note: CHT 3.x is past its end of life (no more fixes, security ones "
+                      "included); cht-install still installs and repairs it.")
 END_OF_LIFE = (
     "CHT 3.x is past its end of life under CHT's release policy: it gets no more fixes, "
     "security ones included. cht-install still installs and repairs it for existing "
@@ -56,3 +60,8 @@ PASSWORD_REFUSED = {
 # nginx.conf as shipped: `ssl_ciphers ECDHE-RSA-AES256-SHA:DHE-RSA-AES256-SHA:...` (RSA
 # key exchange authentication only), `ssl_protocols TLSv1.2 TLSv1.1 TLSv1`.
 KEY_TYPES = ("RSA",)
+
+
+def describe() -> dict[str, object]:
+    """The stack, for the dry-run JSON."""
+    return {"line": LINE_ID, "name": LINE, "end_of_life": True, "notice": END_OF_LIFE_NOTICE}
