@@ -10,6 +10,7 @@ import psutil
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from installer.stacks import cht3
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok, warning
 from installer.tls.certinfo import covers, key_matches, summarize
 from installer.tls.checks import check
@@ -107,7 +108,8 @@ def _own(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
                                f"({info.days_left()} days left)", material.fix)
         return material
     trusted = roots(roots_pem(ctx.host, ctx.config.tls.trust_store))
-    problems = check(material, ctx.config.hostname_ascii, trusted)
+    problems = check(material, ctx.config.hostname_ascii, trusted,
+                     rsa_only=cht3.KEY_TYPES == ("RSA",))
     fatal = [p for p in problems if p.fatal]
     if fatal:
         return blocked("; ".join(p.reason for p in fatal), " ".join(p.fix for p in fatal))

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    Policy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
 
 from installer.tls.certinfo import covers, key_matches, summarize
 from installer.tls.material import Material
@@ -31,8 +38,14 @@ def _subject_name(cert: x509.Certificate) -> str:
     return str(names[0].value) if names else cert.subject.rfc4514_string()
 
 
-def key_problem(material: Material) -> Problem | None:
+def key_problem(material: Material, rsa_only: bool = False) -> Problem | None:
     key = material.key
+    if rsa_only and not isinstance(key, rsa.RSAPrivateKey):
+        return Problem(
+            "the key is not an RSA key: CHT 3.x's web server (nginx in medic-os) offers only "
+            "RSA cipher suites, so no phone or browser could connect with this certificate",
+            "Get a certificate with an RSA key of 2048 bits or more, e.g. make its request "
+            "with `openssl req -new -newkey rsa:2048 -nodes -keyout cht.key -out cht.csr`.")
     if isinstance(key, rsa.RSAPrivateKey):
         if key.key_size < 2048:
             return Problem(f"the key is RSA {key.key_size} bits; phones need 2048 or more",
@@ -60,6 +73,76 @@ def order_problem(material: Material) -> Problem | None:
     return None
 
 
+def _ca_constraints(policy: Policy, cert: x509.Certificate, ext: x509.BasicConstraints) -> None:
+    if not ext.ca:
+        raise ValueError("not a CA (basicConstraints CA:FALSE)")
+
+
+def _ca_key_usage(policy: Policy, cert: x509.Certificate, ext: x509.KeyUsage | None) -> None:
+    if ext is not None and not ext.key_cert_sign:
+        raise ValueError("its keyUsage lacks keyCertSign")
+
+
+# What phones check (Android, Chrome): CAs are marked CA (keyUsage, when present, allows
+# signing certificates); the server's certificate names the host in subjectAltName. Not
+# the public-web CA profile, which also wants keyUsage on every CA: private CAs made with
+# the classic `openssl req -x509` have none, and phones accept them.
+CA_POLICY = (ExtensionPolicy.permit_all()
+             .require_present(x509.BasicConstraints, Criticality.AGNOSTIC, _ca_constraints)
+             .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, _ca_key_usage))
+EE_POLICY = ExtensionPolicy.permit_all().require_present(
+    x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
+CA_FIX = ("Make the CA certificate again with its extensions, e.g. `openssl req -x509 -new "
+          "-key ca.key -days 3650 -subj '/CN=My CA' -addext basicConstraints=critical,CA:TRUE "
+          "-addext keyUsage=critical,keyCertSign,cRLSign -out ca.pem`, sign the server's "
+          "certificate with it again, and install the new CA on the phones.")
+
+
+def _extension(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> object | None:
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def profile_problem(certs: list[x509.Certificate]) -> Problem | None:
+    """Which certificate lacks what phones need, in words, with the command that fixes it."""
+    leaf, cas = certs[0], certs[1:]
+    if _extension(leaf, x509.SubjectAlternativeName) is None:
+        return Problem(f"your certificate ({_subject_name(leaf)}) has no subjectAltName: "
+                       "phones ignore the common name and refuse it",
+                       "Sign it again with the host name as a subjectAltName, e.g. "
+                       "`openssl x509 -req -in cht.csr -CA ca.pem -CAkey ca.key -days 365 "
+                       "-extfile <(printf 'subjectAltName=DNS:your.host.name') -out cht.pem`.")
+    usage = _extension(leaf, x509.ExtendedKeyUsage)
+    if isinstance(usage, x509.ExtendedKeyUsage) and not (
+            {x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
+             x509.oid.ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(usage)):
+        return Problem(f"your certificate ({_subject_name(leaf)}) is not for web servers "
+                       "(its extendedKeyUsage lacks serverAuth)",
+                       "Ask your CA for a TLS server certificate (extendedKeyUsage serverAuth).")
+    for ca in cas:
+        constraints = _extension(ca, x509.BasicConstraints)
+        if not isinstance(constraints, x509.BasicConstraints) or not constraints.ca:
+            return Problem(f"the CA certificate {_subject_name(ca)} is not marked as a CA "
+                           "(no basicConstraints CA:TRUE): phones refuse certificates it signed",
+                           CA_FIX)
+        key_usage = _extension(ca, x509.KeyUsage)
+        if isinstance(key_usage, x509.KeyUsage) and not key_usage.key_cert_sign:
+            return Problem(f"the CA certificate {_subject_name(ca)} may not sign certificates "
+                           "(its keyUsage lacks keyCertSign)", CA_FIX)
+    return None
+
+
+def issuers(material: Material, roots: list[x509.Certificate]) -> list[x509.Certificate]:
+    """Leaf, chain and the root that issued the last of them (when it is trusted)."""
+    certs = [material.leaf, *material.chain]
+    last = certs[-1]
+    if last.issuer != last.subject:
+        certs += [root for root in roots if root.subject == last.issuer][:1]
+    return certs
+
+
 def chain_problem(material: Material, hostname: str, roots: list[x509.Certificate],
                   now: dt.datetime) -> Problem | None:
     """Verify leaf + chain up to a trusted root, as a phone would."""
@@ -70,7 +153,12 @@ def chain_problem(material: Material, hostname: str, roots: list[x509.Certificat
         subject: x509.DNSName | x509.IPAddress = x509.IPAddress(ipaddress.ip_address(hostname))
     except ValueError:
         subject = x509.DNSName(hostname)
-    verifier = PolicyBuilder().store(Store(roots)).time(now).build_server_verifier(subject)
+    profile = profile_problem(issuers(material, roots))
+    if profile is not None:
+        return profile
+    verifier = (PolicyBuilder().store(Store(roots)).time(now)
+                .extension_policies(ca_policy=CA_POLICY, ee_policy=EE_POLICY)
+                .build_server_verifier(subject))
     try:
         verifier.verify(material.leaf, list(material.chain))
     except VerificationError as exc:
@@ -94,7 +182,7 @@ def chain_problem(material: Material, hostname: str, roots: list[x509.Certificat
 
 
 def check(material: Material, hostname: str, roots: list[x509.Certificate],
-          now: dt.datetime | None = None) -> list[Problem]:
+          now: dt.datetime | None = None, rsa_only: bool = False) -> list[Problem]:
     """Everything wrong with this material for this host name (empty: good to install)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     info = summarize(material.leaf)
@@ -116,7 +204,7 @@ def check(material: Material, hostname: str, roots: list[x509.Certificate],
         problems.append(Problem(f"the certificate is for {names}, not {hostname}",
                                 f"Get a certificate that names {hostname}, or set hostname "
                                 "to a name it covers."))
-    for found in (key_problem(material), order_problem(material)):
+    for found in (key_problem(material, rsa_only), order_problem(material)):
         if found:
             problems.append(found)
     if not any(p.fatal for p in problems):
