@@ -10,6 +10,7 @@ from installer.stacks import cht3
 from installer.step import Context, Finding, StepError, blocked, needed, ok
 from installer.steps.verify import ADDRESS, PROXY_ERRORS, installing_itself
 
+SIGN_IN_TIMEOUT = 60.0
 PICKED_FIX = (
     "Sign in to CHT as medic with the password medic-os chose (it printed it once: "
     "`docker logs medic-os 2>&1 | grep 'New CouchDB Administrative Password'`), then either "
@@ -83,7 +84,17 @@ class AdminPassword:
                        f"(CHT answered {answer.status})", CHANGED_FIX.format(env=env))
 
     def apply(self, ctx: Context) -> None:
-        finding = self.probe(ctx)
+        last: list[Finding] = []
+
+        def signs_in() -> bool:
+            last[:] = [self.probe(ctx)]
+            return last[0].ok or last[0].status.value == "blocked"
+
+        # CouchDB may take a moment after CHT's API answers; a wrong password does not wait.
+        ctx.host.wait_until(signs_in, SIGN_IN_TIMEOUT, "medic to sign in over HTTPS")
+        if not last:
+            return  # a plan: nothing was tried
+        finding = last[0]
         if not finding.ok:
             raise StepError(finding.reason, finding.fix or "Run cht-install again once CHT "
                             "answers on HTTPS.")

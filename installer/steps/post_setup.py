@@ -7,6 +7,7 @@ from installer.stacks import cht3
 from installer.step import Context, Finding, StepError, broken, needed, ok
 
 MEDIC_OS = "medic-os"
+BOOTSTRAP_GRACE = 5.0
 
 
 def bootstrapped(ctx: Context) -> bool:
@@ -33,16 +34,20 @@ class CompleteInstall:
             f"cht-install changes it to {cht3.COMPLETE_FLAG}, as CHT's hosting guide says.")
 
     def apply(self, ctx: Context) -> None:
-        if not bootstrapped(ctx):
+        if not ctx.host.wait_until(lambda: bootstrapped(ctx), BOOTSTRAP_GRACE,
+                                   "CHT to have installed itself"):
             raise StepError("CHT has not finished installing itself yet, so its start script "
                             "must keep --install for now",
                             "Run cht-install again once CHT answers on HTTPS.")
         script = ctx.host.container_read(MEDIC_OS, cht3.HORTI_POSTRUN)
-        if script is None:
-            raise StepError(f"{cht3.HORTI_POSTRUN} is missing in medic-os",
-                            "Recreate the container: `docker rm -f medic-os`, then re-run.")
-        text = script.decode()
-        changed = cht3.INSTALL_FLAG.sub(cht3.COMPLETE_FLAG, text)
+        if script is None:  # a plan for a medic-os not running yet: the docs' command
+            sed = f"s/--install=[^ ']*/{cht3.COMPLETE_FLAG}/"
+            result = ctx.host.container_exec(MEDIC_OS, ["sed", "-i", sed, cht3.HORTI_POSTRUN])
+            if not result.ok:
+                raise StepError(f"{cht3.HORTI_POSTRUN} is missing in medic-os",
+                                "Recreate the container: `docker rm -f medic-os`, then re-run.")
+            return
+        changed = cht3.INSTALL_FLAG.sub(cht3.COMPLETE_FLAG, script.decode())
         ctx.log(f"{cht3.HORTI_POSTRUN}: --install=... -> {cht3.COMPLETE_FLAG}")
         ctx.host.container_put(MEDIC_OS, {cht3.HORTI_POSTRUN: (changed.encode(), 0o755)})
 
@@ -53,9 +58,12 @@ def services(ctx: Context, package: str, service: str | None) -> list[str]:
     return ctx.host.container_list(MEDIC_OS, cht3.SERVICES_DIR.format(package=package)) or []
 
 
-def enabled_unneeded(ctx: Context) -> list[tuple[str, str]]:
-    """(package, service) of the unneeded services that are not disabled."""
-    left = []
+def enabled_unneeded(ctx: Context) -> list[tuple[str, str | None]]:
+    """(package, service) of the unneeded services that are not disabled; for a plan of a
+    medic-os not yet running, the docs' commands (None: the whole package)."""
+    if ctx.host.container_list(MEDIC_OS, "/srv/scripts") is None:
+        return list(cht3.UNNEEDED_SERVICES)
+    left: list[tuple[str, str | None]] = []
     for package, service in cht3.UNNEEDED_SERVICES:
         for name in services(ctx, package, service):
             mark = cht3.DISABLED_MARK.format(package=package, service=name)
@@ -77,7 +85,7 @@ class UnneededServices:
         left = enabled_unneeded(ctx)
         if not left:
             return ok("openssh, medic-rdbms and medic-couch2pg are disabled in medic-os")
-        names = ", ".join(f"{p}/{s}" for p, s in left)
+        names = ", ".join(f"{p}/{s or '*'}" for p, s in left)
         if ctx.host.container_read(MEDIC_OS, cht3.BOOTSTRAPPED) is not None and any(
                 (p, s) == ("medic-core", "openssh") for p, s in left):
             return broken(f"{names} enabled in medic-os (openssh is an SSH server inside "
@@ -90,9 +98,9 @@ class UnneededServices:
         for package, service in enabled_unneeded(ctx):
             # svc-disable fails for a service named that is already disabled: name only
             # the ones still enabled.
-            result = ctx.host.container_exec(MEDIC_OS, ["/boot/svc-disable", package, service])
+            argv = ["/boot/svc-disable", package, *([service] if service else [])]
+            result = ctx.host.container_exec(MEDIC_OS, argv)
             if not result.ok:
-                raise StepError(f"medic-os could not disable {package}/{service}: "
+                raise StepError(f"medic-os could not disable {package}/{service or '*'}: "
                                 f"{result.tail(2)}",
-                                f"Run `docker exec medic-os /boot/svc-disable {package} "
-                                f"{service}` to see why.")
+                                f"Run `docker exec medic-os {' '.join(argv)}` to see why.")

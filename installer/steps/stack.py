@@ -29,10 +29,10 @@ CONTAINERS = ("medic-os", "haproxy")
 
 
 LOST_PASSWORD_FIX = (
-    "If you know the admin password, put it back: a line DOCKER_COUCHDB_ADMIN_PASSWORD=... "
+    "If you know the admin password, put it back: a line DOCKER_COUCHDB_ADMIN_PASSWORD='...' "
     "in {env} (mode 0600), or give it as admin_password in an answers file. If nobody knows "
     "it, set a new one in CouchDB first (the [admins] section of "
-    "/srv/settings/medic-couchdb/local.ini inside medic-os, then `docker restart medic-os`), "
+    "/srv/settings/medic-core/couchdb/local.ini inside medic-os, then `docker restart medic-os`), "
     "and give that one. cht-install never invents a new password for an existing database."
 )
 
