@@ -14,7 +14,8 @@ STEP_IDS = [
     "docker.installed", "docker.running", "docker.enabled-at-boot", "docker.group",
     "compose.available", "cht.compose-file", "images.pulled",
     "cht.running", "tls.challenge-location", "tls.certificate", "tls.installed",
-    "tls.renewal", "cht.answers-https",
+    "tls.renewal", "cht.answers-https", "cht.complete-install", "cht.unneeded-services",
+    "cht.admin-password",
 ]
 
 
@@ -52,6 +53,16 @@ def test_plan_for_a_fresh_debian_12_lists_every_step_and_its_actions(tmp_path: P
         plan, "images.pulled")
     assert {"run": ["/boot/svc-reload", "medic-core", "nginx"], "in": "medic-os"} in actions(
         plan, "tls.installed")
+    # CHT's 3.x hosting guide's post-setup commands, as it gives them.
+    assert [a["run"] for a in actions(plan, "cht.unneeded-services")] == [
+        ["/boot/svc-disable", "medic-core", "openssh"], ["/boot/svc-disable", "medic-rdbms"],
+        ["/boot/svc-disable", "medic-couch2pg"]]
+    sed = actions(plan, "cht.complete-install")[-1]["run"]
+    assert sed[-1] == "/srv/scripts/horticulturalist/postrun/horticulturalist"
+    assert "--complete-install" in sed[-2]
+    assert plan["stack"] == {"line": "3.x", "name": "CHT 3.x (medic-os)", "end_of_life": True,
+                             "notice": plan["stack"]["notice"]}
+    assert "past its end of life" in plan["stack"]["notice"]
     assert not (tmp_path / "opt").exists(), "a dry run wrote to disk"
 
 
@@ -70,5 +81,8 @@ def test_an_os_without_a_recipe_is_blocked_and_the_exit_code_says_so(tmp_path: P
 
 
 def test_an_unsupported_architecture_is_blocked(tmp_path: Path) -> None:
-    code, plan = dry_run(tmp_path, "debian-12", "--arch", "armv7l")
-    assert code == 1 and plan["steps"][0]["status"] == "blocked"
+    for arch in ("armv7l", "aarch64"):
+        code, plan = dry_run(tmp_path, "debian-12", "--arch", arch)
+        first = plan["steps"][0]
+        assert code == 1 and first["status"] == "blocked"
+        assert "medic-os image is built for no other processor" in first["reason"]
