@@ -254,6 +254,10 @@ def load_mapping(path: Path) -> dict[str, Any]:
     once all sources are merged, so a file may give only some answers."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise AnswersError(str(path), "(file)",
+                           "a text file in UTF-8 (this one is binary, or saved in another "
+                           f"encoding: byte {exc.start + 1} is not text)") from exc
     except yaml.YAMLError as exc:
         raise AnswersError(str(path), "(file)", f"valid YAML ({exc})") from exc
     except OSError as exc:

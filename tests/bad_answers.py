@@ -19,6 +19,12 @@ BAD_ANSWERS: list[tuple[str, dict[str, Any], str]] = [
     ("hostname", {"hostname": 1234}, "a host name"),
     ("admin_password", {"admin_password": "short"}, "at least 8 characters"),
     ("admin_password", {"admin_password": 12345678}, "at least 8 characters"),
+    # medic-os hands the password to CouchDB in a curl config line and a JSON string.
+    ("admin_password", {"admin_password": 'pass"word1'}, "a double quote is not allowed"),
+    ("admin_password", {"admin_password": "pass\\word1"}, "a backslash is not allowed"),
+    ("admin_password", {"admin_password": "it's-a-secret"}, "a single quote is not allowed"),
+    ("admin_password", {"admin_password": " leading-space"}, "spaces at the start"),
+    ("admin_password", {"admin_password": "tab\tinside"}, "control characters"),
     ("http_port", {"http_port": 0}, "a port number from 1 to 65535"),
     ("http_port", {"http_port": 70000}, "a port number from 1 to 65535"),
     ("http_port", {"http_port": "80"}, "a port number from 1 to 65535"),

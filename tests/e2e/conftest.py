@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -22,6 +23,21 @@ REPO = Path(__file__).resolve().parents[2]
 TESTENV = REPO / "scripts" / "testenv"
 REGISTRY = "127.0.0.1:5000"
 HOSTNAME = "cht.e2e.test"
+
+
+# medic-os's nginx.conf offers only RSA suites with SHA-1 MACs up to TLS 1.2
+# (ECDHE-RSA-AES256-SHA ...): phones negotiate them; Python's default client does not.
+PHONE_CIPHERS = "DEFAULT:@SECLEVEL=1"
+
+
+def phone_context(cafile: str | None = None, cadata: str | None = None) -> ssl.SSLContext:
+    """A TLS client that offers what a phone offers; verifies when given cafile/cadata."""
+    context = ssl.create_default_context(cafile=cafile, cadata=cadata)
+    context.set_ciphers(PHONE_CIPHERS)
+    if cafile is None and cadata is None:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import HOSTNAME, REGISTRY, Installed
+from tests.e2e.conftest import HOSTNAME, REGISTRY, Installed, phone_context
 
 IMAGES = {
     "medic-os": f"{REGISTRY}/medicmobile/medic-os:cht-3.9.0-rc.2",
@@ -20,9 +20,7 @@ CERT_IN_CONTAINER = "/srv/settings/medic-core/nginx/private/default.crt"
 
 
 def served_certificate(port: int = 443) -> bytes:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+    context = phone_context()
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         with context.wrap_socket(raw, server_hostname=HOSTNAME) as tls:
             der = tls.getpeercert(binary_form=True)

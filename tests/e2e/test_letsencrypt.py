@@ -17,7 +17,13 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from tests.e2e.conftest import Installed, InstallRun, cht_install, with_known_password
+from tests.e2e.conftest import (
+    Installed,
+    InstallRun,
+    cht_install,
+    phone_context,
+    with_known_password,
+)
 
 HOST = "cht.acme.test"
 ACME = "https://127.0.0.1:14000/dir"
@@ -47,7 +53,7 @@ def trust(live_env: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def served(trust: Path) -> x509.Certificate:
-    context = ssl.create_default_context(cafile=str(trust))
+    context = phone_context(cafile=str(trust))
     with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
         with context.wrap_socket(raw, server_hostname=HOST) as tls:
             der = tls.getpeercert(binary_form=True)
@@ -122,7 +128,7 @@ def test_forced_renewal_replaces_the_certificate_without_downtime(
 
     def poll() -> None:
         nonlocal answered
-        context = ssl.create_default_context(cafile=str(trust))
+        context = phone_context(cafile=str(trust))
         deadline = time.monotonic() + 300
         while not stop.is_set() and time.monotonic() < deadline:
             try:

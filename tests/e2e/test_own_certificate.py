@@ -11,7 +11,13 @@ import pytest
 from cryptography import x509
 
 from tests import tlsfactory as tf
-from tests.e2e.conftest import Installed, InstallRun, cht_install, with_known_password
+from tests.e2e.conftest import (
+    Installed,
+    InstallRun,
+    cht_install,
+    phone_context,
+    with_known_password,
+)
 
 HOST = "cht.own.test"
 
@@ -26,7 +32,7 @@ def install(root: Path, files: Path, *extra: str) -> InstallRun:
 
 def served_verified(ca: bytes) -> x509.Certificate:
     """Handshake as a phone would: chain to the CA, name checked; the leaf served."""
-    context = ssl.create_default_context(cadata=ca.decode())
+    context = phone_context(cadata=ca.decode())
     with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
         with context.wrap_socket(raw, server_hostname=HOST) as tls:
             der = tls.getpeercert(binary_form=True)

@@ -1,0 +1,231 @@
+"""The real medic-os, through its twin (scripts/standin/medic-os): its boot sequence, CHT
+installing itself, CHT's post-setup commands, the admin password, its nginx's TLS settings,
+a crash loop; each through the real command on the live install."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cryptography import x509
+
+from tests.e2e.conftest import (
+    HOSTNAME,
+    REGISTRY,
+    Installed,
+    cht_install,
+    doctor,
+    marker_survives,
+    not_ok,
+    phone_context,
+    with_known_password,
+)
+
+POSTRUN = "/srv/scripts/horticulturalist/postrun/horticulturalist"
+DISABLED = "/srv/system/storage/supervisor/{}/status/persistent/{}.disabled"
+VOLUME_DATA = Path("/var/lib/docker/volumes/medic-data/_data")
+
+
+def in_medic_os(client: Any, *argv: str) -> tuple[int, str]:
+    code, out = client.containers.get("medic-os").exec_run(list(argv))
+    return int(code), out.decode(errors="replace")
+
+
+def session(password: str, port: int = 443) -> tuple[int, dict[str, Any]]:
+    """GET /_session through CHT's nginx with HTTP basic auth, as an admin's browser would."""
+    token = base64.b64encode(f"medic:{password}".encode()).decode()
+    request = (f"GET /_session HTTP/1.1\r\nHost: {HOSTNAME}\r\nAuthorization: Basic {token}"
+               "\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with phone_context().wrap_socket(raw, server_hostname=HOSTNAME) as tls:
+            tls.sendall(request.encode())
+            reply = b""
+            while chunk := tls.recv(65536):
+                reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def env_password(root: Path) -> str:
+    for line in (root / "opt/cht/.env").read_text().splitlines():
+        if line.startswith("DOCKER_COUCHDB_ADMIN_PASSWORD="):
+            return line.split("=", 1)[1].strip("'")
+    raise AssertionError("no password in .env")
+
+
+def test_the_install_waited_for_medic_os_then_for_cht_then_ran_chts_own_post_setup(
+    fresh_install: Installed, docker_client: Any
+) -> None:
+    out = fresh_install.first.output
+    assert fresh_install.first.returncode == 0, out
+    assert 'medic-os reports "System started successfully"' in out
+    assert "CHT is installing itself" in out  # the wait on horticulturalist, with progress
+    assert "answers: CHT 3.9.0" in out  # /api/info, through medic-os's nginx
+    for step in ("cht.complete-install", "cht.unneeded-services"):
+        assert step in out.split("Done. Changed:")[1], out
+    assert "medic signs in over HTTPS" in out
+    assert "nothing was changed" in fresh_install.second.output
+    logs = docker_client.containers.get("medic-os").logs().decode(errors="replace")
+    assert logs.index("Setting up software (100% complete)") < logs.index(
+        "System started successfully")
+    assert "Horticulturalist bootstrapping complete" in logs
+    code, script = in_medic_os(docker_client, "cat", POSTRUN)
+    assert code == 0 and "--complete-install" in script and "--install=" not in script
+    for package, service in (("medic-core", "openssh"), ("medic-rdbms", "postgresql"),
+                             ("medic-couch2pg", "medic-couch2pg")):
+        assert in_medic_os(docker_client, "test", "-f", DISABLED.format(package, service))[0] == 0
+
+
+def test_the_served_tls_is_medic_os_nginx_rsa_suites_up_to_tls_1_2(healthy: Path) -> None:
+    with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+        with phone_context().wrap_socket(raw, server_hostname=HOSTNAME) as tls:
+            name, version, _ = tls.cipher()  # type: ignore[misc]
+    assert version == "TLSv1.2" and "RSA" in name and name.endswith("SHA"), name
+    modern = ssl.create_default_context()
+    modern.check_hostname, modern.verify_mode = False, ssl.CERT_NONE
+    modern.minimum_version = ssl.TLSVersion.TLSv1_3
+    with pytest.raises(ssl.SSLError):
+        with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+            modern.wrap_socket(raw, server_hostname=HOSTNAME)
+
+
+def test_the_admin_password_in_env_signs_in_as_medic_over_https(healthy: Path) -> None:
+    status, body = session(env_password(healthy))
+    assert status == 200 and body["userCtx"] == {"name": "medic", "roles": ["_admin"]}
+    status, body = session("not-the-password")
+    assert status == 401 and body["error"] == "unauthorized"
+
+
+def test_doctor_names_undone_post_setup_openssh_back_and_a_wrong_password(
+    healthy: Path, docker_client: Any
+) -> None:
+    env = healthy / "opt/cht/.env"
+    kept = env.read_bytes()
+    assert in_medic_os(docker_client, "sed", "-i", "s/--complete-install/--install=3.9.0/",
+                       POSTRUN)[0] == 0
+    assert in_medic_os(docker_client, "/boot/svc-enable", "medic-core", "openssh")[0] == 0
+    env.write_text("DOCKER_COUCHDB_ADMIN_PASSWORD='changed-by-someone'\n")
+    try:
+        found = not_ok(doctor(healthy))
+    finally:
+        env.write_bytes(kept)
+    assert "--install=3.9.0" in found["cht.complete-install"]
+    assert "medic-core/openssh" in found["cht.unneeded-services"]
+    assert "does not work" in found["cht.admin-password"]
+    repaired = cht_install("--yes", "--root", str(healthy))
+    assert repaired.returncode == 0, repaired.output
+    changed = repaired.output.split("Done. Changed:")[1].splitlines()[0]
+    assert "cht.complete-install" in changed and "cht.unneeded-services" in changed
+    assert doctor(healthy)["healthy"] is True
+    marker_survives(docker_client)
+
+
+def test_a_crash_looping_medic_os_is_named_and_stops_the_install(
+    healthy: Path, docker_client: Any
+) -> None:
+    crash = VOLUME_DATA / "standin/crash"  # the twin's switch: fail at once, every start
+    crash.parent.mkdir(exist_ok=True)
+    crash.touch()
+    try:
+        docker_client.containers.get("medic-os").restart(timeout=5)
+        time.sleep(5)
+        report = doctor(healthy)
+        assert report["healthy"] is False
+        reason = not_ok(report)["cht.running"]
+        assert "medic-os stops as soon as it starts" in reason
+        assert "Fatal: Failed to extract required software" in reason
+        run = cht_install("--yes", "--root", str(healthy))
+        assert run.returncode == 1 and "stopped at cht.running" in run.output, run.output
+        assert "CHT answers at" not in run.output
+    finally:
+        shutil.rmtree(crash.parent)
+    repaired = cht_install("--yes", "--root", str(healthy))
+    assert repaired.returncode == 0, repaired.output
+    marker_survives(docker_client)
+
+
+PASSWORD = "pa$s w#rd $HOME 100%"
+
+
+def test_a_password_with_dollars_hashes_and_spaces_reaches_couchdb_unchanged(
+    healthy: Path, docker_client: Any, tmp_path: Path
+) -> None:
+    """medic-os sets the medic password on its first start only: a first start on an empty
+    medic-data (the healthy install's data set aside meanwhile), the password given in an
+    answers file, compose v1 reading it from .env."""
+    for name in ("medic-os", "haproxy"):
+        docker_client.containers.get(name).remove(force=True)  # medic-data stays
+    kept = VOLUME_DATA.with_name("_data.kept")
+    VOLUME_DATA.rename(kept)
+    VOLUME_DATA.mkdir()
+    answers = tmp_path / "answers.yml"
+    answers.write_text(yaml.safe_dump({"hostname": HOSTNAME, "admin_password": PASSWORD,
+                                       "registry": REGISTRY, "accept_warnings": True,
+                                       "docker": {"source": "distro"}}))
+    root = tmp_path / "server"
+    try:
+        run = cht_install("--yes", "--answers", str(answers), "--root", str(root))
+        assert run.returncode == 0, run.output
+        assert "medic signs in over HTTPS" in run.output
+        assert PASSWORD not in run.output
+        assert PASSWORD not in (root / "var/log/cht-install.log").read_text()
+        assert env_password(root) == PASSWORD
+        status, body = session(PASSWORD)
+        assert status == 200 and body["userCtx"]["name"] == "medic"
+    finally:
+        for name in ("medic-os", "haproxy"):
+            try:
+                docker_client.containers.get(name).remove(force=True)
+            except Exception:
+                pass
+        shutil.rmtree(VOLUME_DATA)
+        kept.rename(VOLUME_DATA)
+        back = cht_install("--yes", "--root", str(healthy))
+        assert back.returncode == 0, back.output
+    marker_survives(docker_client)
+
+
+def test_compose_v1_reads_the_env_line_as_written(fresh_install: Installed,
+                                                  tmp_path: Path) -> None:
+    """docker-compose 1.29 (Debian's, installed by the install above) on cht-install's own
+    compose file and .env: the password it hands to medic-os is the one written."""
+    assert shutil.which("docker-compose"), "the install above gives docker-compose"
+    shutil.copy(fresh_install.root / "opt/cht/docker-compose.yml", tmp_path)
+    for password in (PASSWORD, "a$b${c}#d e", "#start$"):
+        (tmp_path / ".env").write_text(
+            f"# Written by cht-install\nDOCKER_COUCHDB_ADMIN_PASSWORD='{password}'\n")
+        done = subprocess.run(["docker-compose", "config"], cwd=tmp_path, check=True,
+                              capture_output=True, text=True)
+        config = yaml.safe_load(done.stdout)
+        given = config["services"]["medic-os"]["environment"]["DOCKER_COUCHDB_ADMIN_PASSWORD"]
+        assert given.replace("$$", "$") == password, done.stdout
+
+
+def test_a_host_name_in_a_local_script_is_served_in_its_idna_form(
+    fresh_install: Installed, healthy: Path, docker_client: Any, tmp_path: Path
+) -> None:
+    root = with_known_password(fresh_install, tmp_path / "server")
+    run = cht_install("--yes", "--registry", REGISTRY, "--root", str(root), "--hostname",
+                      "cht.exämple.org", "--accept-warnings", "--docker-source", "distro")
+    try:
+        assert run.returncode == 0, run.output
+        assert "https://cht.xn--exmple-cua.org:443/ answers" in run.output
+        with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+            with phone_context().wrap_socket(raw, server_hostname="cht.xn--exmple-cua.org") as t:
+                der = t.getpeercert(binary_form=True)
+        assert der is not None
+        names = x509.load_der_x509_certificate(der).extensions.get_extension_for_class(
+            x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        assert "cht.xn--exmple-cua.org" in names
+    finally:
+        back = cht_install("--yes", "--root", str(healthy))
+        assert back.returncode == 0, back.output
