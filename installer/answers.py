@@ -125,7 +125,8 @@ def password_problem(password: str) -> str | None:
 
     medic-os's first-start script hands it to CouchDB inside a curl config line and a JSON
     string (quotes and backslashes would change), compose reads it from .env (where it is
-    single-quoted, so $, # and spaces stay as they are), and the shell's echo writes it.
+    single-quoted, so $, # and spaces stay as they are, but compose v1 still expands ${...}),
+    and the shell's echo writes it.
     """
     from installer.stacks import cht3
 
@@ -133,6 +134,9 @@ def password_problem(password: str) -> str | None:
         if char in password:
             return (f"{name} is not allowed: medic-os would not pass it to CouchDB unchanged "
                     "(use letters, digits, spaces and other punctuation)")
+    if "${" in password:
+        return ("${ is not allowed: docker-compose v1 reads ${...} in .env as a variable, "
+                "even in quotes ($ alone is fine)")
     if any(ord(c) < 32 or ord(c) == 127 for c in password):
         return "control characters (tabs, new lines) are not allowed"
     if password.strip() != password:

@@ -98,9 +98,12 @@ def data_checks(ctx: Context) -> list[Check]:
 
 def backup_check(ctx: Context, what: str, path: Path) -> Check:
     marker = backup_marker(ctx)
-    how = (f"Back up {what} (e.g. `docker run --rm -v {VOLUME}:/srv:ro -v /backup:/backup "
-           "debian tar czf /backup/cht-$(date +%F).tgz -C /srv .`), copy it off this server, "
-           f"then record it with `touch {marker}`; a nightly cron job can do all three.")
+    # The server's own tar on the data's place on disk: no image to pull (a mirror-only or
+    # offline server has none but CHT's); CHT stopped meanwhile, so the copy is consistent.
+    how = (f"Back up {what} with CHT stopped for a minute (e.g. `mkdir -p /backup && docker "
+           f"stop medic-os haproxy && tar czf /backup/cht-$(date +%F).tgz -C {path} . ; "
+           "docker start haproxy medic-os`), copy it off this server, then record it with "
+           f"`touch {marker}`; a nightly cron job can do all three.")
     title = "A recent backup of CHT's data is known"
     try:
         age_days = (time.time() - marker.stat().st_mtime) / 86400

@@ -89,6 +89,7 @@ class Host(Protocol):
     def write_file(self, path: Path, content: str | bytes, mode: int) -> None: ...
     def pull(self, image: str, on_progress: PullProgress) -> None: ...
     def image_download_size(self, image: str) -> int | None: ...
+    def image_platforms(self, image: str) -> list[str] | None: ...
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None: ...
     def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult: ...
     def container_remove(self, container: str) -> None: ...
@@ -397,6 +398,13 @@ class RealHost:
             on_progress(dict(layers), f"{status} {layer}".strip())
         self.log(f"pulled: {image}")
 
+    def image_platforms(self, image: str) -> list[str] | None:
+        from installer.registry import image_platforms
+
+        found = image_platforms(image)
+        self.log(f"registry: {image} is built for {', '.join(found) if found else 'unknown'}")
+        return found
+
     def image_download_size(self, image: str) -> int | None:
         from installer.registry import layers_size
 
@@ -572,6 +580,9 @@ class PlanHost:
 
     def image_download_size(self, image: str) -> int | None:
         return None  # a plan does not ask the registry
+
+    def image_platforms(self, image: str) -> list[str] | None:
+        return None
 
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
         for path, (data, mode) in files.items():

@@ -1,7 +1,8 @@
-"""What a registry says about an image before pulling it: the bytes its layers weigh.
+"""What a registry says about an image before pulling it: the bytes its layers weigh and
+the platforms it is built for.
 
 Read-only (registry HTTP API v2, anonymous token when the registry asks for one); used
-for the pre-flight disk estimate. Any failure gives None: the estimate is then skipped.
+for the pull pre-flight. Any failure gives None: that check is then skipped.
 """
 
 from __future__ import annotations
@@ -76,6 +77,31 @@ def layers_size(ref: str, machine: str) -> int | None:
                         return None
                     manifest = _get(session, base + chosen["digest"], headers).json()
                 return sum(int(layer.get("size", 0)) for layer in manifest.get("layers", []))
+            except (requests.RequestException, ValueError, KeyError, TypeError):
+                continue
+    return None
+
+
+def image_platforms(ref: str) -> list[str] | None:
+    """The platforms ("linux/amd64", ...) the image is built for: from its index, or from
+    its single manifest's config; None when the registry cannot be asked."""
+    import requests
+
+    host, repository, tag = split_reference(ref)
+    schemes = ("http", "https") if _loopback(host) else ("https",)
+    headers = {"Accept": MANIFESTS}
+    with requests.Session() as session:
+        for scheme in schemes:
+            base = f"{scheme}://{host}/v2/{repository}/"
+            try:
+                manifest = _get(session, base + "manifests/" + tag, headers).json()
+                if "manifests" in manifest:
+                    found = [m.get("platform") or {} for m in manifest["manifests"]]
+                else:
+                    digest = manifest["config"]["digest"]
+                    found = [_get(session, base + "blobs/" + digest, {}).json()]
+                return sorted({f"{p.get('os', '?')}/{p.get('architecture', '?')}" for p in found
+                               if p.get("architecture") not in (None, "unknown")})
             except (requests.RequestException, ValueError, KeyError, TypeError):
                 continue
     return None

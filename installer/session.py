@@ -53,9 +53,12 @@ def merge_answers(into: dict[str, Any], given: dict[str, Any]) -> None:
 
 
 def resolve_config(options: Options, paths: Paths) -> InstallConfig:
-    """Defaults, then the saved answers, then --answers, then flags; validated."""
+    """Defaults, then the saved answers, then --answers, then flags; validated. A plan for
+    another machine (--os-release) is for a fresh one: this server's saved answers are not
+    its answers."""
     data: dict[str, Any] = {}
-    for source in (paths.answers, options.answers_file):
+    saved = None if options.os_release is not None else paths.answers
+    for source in (saved, options.answers_file):
         if source is not None and (source.exists() or source == options.answers_file):
             merge_answers(data, answers.load_mapping(source))
     merge_answers(data, options.overrides)

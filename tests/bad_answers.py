@@ -25,6 +25,7 @@ BAD_ANSWERS: list[tuple[str, dict[str, Any], str]] = [
     ("admin_password", {"admin_password": "it's-a-secret"}, "a single quote is not allowed"),
     ("admin_password", {"admin_password": " leading-space"}, "spaces at the start"),
     ("admin_password", {"admin_password": "tab\tinside"}, "control characters"),
+    ("admin_password", {"admin_password": "pa${HOME}ss"}, "reads ${...} in .env"),
     ("http_port", {"http_port": 0}, "a port number from 1 to 65535"),
     ("http_port", {"http_port": 70000}, "a port number from 1 to 65535"),
     ("http_port", {"http_port": "80"}, "a port number from 1 to 65535"),

@@ -14,6 +14,8 @@ from installer.package_lock import find_holder
 from installer.recipes import Recipe, Refusal, resolve
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok, warning
 
+DOCKER_PID_FILE = Path("/var/run/docker.pid")
+DAEMON_STOP_TIMEOUT = 120.0
 DAEMON_START_TIMEOUT = 60.0
 MIN_ENGINE = (20, 10)
 MIN_COMPOSE = (1, 27)
@@ -223,6 +225,32 @@ class DockerInstalled:
         install_packages(ctx, rec, rec.engine, "the Docker engine")
 
 
+def old_daemon(host: Host) -> int | None:
+    """The pid of a dockerd still alive (e.g. shutting down: stopping containers can take
+    10 s or more, and a second dockerd fails with "pid file found")."""
+    text = (host.read_text(DOCKER_PID_FILE) or "").strip()
+    if not text.isdigit():
+        return None
+    comm = (host.read_text(Path(f"/proc/{text}/comm")) or "").strip()
+    return int(text) if comm == "dockerd" else None
+
+
+def wait_for_old_daemon(ctx: Context) -> None:
+    pid = old_daemon(ctx.host)
+    if pid is None:
+        return
+    ctx.log(f"the Docker daemon (pid {pid}) is still shutting down (it stops the containers "
+            "first): waiting for it to exit before starting it again")
+    ctx.progress(0, 0, "waiting for the previous Docker daemon to exit")
+    if not ctx.host.wait_until(lambda: old_daemon(ctx.host) is None, DAEMON_STOP_TIMEOUT,
+                               "the previous Docker daemon to exit"):
+        raise StepError(
+            f"the Docker daemon (pid {pid}) has been shutting down for over "
+            f"{DAEMON_STOP_TIMEOUT:.0f} s",
+            f"Wait for it to finish, or stop it with `kill {pid}` (`kill -9 {pid}` if it "
+            "stays), then run cht-install again.")
+
+
 class DockerRunning:
     id = "docker.running"
     title = "Docker engine is running"
@@ -239,6 +267,7 @@ class DockerRunning:
 
     def apply(self, ctx: Context) -> None:
         host = ctx.host
+        wait_for_old_daemon(ctx)
         if ctx.platform.systemd:
             started = host.run(["systemctl", "start", "docker"])
         else:

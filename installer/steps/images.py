@@ -9,7 +9,7 @@ from installer.answers import IPV4
 from installer.disk import FULL_FIX, free_bytes, human, is_disk_full
 from installer.events import Progress
 from installer.host import PullProgress
-from installer.registry import registry_host
+from installer.registry import ARCH, registry_host
 from installer.step import Context, Finding, StepError, needed, ok
 
 MB = 1000**2
@@ -91,6 +91,8 @@ def preflight(ctx: Context, refs: list[str]) -> None:
         host = registry_host(ref)
         if not IPV4.match(host) and not ctx.host.resolve(host):
             raise StepError(*dns_finding(host))
+    for ref in refs:
+        refuse_other_platforms(ctx, ref)
     client = ctx.host.docker()
     if client is None or not refs:
         return
@@ -109,6 +111,19 @@ def preflight(ctx: Context, refs: list[str]) -> None:
             "Free space there (e.g. `docker system prune` removes unused images) or give "
             "the disk more, then run cht-install again.",
         )
+
+
+def refuse_other_platforms(ctx: Context, ref: str) -> None:
+    """The image (the mirror's, when there is one) must exist for this machine's processor."""
+    platforms = ctx.host.image_platforms(ref)
+    arch = ARCH.get(ctx.platform.arch, ctx.platform.arch)
+    if not platforms or any(p.split("/")[1:2] == [arch] for p in platforms):
+        return
+    raise StepError(
+        f"{ref} is built for {', '.join(platforms)} only, and this server is "
+        f"{ctx.platform.arch} ({arch}): it could not run here",
+        "Use an x86_64 server for CHT 3.x, or, if your mirror should hold an image for this "
+        "processor, fix the mirror; then run cht-install again.")
 
 
 def pull_error(exc: Exception, source: str) -> str:

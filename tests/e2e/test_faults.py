@@ -18,6 +18,7 @@ import yaml
 
 from tests.e2e.conftest import (
     HOSTNAME,
+    REGISTRY,
     SLOW,
     TESTENV,
     Installed,
@@ -164,6 +165,31 @@ def test_a_docker_daemon_that_refuses_to_start_shows_its_log(
         config.unlink()
     again = cht_install("--yes", "--root", str(healthy))
     assert again.returncode == 0, again.output
+    marker_survives(docker_client)
+
+
+def test_a_repair_while_docker_is_still_shutting_down_waits_for_it(
+    healthy: Path, docker_client: Any
+) -> None:
+    """Stopping containers can take a while (here one whose process ignores SIGTERM: Docker
+    waits 10 s, then kills it); a second dockerd started meanwhile fails with "pid file
+    found". The repair waits for the old one to exit."""
+    image = f"{REGISTRY}/medicmobile/haproxy:rc-1.17"
+    slow = docker_client.containers.run(image, ["infinity"], entrypoint="sleep", detach=True,
+                                        name="slow-to-stop", stop_signal="SIGTERM")
+    try:
+        subprocess.run(["pkill", "-x", "dockerd"], check=True)
+        time.sleep(1)
+        assert subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True).returncode == 0
+        run = cht_install("--yes", "--root", str(healthy))
+        assert run.returncode == 0, run.output
+        assert "is still shutting down" in run.output, run.output
+        assert "pid file found" not in run.output
+    finally:
+        import docker as docker_sdk
+
+        client = docker_sdk.DockerClient(base_url="unix:///var/run/docker.sock")
+        client.containers.get(slow.name).remove(force=True)
     marker_survives(docker_client)
 
 

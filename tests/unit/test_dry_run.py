@@ -8,6 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
+from installer.answers import from_mapping
+from installer.tls.selfsigned import generate
+
 OS_RELEASES = Path(__file__).parent.parent / "data/os-release"
 STEP_IDS = [
     "os.supported", "hardware.enough", "packages.ready", "docker.repository",
@@ -86,3 +91,43 @@ def test_an_unsupported_architecture_is_blocked(tmp_path: Path) -> None:
         first = plan["steps"][0]
         assert code == 1 and first["status"] == "blocked"
         assert "medic-os image is built for no other processor" in first["reason"]
+
+
+def test_a_plan_for_a_fresh_machine_ignores_this_servers_saved_answers(tmp_path: Path) -> None:
+    saved = tmp_path / "etc/cht-install/answers.yml"
+    saved.parent.mkdir(parents=True)
+    saved.write_text("hostname: saved.example.org\nhttp_port: 8080\ndocker:\n  source: distro\n")
+    _, plan = dry_run(tmp_path, "ubuntu-22.04")
+    runs = [a["run"] for a in actions(plan, "docker.installed")]
+    assert ["apt-get", "install", "-y", "docker-ce", "docker-ce-cli", "containerd.io",
+            "docker-buildx-plugin", "docker-compose-plugin"] in runs  # the contract's default
+    compose = next(a for a in actions(plan, "cht.compose-file") if "compose" in a["write"])
+    assert "- 80:80" in compose["content"] and "8080" not in compose["content"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "installer.cli", *args],
+                          capture_output=True, text=True, check=False)
+
+
+def test_an_answers_file_that_is_not_text_is_refused_in_words(tmp_path: Path) -> None:
+    binary = tmp_path / "answers.yml"
+    binary.write_bytes(Path(sys.executable).read_bytes()[:4096])
+    done = run_cli("--dry-run", "--answers", str(binary), "--root", str(tmp_path / "r"))
+    assert done.returncode == 2
+    assert "a text file in UTF-8 (this one is binary" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_host_name_in_a_local_script_is_accepted_and_planned_in_its_idna_form(
+        tmp_path: Path) -> None:
+    code, _ = dry_run(tmp_path, "debian-12", "--hostname", "cht.exämple.org")
+    assert code == 0
+    config = from_mapping({"hostname": "cht.exämple.org"})
+    assert config.hostname_ascii == "cht.xn--exmple-cua.org"
+    cert = x509.load_pem_x509_certificate(generate(config.hostname_ascii, []).certificate_pem)
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["cht.xn--exmple-cua.org"]
+    done = run_cli("--dry-run", "--root", str(tmp_path / "r"), "--hostname", "cht exämple.org",
+                   "--os-release", str(OS_RELEASES / "debian-12"))
+    assert done.returncode == 2 and "hostname" in done.stderr + done.stdout
