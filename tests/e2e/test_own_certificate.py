@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import socket
 import ssl
+import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests import tlsfactory as tf
 from tests.e2e.conftest import (
@@ -82,3 +84,60 @@ def test_own_certificate_is_installed_and_verifies_like_a_phone(
 def test_a_phone_that_does_not_trust_the_ca_refuses_the_server(live_env: str) -> None:
     with pytest.raises(ssl.SSLCertVerificationError):
         served_verified(tf.root("Unrelated").pem)
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_a_private_ca_made_with_the_classic_openssl_commands_works_on_the_wire(
+    fresh_install: Installed, tmp_path: Path
+) -> None:
+    """The CA from `openssl req -x509` (no keyUsage), the server's certificate from
+    `openssl x509 -req -CA ... -extfile` with a subjectAltName: phones with the CA
+    installed accept it, and so does cht-install, proven by a verifying handshake."""
+    root = with_known_password(fresh_install, tmp_path / "server")
+    files = tmp_path / "files"
+    files.mkdir()
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj",
+            "/CN=District Health Private CA", "-keyout", "ca.key", "-out", "ca.pem", cwd=files)
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={HOST}", "-keyout",
+            "key.pem", "-out", "cht.csr", cwd=files)
+    (files / "san.ext").write_text(f"subjectAltName=DNS:{HOST}\n")
+    openssl("x509", "-req", "-in", "cht.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "365", "-extfile", "san.ext", "-out", "cert.pem",
+            cwd=files)
+    run = install(root, files)
+    assert run.returncode == 0, run.output
+    assert "chain verified for the name" in run.output
+    served = served_verified((files / "ca.pem").read_bytes())
+    assert served == x509.load_pem_x509_certificate((files / "cert.pem").read_bytes())
+
+
+def test_an_ec_certificate_is_refused_for_cht_3_before_anything_changes(
+    fresh_install: Installed, tmp_path: Path
+) -> None:
+    """medic-os's nginx offers only RSA suites: an EC certificate would fail every
+    handshake, so the real command refuses it and the served certificate stays."""
+    root = with_known_password(fresh_install, tmp_path / "server")
+    files = tmp_path / "files"
+    files.mkdir()
+    ca = tf.root()
+    leaf = tf.leaf(ca, HOST, key=tf.ec_key(ec.SECP256R1()))
+    (files / "ca.pem").write_bytes(ca.pem)
+    (files / "cert.pem").write_bytes(leaf.pem)
+    (files / "key.pem").write_bytes(leaf.key_pem())
+    before = served_der()
+    run = install(root, files)
+    assert run.returncode == 1, run.output
+    assert "only RSA cipher suites" in run.output and "rsa:2048" in run.output
+    assert not (root / "etc/cht-install/tls/cht.crt").exists()
+    assert served_der() == before
+
+
+def served_der() -> bytes:
+    with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+        with phone_context().wrap_socket(raw, server_hostname=HOST) as tls:
+            der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return der

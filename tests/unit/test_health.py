@@ -33,6 +33,9 @@ def test_no_backup_recorded_is_a_warning_with_how_to(tmp_path: Path) -> None:
     check = backup_check(ctx, "volume medic-data", tmp_path)
     assert check.finding.status is Status.WARNING
     assert "touch" in check.finding.fix and "last-backup" in check.finding.fix
+    # The server's own tar, on the data's place: no image to pull (mirror-only, offline).
+    assert f"tar czf /backup/cht-$(date +%F).tgz -C {tmp_path} ." in check.finding.fix
+    assert "docker run" not in check.finding.fix
 
 
 def test_a_recent_backup_is_ok_and_an_old_one_warns(tmp_path: Path) -> None:
