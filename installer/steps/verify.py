@@ -18,6 +18,8 @@ ADDRESS = "127.0.0.1"
 ANSWER_TIMEOUT = 60.0
 PROXY_ERRORS = (502, 503, 504)
 PERCENT = re.compile(r"(\d{1,3})%")
+PERCENT_NOTE = re.compile(r" \(\d{1,3}%\)$")
+HORTI_LINE = re.compile(r"^\S*\s*horti:(\w+) (.*)$")
 
 
 def expected_fingerprint(ctx: Context) -> str | None:
@@ -35,13 +37,27 @@ def cht_version(body: bytes) -> str | None:
     return version if isinstance(version, str) else None
 
 
+def horti_progress(log: str) -> str:
+    """Where horticulturalist is, from its log (debug-module lines such as
+    "2026-...Z horti:stage Warming views" and view-warming bars with a percentage)."""
+    phase, percent = "starting", None
+    for line in log.splitlines():
+        found = HORTI_LINE.match(line.strip())
+        if found is None:
+            continue
+        if found.group(1) == "stage":
+            phase, percent = found.group(2), None
+        elif PERCENT.search(found.group(2)):
+            percent = PERCENT.findall(found.group(2))[-1]
+    return f"{phase} ({percent}%)" if percent is not None else phase
+
+
 def installing_itself(ctx: Context) -> str | None:
-    """While horticulturalist is still installing CHT: its last log line; else None."""
+    """While horticulturalist is still installing CHT: where it is; else None."""
     if ctx.host.container_read("medic-os", cht3.BOOTSTRAPPED) is not None:
         return None
     log = ctx.host.container_read("medic-os", cht3.HORTI_LOG) or b""
-    lines = [line for line in log.decode(errors="replace").splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "starting"
+    return horti_progress(log.decode(errors="replace")[-65536:])
 
 
 def check_https(ctx: Context) -> Finding:
@@ -99,9 +115,10 @@ class AnswersHttps:
             finding = check_https(ctx)
             last[:] = [finding]
             if "installing itself" in finding.reason:
-                found = PERCENT.findall(finding.reason)
+                where = finding.reason.split("last step: ")[-1]
+                found = PERCENT.findall(where)
                 ctx.progress(min(int(found[-1]), 99) if found else 0, 100,
-                             "CHT is installing itself")
+                             f"CHT installing itself: {PERCENT_NOTE.sub('', where)}")
             return finding.ok
 
         limit = cht3.INSTALL_TIMEOUT if "installing itself" in first.reason else ANSWER_TIMEOUT

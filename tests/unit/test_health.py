@@ -60,3 +60,4 @@ def test_a_host_path_data_directory_is_measured(tmp_path: Path) -> None:
     assert "kB" in checks["data.location"].finding.reason
     assert checks["data.disk-free"].finding.reason.endswith(f"holding {data}")
     assert checks["data.backup"].finding.status is Status.WARNING
+
