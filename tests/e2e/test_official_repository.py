@@ -72,4 +72,4 @@ def test_docker_comes_from_dockers_repository(official_install: InstallRun) -> N
 
 def test_cht_runs_on_it(official_install: InstallRun) -> None:
     assert "CHT answers over HTTPS" in official_install.output
-    assert "answers 200 with the installed certificate" in official_install.output
+    assert "answers: CHT 3.9.0, with the installed certificate" in official_install.output
