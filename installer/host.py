@@ -259,31 +259,32 @@ class RealHost:
         self._docker = client
         return client
 
-    def container_read(self, container: str, path: str) -> bytes | None:
+    def _archive(self, container: str, path: str) -> tarfile.TarFile | None:
+        """A path of a container as Docker hands it out (a tar); None when absent."""
         client = self.docker()
         if client is None:
             return None
         try:
             stream, _ = client.containers.get(container).get_archive(path)
-            buffer = io.BytesIO(b"".join(stream))
+            return tarfile.open(fileobj=io.BytesIO(b"".join(stream)))
         except Exception:
             return None
-        with tarfile.open(fileobj=buffer) as archive:
+
+    def container_read(self, container: str, path: str) -> bytes | None:
+        archive = self._archive(container, path)
+        if archive is None:
+            return None
+        with archive:
             member = archive.next()
             extracted = archive.extractfile(member) if member else None
             return extracted.read() if extracted else None
 
     def container_list(self, container: str, path: str) -> list[str] | None:
         """The names directly inside a directory of a container; None when it is absent."""
-        client = self.docker()
-        if client is None:
+        archive = self._archive(container, path)
+        if archive is None:
             return None
-        try:
-            stream, _ = client.containers.get(container).get_archive(path)
-            buffer = io.BytesIO(b"".join(stream))
-        except Exception:
-            return None
-        with tarfile.open(fileobj=buffer) as archive:
+        with archive:
             parts = [member.name.split("/") for member in archive.getmembers()]
         return sorted({p[1] for p in parts if len(p) == 2})
 

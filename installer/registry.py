@@ -8,7 +8,10 @@ for the pull pre-flight. Any failure gives None: that check is then skipped.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 DOCKER_HUB = "registry-1.docker.io"
 MANIFESTS = ", ".join((
@@ -56,52 +59,52 @@ def _get(session: Any, url: str, headers: dict[str, str]) -> Any:
     return answer
 
 
-def layers_size(ref: str, machine: str) -> int | None:
-    """Compressed bytes of the image's layers for this machine; None when unknown."""
+def _ask(ref: str, read: Callable[[Any, str, str], T]) -> T | None:
+    """``read(session, "<scheme>://host/v2/<repository>/", tag)`` against the image's
+    registry (plain HTTP too for one on loopback); None when no scheme answers."""
     import requests
 
     host, repository, tag = split_reference(ref)
     schemes = ("http", "https") if _loopback(host) else ("https",)
-    headers = {"Accept": MANIFESTS}
     with requests.Session() as session:
         for scheme in schemes:
-            base = f"{scheme}://{host}/v2/{repository}/manifests/"
             try:
-                manifest = _get(session, base + tag, headers).json()
-                if "manifests" in manifest:  # an index: pick this machine's image
-                    arch = ARCH.get(machine, machine)
-                    chosen = next((m for m in manifest["manifests"]
-                                   if (m.get("platform") or {}).get("architecture") == arch),
-                                  None)
-                    if chosen is None:
-                        return None
-                    manifest = _get(session, base + chosen["digest"], headers).json()
-                return sum(int(layer.get("size", 0)) for layer in manifest.get("layers", []))
+                return read(session, f"{scheme}://{host}/v2/{repository}/", tag)
             except (requests.RequestException, ValueError, KeyError, TypeError):
                 continue
     return None
+
+
+def layers_size(ref: str, machine: str) -> int | None:
+    """Compressed bytes of the image's layers for this machine; None when unknown."""
+    headers = {"Accept": MANIFESTS}
+
+    def read(session: Any, base: str, tag: str) -> int | None:
+        manifest = _get(session, base + "manifests/" + tag, headers).json()
+        if "manifests" in manifest:  # an index: pick this machine's image
+            arch = ARCH.get(machine, machine)
+            chosen = next((m for m in manifest["manifests"]
+                           if (m.get("platform") or {}).get("architecture") == arch), None)
+            if chosen is None:
+                return None
+            manifest = _get(session, base + "manifests/" + chosen["digest"], headers).json()
+        return sum(int(layer.get("size", 0)) for layer in manifest.get("layers", []))
+
+    return _ask(ref, read)
 
 
 def image_platforms(ref: str) -> list[str] | None:
     """The platforms ("linux/amd64", ...) the image is built for: from its index, or from
     its single manifest's config; None when the registry cannot be asked."""
-    import requests
-
-    host, repository, tag = split_reference(ref)
-    schemes = ("http", "https") if _loopback(host) else ("https",)
     headers = {"Accept": MANIFESTS}
-    with requests.Session() as session:
-        for scheme in schemes:
-            base = f"{scheme}://{host}/v2/{repository}/"
-            try:
-                manifest = _get(session, base + "manifests/" + tag, headers).json()
-                if "manifests" in manifest:
-                    found = [m.get("platform") or {} for m in manifest["manifests"]]
-                else:
-                    digest = manifest["config"]["digest"]
-                    found = [_get(session, base + "blobs/" + digest, {}).json()]
-                return sorted({f"{p.get('os', '?')}/{p.get('architecture', '?')}" for p in found
-                               if p.get("architecture") not in (None, "unknown")})
-            except (requests.RequestException, ValueError, KeyError, TypeError):
-                continue
-    return None
+
+    def read(session: Any, base: str, tag: str) -> list[str]:
+        manifest = _get(session, base + "manifests/" + tag, headers).json()
+        if "manifests" in manifest:
+            found = [m.get("platform") or {} for m in manifest["manifests"]]
+        else:
+            found = [_get(session, base + "blobs/" + manifest["config"]["digest"], {}).json()]
+        return sorted({f"{p.get('os', '?')}/{p.get('architecture', '?')}" for p in found
+                       if p.get("architecture") not in (None, "unknown")})
+
+    return _ask(ref, read)

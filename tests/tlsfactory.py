@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -99,3 +101,25 @@ def self_signed(name: str, not_before: dt.datetime | None = None,
     """A server certificate signed by its own key (what cht-install's self-signed mode makes)."""
     return _build(name, rsa_key(), None, ca=False, names=(name,), not_before=not_before,
                   not_after=not_after)
+
+
+def openssl_recipe(workdir: Path, host: str, ca_extensions: bool = True) -> None:
+    """A private CA and a server certificate the classic way, with the openssl command:
+    `openssl req -x509` for the CA (no keyUsage; with ca_extensions=False not even
+    basicConstraints), `openssl x509 -req -CA ... -extfile` with a subjectAltName.
+    Writes ca.pem, ca.key, cert.pem and key.pem in workdir."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=workdir, check=True, capture_output=True)
+
+    plain = [] if ca_extensions else ["-config", "ca.cnf", "-extensions", "plain"]
+    (workdir / "ca.cnf").write_text("[req]\ndistinguished_name=dn\n[dn]\n[plain]\n"
+                                    "subjectKeyIdentifier=hash\n")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj",
+            "/CN=Clinic Private CA" if ca_extensions else "/CN=Not A CA", *plain,
+            "-keyout", "ca.key", "-out", "ca.pem")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={host}", "-keyout",
+            "key.pem", "-out", "cht.csr")
+    (workdir / "san.ext").write_text(f"subjectAltName=DNS:{host}\n")
+    openssl("x509", "-req", "-in", "cht.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "365", "-extfile", "san.ext", "-out", "cert.pem")

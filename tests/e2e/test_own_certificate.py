@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -86,10 +85,6 @@ def test_a_phone_that_does_not_trust_the_ca_refuses_the_server(live_env: str) ->
         served_verified(tf.root("Unrelated").pem)
 
 
-def openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
 def test_a_private_ca_made_with_the_classic_openssl_commands_works_on_the_wire(
     fresh_install: Installed, tmp_path: Path
 ) -> None:
@@ -99,14 +94,7 @@ def test_a_private_ca_made_with_the_classic_openssl_commands_works_on_the_wire(
     root = with_known_password(fresh_install, tmp_path / "server")
     files = tmp_path / "files"
     files.mkdir()
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj",
-            "/CN=District Health Private CA", "-keyout", "ca.key", "-out", "ca.pem", cwd=files)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={HOST}", "-keyout",
-            "key.pem", "-out", "cht.csr", cwd=files)
-    (files / "san.ext").write_text(f"subjectAltName=DNS:{HOST}\n")
-    openssl("x509", "-req", "-in", "cht.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "365", "-extfile", "san.ext", "-out", "cert.pem",
-            cwd=files)
+    tf.openssl_recipe(files, HOST)
     run = install(root, files)
     assert run.returncode == 0, run.output
     assert "chain verified for the name" in run.output

@@ -29,8 +29,10 @@ class Host:
 
     live = True
 
-    def __init__(self, root: Path, size: int, addresses: list[str]) -> None:
+    def __init__(self, root: Path, size: int, addresses: list[str],
+                 platforms: list[str] | None) -> None:
         self.engine, self.size, self.addresses = Engine(root), size, addresses
+        self.platforms = platforms
 
     def resolve(self, name: str) -> list[str]:
         return self.addresses
@@ -41,10 +43,15 @@ class Host:
     def image_download_size(self, image: str) -> int:
         return self.size
 
+    def image_platforms(self, image: str) -> list[str] | None:
+        return self.platforms
 
-def check(tmp_path: Path, size: int, addresses: list[str], registry: str) -> list[str]:
+
+def check(tmp_path: Path, size: int, addresses: list[str], registry: str,
+          platforms: list[str] | None = None) -> list[str]:
     logged: list[str] = []
-    ctx = Context(host=Host(tmp_path, size, addresses),  # type: ignore[arg-type]
+    host = Host(tmp_path, size, addresses, platforms)
+    ctx = Context(host=host,  # type: ignore[arg-type]
                   config=from_mapping({"hostname": "cht.example.org", "registry": registry}),
                   paths=Paths.under(tmp_path), platform=detect(None, None),
                   emit=lambda event: logged.append(str(getattr(event, "text", ""))))
@@ -64,6 +71,15 @@ def test_too_little_room_stops_before_the_pull_with_both_numbers(tmp_path: Path)
     assert "the images need about" in stopped.value.reason
     assert f"on the disk holding {tmp_path}" in stopped.value.reason
     assert "docker system prune" in stopped.value.fix
+
+
+def test_an_image_built_for_another_processor_stops_before_the_pull(tmp_path: Path) -> None:
+    assert check(tmp_path, 1000, ["10.0.0.5"], "m.example.org:5000", ["linux/amd64"]) != []
+    assert check(tmp_path, 1000, ["10.0.0.5"], "m.example.org:5000", None) != []  # unknown
+    with pytest.raises(StepError) as stopped:
+        check(tmp_path, 1000, ["10.0.0.5"], "m.example.org:5000", ["linux/arm64", "linux/arm"])
+    assert "is built for linux/arm64, linux/arm only" in stopped.value.reason
+    assert "this server is x86_64 (amd64)" in stopped.value.reason
 
 
 def test_a_registry_name_that_does_not_resolve_stops_before_the_pull(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,42 +162,21 @@ def test_an_ec_key_is_refused_for_cht_3_whose_nginx_offers_only_rsa_suites(
     assert "openssl req -new -newkey rsa:2048" in found[0].fix
 
 
-def openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
 def test_a_private_ca_made_with_the_classic_openssl_commands_is_accepted(tmp_path: Path) -> None:
     """`openssl req -x509` (no keyUsage on the CA) and `openssl x509 -req -extfile` with a
     subjectAltName: phones accept the chain once the CA is installed on them."""
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj",
-            "/CN=Clinic Private CA", "-keyout", "ca.key", "-out", "ca.pem", cwd=tmp_path)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={HOST}", "-keyout",
-            "cht.key", "-out", "cht.csr", cwd=tmp_path)
-    (tmp_path / "san.ext").write_text(f"subjectAltName=DNS:{HOST}\n")
-    openssl("x509", "-req", "-in", "cht.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "365", "-extfile", "san.ext", "-out", "cht.pem",
-            cwd=tmp_path)
-    material = load((tmp_path / "cht.pem").read_bytes(), None,
-                    (tmp_path / "cht.key").read_bytes(), None)
+    tf.openssl_recipe(tmp_path, HOST)
+    material = load((tmp_path / "cert.pem").read_bytes(), None,
+                    (tmp_path / "key.pem").read_bytes(), None)
     ca = x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes())
     assert check(material, HOST, [ca], rsa_only=True) == []
 
 
 def test_a_ca_not_marked_as_a_ca_is_named_with_the_command_that_fixes_it(
         tmp_path: Path) -> None:
-    (tmp_path / "ca.cnf").write_text("[req]\ndistinguished_name=dn\n[dn]\n[plain]\n"
-                                     "subjectKeyIdentifier=hash\n")
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj",
-            "/CN=Not A CA", "-config", "ca.cnf", "-extensions", "plain", "-keyout", "ca.key",
-            "-out", "ca.pem", cwd=tmp_path)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={HOST}", "-keyout",
-            "cht.key", "-out", "cht.csr", cwd=tmp_path)
-    (tmp_path / "san.ext").write_text(f"subjectAltName=DNS:{HOST}\n")
-    openssl("x509", "-req", "-in", "cht.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "365", "-extfile", "san.ext", "-out", "cht.pem",
-            cwd=tmp_path)
-    material = load((tmp_path / "cht.pem").read_bytes(), None,
-                    (tmp_path / "cht.key").read_bytes(), None)
+    tf.openssl_recipe(tmp_path, HOST, ca_extensions=False)
+    material = load((tmp_path / "cert.pem").read_bytes(), None,
+                    (tmp_path / "key.pem").read_bytes(), None)
     ca = x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes())
     found = check(material, HOST, [ca])
     assert len(found) == 1
