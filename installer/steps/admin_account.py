@@ -12,10 +12,11 @@ from installer.steps.verify import ADDRESS, PROXY_ERRORS, installing_itself
 
 SIGN_IN_TIMEOUT = 60.0
 PICKED_FIX = (
-    "Sign in to CHT as medic with the password medic-os chose (it printed it once: "
-    "`docker logs medic-os 2>&1 | grep 'New CouchDB Administrative Password'`), then either "
-    "keep it (put it in {env} as DOCKER_COUCHDB_ADMIN_PASSWORD='...') or change the medic "
-    "user's password in CHT's admin app to the one in {env}. Then run cht-install again."
+    "Find the password medic-os set: it keeps a copy (`docker exec medic-os cat {copy}`), "
+    "and printed it once when it chose one (`docker logs medic-os 2>&1 | grep 'New CouchDB "
+    "Administrative Password'`). Sign in to CHT as medic with it, then either keep it (put "
+    "it in {env} as DOCKER_COUCHDB_ADMIN_PASSWORD='...') or change the medic user's "
+    "password in CHT's admin app to the one in {env}. Then run cht-install again."
 )
 CHANGED_FIX = (
     "If the password was changed in CHT, put the new one in {env} "
@@ -33,8 +34,8 @@ def roles(body: bytes) -> tuple[str | None, list[str]]:
         return None, []
 
 
-def medic_os_picked_its_own(ctx: Context) -> bool:
-    """Whether medic-os said it chose the medic password itself (it got none)."""
+def said_it_picked_one(ctx: Context) -> bool:
+    """Whether medic-os's log says it chose the medic password itself (it got none)."""
     client = ctx.host.docker()
     if client is None:
         return False
@@ -49,6 +50,15 @@ def medic_os_picked_its_own(ctx: Context) -> bool:
             return True
         carry = window[-len(cht3.PICKED_PASSWORD):]
     return False
+
+
+def medic_os_has_another(ctx: Context, password: str) -> bool:
+    """medic-os set the medic password to something else than .env's: it said so in its
+    log, or its own copy (PASSWORD_FILE, kept across container re-creations) differs."""
+    copy = ctx.host.container_read("medic-os", cht3.PASSWORD_FILE)
+    if copy is not None and copy.decode(errors="replace").rstrip("\n") != password:
+        return True
+    return said_it_picked_one(ctx)
 
 
 class AdminPassword:
@@ -76,10 +86,10 @@ class AdminPassword:
             return blocked(f"{cht3.ADMIN_USER} signs in but is not an admin (roles: "
                            f"{', '.join(granted) or 'none'})",
                            "Give medic the _admin role back in CHT's admin app.")
-        if medic_os_picked_its_own(ctx):
+        if medic_os_has_another(ctx, password):
             return blocked(f"the password in {env} does not work: medic-os did not receive it "
-                           "and set another one for medic",
-                           PICKED_FIX.format(env=env))
+                           "and set another one for medic (or .env was changed afterwards)",
+                           PICKED_FIX.format(env=env, copy=cht3.PASSWORD_FILE))
         return blocked(f"the password in {env} does not work for {cht3.ADMIN_USER} "
                        f"(CHT answered {answer.status})", CHANGED_FIX.format(env=env))
 
