@@ -7,7 +7,7 @@ import json
 
 from installer.stack_files import password_from_env
 from installer.stacks import cht3
-from installer.step import Context, Finding, StepError, blocked, needed, ok
+from installer.step import Context, Finding, Status, StepError, broken, needed, ok
 from installer.steps.verify import ADDRESS, PROXY_ERRORS, installing_itself
 
 SIGN_IN_TIMEOUT = 60.0
@@ -83,25 +83,25 @@ class AdminPassword:
             return ok(f"{cht3.ADMIN_USER} signs in over HTTPS with the password in {env} "
                       "(CouchDB admin)")
         if answer.status == 200:
-            return blocked(f"{cht3.ADMIN_USER} signs in but is not an admin (roles: "
+            return broken(f"{cht3.ADMIN_USER} signs in but is not an admin (roles: "
                            f"{', '.join(granted) or 'none'})",
                            "Give medic the _admin role back in CHT's admin app.")
         if medic_os_has_another(ctx, password):
-            return blocked(f"the password in {env} does not work: medic-os did not receive it "
+            return broken(f"the password in {env} does not work: medic-os did not receive it "
                            "and set another one for medic (or .env was changed afterwards)",
                            PICKED_FIX.format(env=env, copy=cht3.PASSWORD_FILE))
-        return blocked(f"the password in {env} does not work for {cht3.ADMIN_USER} "
+        return broken(f"the password in {env} does not work for {cht3.ADMIN_USER} "
                        f"(CHT answered {answer.status})", CHANGED_FIX.format(env=env))
 
     def apply(self, ctx: Context) -> None:
         last: list[Finding] = []
 
-        def signs_in() -> bool:
+        def tried() -> bool:
             last[:] = [self.probe(ctx)]
-            return last[0].ok or last[0].status.value == "blocked"
+            return last[0].status is not Status.NEEDED
 
         # CouchDB may take a moment after CHT's API answers; a wrong password does not wait.
-        ctx.host.wait_until(signs_in, SIGN_IN_TIMEOUT, "medic to sign in over HTTPS")
+        ctx.host.wait_until(tried, SIGN_IN_TIMEOUT, "medic to sign in over HTTPS")
         if not last:
             return  # a plan: nothing was tried
         finding = last[0]

@@ -67,9 +67,10 @@ def issued(hosts_entry: None, trust: Path, docker_client: Any, fresh_install: In
     root = with_known_password(fresh_install, tmp_path_factory.mktemp("acme-server"))
     # The operator's own edit to nginx.conf, which must survive.
     medic = docker_client.containers.get("medic-os")
-    code, _ = medic.exec_run(["sed", "-i", r"s|listen 443 ssl;|listen 443 ssl;\n    "
+    code, _ = medic.exec_run(["sed", "-i", r"s|listen  *443 ssl;|&\n        "
                               r"# operator: keep me|", NGINX_CONF])
     assert code == 0
+    assert b"# operator: keep me" in medic.exec_run(["cat", NGINX_CONF])[1]
     run = cht_install("--yes", "--registry", "127.0.0.1:5000", "--root", str(root),
                       "--hostname", HOST, "--accept-warnings", "--docker-source", "distro",
                       "--tls-mode", "letsencrypt", "--tls-email", "ops@cht-install.test",

@@ -4,12 +4,13 @@ throwaway key), through the official-source code path; and a wrongly signed one 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from installer.openpgp import fingerprint
-from tests.e2e.conftest import TESTENV, InstallRun, cht_install
+from tests.e2e.conftest import TESTENV, Installed, InstallRun, cht_install
 
 REPO = "http://127.0.0.1:8081"
 KEYRING = Path("/etc/apt/keyrings/docker.asc")
@@ -37,6 +38,17 @@ def purge() -> None:
 
     subprocess.run([str(TESTENV), "purge-docker"], check=True)
     assert shutil.which("dockerd") is None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_install_back(fresh_install: Installed) -> Iterator[None]:
+    """These tests purge Docker, CHT's database with it: afterwards the shared install is
+    made again from its own answers and .env (Debian's Docker, its admin password), so
+    the modules after this one find a CHT whose password is the one they know."""
+    yield
+    purge()
+    back = cht_install("--yes", "--root", str(fresh_install.root))
+    assert back.returncode == 0, back.output
 
 
 def test_a_repository_signed_by_another_key_stops_before_anything_is_installed(
