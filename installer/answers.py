@@ -25,11 +25,14 @@ USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
 class AnswersError(ValueError):
     """A bad answer: names the field, the value given and what is expected."""
 
-    def __init__(self, field_name: str, value: object, expected: str) -> None:
+    def __init__(self, field_name: str, value: object, expected: str,
+                 unreadable: bool = False) -> None:
         super().__init__(f"{field_name}: {value!r} is not valid; expected {expected}")
         self.field = field_name
         self.value = value
         self.expected = expected
+        # The file could not be read for lack of permission (a user without sudo).
+        self.unreadable = unreadable
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,8 @@ def load_mapping(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise AnswersError(str(path), "(file)", f"valid YAML ({exc})") from exc
     except OSError as exc:
-        raise AnswersError(str(path), "(file)", f"a readable file ({exc.strerror})") from exc
+        raise AnswersError(str(path), "(file)", f"a readable file ({exc.strerror})",
+                           unreadable=isinstance(exc, PermissionError)) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -33,10 +33,22 @@ def version() -> str:
         return "(not installed)"
 
 
+COMMANDS = """commands:
+  cht-install doctor [--json]       check everything and report; change nothing
+  cht-install renew-cert [--force]  renew the Let's Encrypt certificate (the timer runs it)
+  cht-install repair [options]      the same as running cht-install again: a re-run repairs
+
+Each command has its own --help."""
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cht-install",
-        description="Install or repair a Community Health Toolkit (CHT) server.",
+        description="Install or repair a Community Health Toolkit (CHT) server. With no "
+                    "options on a terminal it opens the installer's screens; run it again "
+                    "at any time and it repairs only what is wrong.",
+        epilog=COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"cht-install {version()}")
     p.add_argument("--yes", action="store_true", help="run with no questions (headless)")
@@ -61,7 +73,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--docker-key-fingerprint", metavar="FPR",
                    help="the mirror's signing-key fingerprint, if it re-signs")
     p.add_argument("--docker-group-user", metavar="USER",
-                   help="let USER run docker without sudo (default: nobody)")
+                   help="let USER run docker without sudo (default: no user)")
     p.add_argument("--tls-mode", choices=("self-signed", "own", "letsencrypt"),
                    help="where the certificate comes from (default self-signed)")
     p.add_argument("--tls-certificate", metavar="FILE",
@@ -217,14 +229,30 @@ def not_root(argv: list[str]) -> bool:
     if os.geteuid() == 0 or "--dry-run" in argv or \
             any(a in ("-h", "--help", "--version") for a in argv):
         return False
-    print("cht-install has to run as root (it installs Docker, writes /etc and /opt).\n"
-          "Run it again with sudo (it may ask for your password):\n\n"
-          f"    sudo {shlex.join(['cht-install', *argv])}\n", file=sys.stderr)
+    print(sudo_advice(argv), file=sys.stderr)
     return True
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    """The command, with its output's reader gone (`cht-install ... | head`) a quiet end."""
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        # Python would complain again when flushing at exit: point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def sudo_advice(argv: list[str]) -> str:
+    return ("cht-install has to run as root (it installs Docker, writes /etc and /opt).\n"
+            "Run it again with sudo (it may ask for your password):\n\n"
+            f"    sudo {shlex.join(['cht-install', *argv])}\n")
+
+
+def run(argv: list[str]) -> int:
+    if argv[:1] == ["repair"]:
+        argv = argv[1:]  # a plain run repairs: probe everything, apply what is wrong
     if not_root(argv):
         return 2
     if argv[:1] == ["doctor"]:
@@ -243,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         session = Session(options_from(args))
     except AnswersError as exc:
+        if exc.unreadable and os.geteuid() != 0:
+            print(f"cht-install cannot read {exc.field} as this user.\n" + sudo_advice(argv),
+                  file=sys.stderr)
+            return 2
         print(f"cht-install: bad answer: {exc}", file=sys.stderr)
         return 2
     try:

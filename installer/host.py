@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from installer.words import explain
+
 if TYPE_CHECKING:
     from installer.tls.acme_order import AcmeRequest, Publish
 
@@ -308,7 +310,7 @@ class RealHost:
         except ssl.SSLCertVerificationError as exc:
             return replace(answer, verified=False, verify_error=str(exc.verify_message))
         except OSError as exc:
-            return replace(answer, verified=False, verify_error=str(exc))
+            return replace(answer, verified=False, verify_error=explain(exc))
         return replace(answer, verified=True)
 
     def resolve(self, name: str) -> list[str]:
@@ -340,7 +342,8 @@ class RealHost:
                     tls.sendall(f"GET {path} HTTP/1.1\r\n{headers}\r\n".encode())
                     reply = read_reply(tls)
         except OSError as exc:
-            return HttpsAnswer(None, None, f"{type(exc).__name__}: {exc}")
+            self.log(f"https: {address}:{port} ({server_name}): {type(exc).__name__}: {exc}")
+            return HttpsAnswer(None, None, explain(exc))
         head, _, body = reply.partition(b"\r\n\r\n")
         parts = head.decode("latin-1").split(" ", 2)
         status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None

@@ -18,6 +18,7 @@ from installer.events import (
 )
 from installer.host import PlanHost
 from installer.step import Context, Finding, Status, Step, StepError, blocked, broken, warning
+from installer.words import explain
 
 
 @dataclass
@@ -40,13 +41,17 @@ class PlannedStep:
         return data
 
 
+LOG_HINT = "/var/log/cht-install.log (send it with your question to CHT's forum)."
+
+
 def safe_probe(step: Step, ctx: Context) -> Finding:
     ctx.step_id = step.id
     try:
         return step.probe(ctx)
     except Exception as exc:  # a probe that crashes is a finding, never a traceback
         ctx.host.log(f"probe {step.id} raised {type(exc).__name__}: {exc}")
-        return broken(f"the check itself failed: {exc}", "see the log for details")
+        return broken(f"the check itself failed: {explain(exc)}",
+                      f"The log has the details: {LOG_HINT}")
 
 
 class Runner:
@@ -105,7 +110,7 @@ class Runner:
                         exc if isinstance(exc, OSError) else OSError(errno.ENOSPC, str(exc)))
                     return self._fail(step.id, broken(reason, fix), applied)
                 return self._fail(
-                    step.id, broken(f"{type(exc).__name__}: {exc}", "see the log for details"),
+                    step.id, broken(explain(exc), f"The log has the details: {LOG_HINT}"),
                     applied,
                 )
             applied.append(step.id)
@@ -140,7 +145,8 @@ class Runner:
                 except StepError as exc:
                     finding = blocked(exc.reason, exc.fix)
                 except Exception as exc:
-                    finding = blocked(f"{type(exc).__name__}: {exc}", "see the log")
+                    host.log(f"plan {step.id} raised {type(exc).__name__}: {exc}")
+                    finding = blocked(explain(exc), f"The log has the details: {LOG_HINT}")
                 actions = host.take_actions()
             host.take_actions()
             planned.append(PlannedStep(step.id, step.title, finding, actions))

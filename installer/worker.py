@@ -19,6 +19,7 @@ from installer.disk import explain_os_error
 from installer.events import Event, Log, RunFinished, event_to_dict
 from installer.journal import AlreadyRunning, Journal
 from installer.session import Options, Session
+from installer.words import explain
 
 
 class ToStarter:
@@ -77,7 +78,8 @@ def main() -> int:
         return 1
     except BaseException as exc:  # a crash is still an outcome, told without secrets
         session.real.log("the run crashed:\n" + traceback.format_exc())
-        tell(f"cht-install crashed: {type(exc).__name__}: {exc}; see the log", "crash")
+        tell(f"cht-install stopped on {explain(exc)}; the log ({session.paths.log}) has "
+             "the details", "crash")
         return 1
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     session.real.log(f"worker peak memory: {peak} MiB")

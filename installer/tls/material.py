@@ -44,8 +44,12 @@ def _certificates(data: bytes, what: str) -> list[x509.Certificate]:
             return x509.load_pem_x509_certificates(data)
         return [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
-        raise MaterialError(f"the {what} is not a PEM or DER certificate ({exc})",
-                            f"Point tls.{what} at the certificate file your CA gave you.") from exc
+        raise MaterialError(
+            f"the {what} file is not a certificate (neither a PEM file with "
+            "-----BEGIN CERTIFICATE----- lines, nor a DER or PFX certificate file)",
+            f"Point tls.{what} at the certificate file your CA gave you (often .crt, .pem "
+            "or .pfx); `openssl x509 -in FILE -noout -subject` shows whether a file is "
+            "one.") from exc
 
 
 def _key(data: bytes, password: str | None) -> PrivateKeyTypes:
@@ -63,9 +67,10 @@ def _key(data: bytes, password: str | None) -> PrivateKeyTypes:
         if secret is not None and b"ENCRYPTED" in data:
             raise MaterialError("the key's passphrase (tls.password) is wrong",
                                 "Check the passphrase and try again.") from exc
-        raise MaterialError(f"the key is not a PEM or DER private key ({exc})",
+        raise MaterialError("the key file is not a private key (neither PEM with "
+                            "-----BEGIN ... PRIVATE KEY----- lines, nor DER)",
                             "Point tls.key at the private key that goes with the "
-                            "certificate.") from exc
+                            "certificate (made with its request, often .key).") from exc
 
 
 def _pfx(data: bytes, password: str | None) -> Material | None:

@@ -147,10 +147,24 @@ def test_ec_p256_is_fine(pki: dict[str, tf.Issued]) -> None:
     assert problems(pki, Case(good.pem + pki["inter"].pem, good.key_pem())) == []
 
 
-def test_garbage_is_not_a_certificate() -> None:
-    with pytest.raises(MaterialError, match="not a PEM or DER certificate"):
-        load(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", None,
-             b"", None)
+@pytest.mark.parametrize("data", [
+    b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+    b"hello, this is a text file\n",  # the cryptography library says "ParseError { ... }"
+    bytes(range(256)),
+])
+def test_a_file_that_is_not_a_certificate_is_told_in_words(data: bytes) -> None:
+    with pytest.raises(MaterialError) as refused:
+        load(data, None, b"", None)
+    assert refused.value.reason.startswith("the certificate file is not a certificate")
+    assert "Error" not in refused.value.reason and "{" not in refused.value.reason
+    assert "openssl x509 -in FILE" in refused.value.fix
+
+
+def test_a_file_that_is_not_a_key_is_told_in_words(pki: dict[str, tf.Issued]) -> None:
+    with pytest.raises(MaterialError) as refused:
+        load(pki["leaf"].pem, None, b"not a key at all", None)
+    assert refused.value.reason.startswith("the key file is not a private key")
+    assert "Error" not in refused.value.reason
 
 
 def test_an_ec_key_is_refused_for_cht_3_whose_nginx_offers_only_rsa_suites(

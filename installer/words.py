@@ -1,0 +1,36 @@
+"""Errors told in words a non-expert can act on, never a library's own text (pure)."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+
+UNEXPECTED = "an unexpected error inside cht-install"
+
+
+def explain(exc: BaseException) -> str:
+    """What went wrong, in plain words (the log keeps the exception itself)."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the certificate was not accepted ({exc.verify_message})"
+    if isinstance(exc, ssl.SSLError):
+        return "the secure connection (TLS) could not be set up: the two sides share no " \
+               "protocol version or cipher, or the server closed it"
+    if isinstance(exc, ConnectionRefusedError):
+        return "nothing is listening there (connection refused)"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        return "the other side closed the connection at once"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "no answer in time"
+    if isinstance(exc, socket.gaierror):
+        return "the name does not resolve (DNS)"
+    if isinstance(exc, PermissionError):
+        where = f" on {exc.filename}" if exc.filename else ""
+        return f"permission denied{where} (run cht-install with sudo)"
+    if isinstance(exc, FileNotFoundError):
+        return f"{exc.filename or 'a file'} does not exist"
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return UNEXPECTED

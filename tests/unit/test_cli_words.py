@@ -1,0 +1,82 @@
+"""The command line speaks in words: its help lists every command, `repair` is a re-run, a
+closed pipe ends quietly, a user without sudo is told to use it; never a traceback."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
+COMMAND = [sys.executable, "-m", "installer.cli"]
+
+
+def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COMMAND, *args], capture_output=True, text=True, check=False,
+                          **kwargs)  # type: ignore[call-overload]
+
+
+def test_help_lists_every_command() -> None:
+    done = cli("--help")
+    assert done.returncode == 0
+    for command in ("cht-install doctor", "cht-install renew-cert", "cht-install repair"):
+        assert command in done.stdout
+    assert "(default: no user)" in done.stdout and "nobody" not in done.stdout
+
+
+def test_repair_is_a_plain_re_run(tmp_path: Path) -> None:
+    plain = cli("--dry-run", "--json", "--root", str(tmp_path), "--os-release", str(OS_RELEASE),
+                "--hostname", "cht.example.org")
+    repair = cli("repair", "--dry-run", "--json", "--root", str(tmp_path), "--os-release",
+                 str(OS_RELEASE), "--hostname", "cht.example.org")
+    assert repair.returncode == plain.returncode == 0, repair.stderr
+    assert repair.stdout.count('"id"') == plain.stdout.count('"id"') > 10
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path) -> None:
+    for _ in range(10):
+        reader = subprocess.Popen(
+            [*COMMAND, "--dry-run", "--root", str(tmp_path), "--os-release", str(OS_RELEASE),
+             "--hostname", "cht.example.org"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert reader.stdout is not None and reader.stderr is not None
+        reader.stdout.readline()
+        reader.stdout.close()  # `| head -1`
+        errors = reader.stderr.read().decode()
+        reader.wait(timeout=60)
+        assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
+
+
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+REPO = Path(__file__).parents[2]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
+def test_a_user_without_sudo_is_told_to_use_it_even_for_a_dry_run() -> None:
+    readable = subprocess.run([*AS_NOBODY, sys.executable, "-c", "import installer.cli"],
+                              cwd=REPO, capture_output=True, check=False)
+    if readable.returncode != 0:
+        pytest.skip("this checkout or its .venv is not readable by other users")
+    root = Path(tempfile.mkdtemp(prefix="cht-cli-"))
+    try:
+        root.chmod(0o755)
+        answers = root / "etc/cht-install/answers.yml"
+        answers.parent.mkdir(parents=True)
+        answers.parent.chmod(0o755)
+        answers.write_text("hostname: cht.example.org\n")
+        answers.chmod(0o600)
+        assert stat.S_IMODE(answers.stat().st_mode) == 0o600
+        done = subprocess.run(
+            [*AS_NOBODY, *COMMAND, "--dry-run", "--root", str(root)],
+            capture_output=True, text=True, check=False, cwd=REPO,
+            env={**os.environ, "HOME": "/nonexistent"})
+        assert done.returncode == 2
+        assert "sudo cht-install --dry-run" in done.stderr, done.stderr
+        assert "bad answer" not in done.stderr and "Permission denied" not in done.stderr
+    finally:
+        subprocess.run(["rm", "-rf", str(root)], check=True)
