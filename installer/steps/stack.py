@@ -319,9 +319,7 @@ def ports_taken(ctx: Context) -> Finding | None:
     taken = holders((ctx.config.http_port, ctx.config.https_port))
     if not taken:
         return None
-    stop = "; ".join(
-        f"`systemctl disable --now {h.name}`" if h.name not in ("another program",)
-        else f"stop the program on port {h.port}" for h in taken)
+    stop = "; ".join(h.how_to_stop() for h in taken)
     return blocked(
         "; ".join(h.describe() for h in taken) + ", and CHT needs it",
         f"Stop it ({stop}), or give CHT other ports (http_port / https_port, or "

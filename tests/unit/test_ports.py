@@ -7,7 +7,7 @@ import socket
 
 import psutil
 
-from installer.ports import holders
+from installer.ports import PortHolder, holders, unit_of
 
 
 def test_the_process_listening_on_a_port_is_named() -> None:
@@ -57,3 +57,21 @@ def test_cht_running_is_blocked_by_a_program_on_its_port(tmp_path: object) -> No
     assert f"port {port} is used by {psutil.Process().name()} (pid {os.getpid()})" in (
         finding.reason)
     assert "--https-port" in finding.fix
+    # this test's own process is no service: the fix is to stop it, not a systemctl unit
+    assert f"`kill {os.getpid()}`" in finding.fix and "systemctl" not in finding.fix
+
+
+def test_a_service_is_named_by_its_unit_from_the_cgroup_a_process_by_its_pid() -> None:
+    # /proc/PID/cgroup as recorded on Ubuntu 24.04 (cgroup v2) and CentOS 7 (v1)
+    nginx_v2 = "0::/system.slice/nginx.service\n"
+    apache_v1 = ("11:devices:/system.slice/httpd.service\n"
+                 "1:name=systemd:/system.slice/httpd.service\n")
+    shell_v2 = "0::/user.slice/user-1000.slice/session-3.scope\n"
+    user_service = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope\n"
+    assert unit_of(nginx_v2) == "nginx.service"
+    assert unit_of(apache_v1) == "httpd.service"
+    assert unit_of(shell_v2) is None and unit_of(user_service) is None and unit_of("") is None
+    assert PortHolder(443, 812, "nginx", "nginx.service").how_to_stop() == (
+        "`systemctl disable --now nginx.service`")
+    assert PortHolder(443, 99, "python3").how_to_stop() == (
+        "`kill 99` (python3 was started by hand, not as a service)")
