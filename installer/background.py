@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from installer import words
 from installer.events import Emit, RunFinished, event_from_dict
 from installer.journal import Holder, RunLock, entries, runs
 from installer.paths import Paths
@@ -151,7 +152,7 @@ def last_outcome(path: Path) -> str | None:
         changed = end.get("applied")
         count = len(changed) if isinstance(changed, list) else 0
         return f"The last run ({when}) finished: CHT was healthy" + (
-            f" after {count} change(s)." if count else ", nothing needed changing.")
+            f" after {words.count(count, 'change')}." if count else ", nothing needed changing.")
     if end.get("stopped"):
         return f"The last run ({when}) was stopped, as asked, before {end.get('failed')}."
     return f"The last run ({when}) stopped at {end.get('failed')}: see the log for why."

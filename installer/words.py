@@ -34,3 +34,8 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror[:1].lower() + exc.strerror[1:]
     return UNEXPECTED
+
+
+def count(number: int, thing: str, things: str | None = None) -> str:
+    """ "1 step", "3 steps": never "step(s)"."""
+    return f"{number} {thing if number == 1 else (things or thing + 's')}"

@@ -59,6 +59,23 @@ class ChtInstallApp(App[int]):
     def go(self, name: str) -> None:
         self.push_screen(self.routes[name]())
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: not the framework's "press Ctrl+Q" note, but a quit (the install
+        screen catches Ctrl+C first and asks to stop)."""
+        self.run_worker(self.action_quit())
+
+    async def action_quit(self) -> None:
+        """Leave: the install screen decides its own exit; elsewhere nothing is running."""
+        screen = self.screen
+        if isinstance(screen, InstallScreen):
+            screen.action_quit()
+            return
+        if isinstance(screen, DoneScreen | DoctorScreen):
+            self.exit(0)
+            return
+        self.exit(0, message="cht-install: nothing was changed. Run it again when you are "
+                             "ready.")
+
 
 def run_tui(session: Session, first: str | None = None) -> int:
     driver = driver_for(os.environ)

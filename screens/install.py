@@ -27,6 +27,7 @@ from installer.events import (
 from installer.plan import build_plan
 from installer.rate import Rate
 from installer.session import Session
+from installer.words import count
 from screens.confirm import ConfirmScreen
 from screens.why import WhyScreen
 
@@ -40,9 +41,11 @@ PROGRESS_EVERY = 1.0  # seconds between progress redraws: cheap on a slow link
 
 class InstallScreen(Screen[None]):
     BINDINGS = [
-        Binding("n", "next", "Next"),
+        Binding("enter", "next", "Next"),
+        Binding("n", "next", "Next", show=False),
         Binding("r", "retry", "Retry"),
         Binding("w", "why", "Why"),
+        Binding("q", "leave", "Leave (install goes on)"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "stop", "Stop safely", priority=True),
     ]
@@ -138,15 +141,19 @@ class InstallScreen(Screen[None]):
             return
         elif isinstance(event, StepDone):
             self.state[event.step_id] = "done" if event.applied else "ok"
-            log.write(escape(f"{event.step_id}: {event.finding.reason}"))
+            log.write(escape(f"{self.title_of(event.step_id)}: {event.finding.reason}"))
         elif isinstance(event, StepFailed):
             self.state[event.step_id] = "failed"
-            log.write(f"[b]{event.step_id} failed:[/b] {escape(event.finding.reason)}")
+            log.write(f"[b]{escape(self.title_of(event.step_id))}: not done.[/b] "
+                      f"{escape(event.finding.reason)}")
             if event.finding.fix:
                 log.write(f"[b]Fix:[/b] {escape(event.finding.fix)}")
         elif isinstance(event, RunFinished):
             self.finished(event)
         self._redraw_rows()
+
+    def title_of(self, step_id: str | None) -> str:
+        return dict(self.steps).get(step_id or "", "the next step")
 
     def finished(self, result: RunFinished) -> None:
         self.result = result
@@ -154,15 +161,16 @@ class InstallScreen(Screen[None]):
         current = self.query_one("#current", Static)
         if result.ok:
             bar.update(total=1, progress=1)
-            changed = "nothing needed changing" if not result.applied else (
-                f"{len(result.applied)} step(s) applied")
-            current.update(f"[b]CHT is installed[/b] ({changed}). Press [b]n[/b] for the details.")
+            changed = (f"{count(len(result.applied), 'step')} done" if result.applied
+                       else "nothing needed changing")
+            current.update(f"[b]CHT is installed[/b] ({changed}). Press [b]Enter[/b] for the "
+                           "details.")
         elif result.stopped:
-            current.update(f"[b]Stopped, as asked, before {result.failed}.[/b] Press "
-                           "[b]r[/b] to go on, or [b]q[/b] to quit.")
+            current.update(f"[b]Stopped, as asked, before: {escape(self.title_of(result.failed))}"
+                           ".[/b] Press [b]r[/b] to go on, or [b]q[/b] to quit.")
         else:
-            current.update(f"[b]Stopped at {result.failed}.[/b] Fix it, then press [b]r[/b] "
-                           "to retry, or [b]q[/b] to quit.")
+            current.update(f"[b]Stopped at: {escape(self.title_of(result.failed))}.[/b] Fix it "
+                           "(see below), then press [b]r[/b] to retry, or [b]q[/b] to quit.")
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -170,8 +178,10 @@ class InstallScreen(Screen[None]):
             return bool(self.result and self.result.ok)
         if action == "retry":
             return bool(self.result and not self.result.ok)
-        if action == "stop":
+        if action in ("stop", "leave"):
             return self.result is None
+        if action == "quit":
+            return self.result is not None
         return True
 
     def action_next(self) -> None:
@@ -191,7 +201,7 @@ class InstallScreen(Screen[None]):
 
     def action_stop(self) -> None:
         def answered(stop: bool | None) -> None:
-            if stop:
+            if stop and self.result is None:  # the run may have ended meanwhile
                 self.session.request_stop()
                 self.query_one("#current", Static).update(
                     "Stopping after the current step (a step is never cut short) ...")
@@ -200,9 +210,12 @@ class InstallScreen(Screen[None]):
             "Stop the install?\n\nIt stops safely after the current step; running "
             "cht-install again goes on from there."), answered)
 
+    def action_leave(self) -> None:
+        self.app.exit(0, message="The install goes on in the background; run "
+                                 "cht-install again to follow it.")
+
     def action_quit(self) -> None:
         if self.result is None:
-            self.app.exit(0, message="The install goes on in the background; run "
-                                     "cht-install again to follow it.")
+            self.action_leave()
             return
         self.app.exit(0 if self.result.ok else 1)

@@ -14,6 +14,7 @@ from installer.runner import PlannedStep
 from installer.session import Session
 from installer.stacks import cht3
 from installer.step import Status
+from installer.words import count
 from screens.compose_diff import ComposeDiffScreen
 from screens.why import WhyScreen
 
@@ -57,6 +58,7 @@ class PlanReviewScreen(Screen[None]):
 
     def show(self, planned: list[PlannedStep]) -> None:
         self.planned = planned
+        self.refresh_bindings()
         table = self.query_one(DataTable)
         for step in planned:
             table.add_row(LABEL[step.finding.status], step.title, step.finding.reason[:60])
@@ -70,8 +72,10 @@ class PlanReviewScreen(Screen[None]):
         elif not todo:
             summary.update("Everything is already in place. Press [b]i[/b] to check it again.")
         else:
-            summary.update(f"{len(todo)} step(s) will run; {len(planned) - len(todo)} are "
-                           "already fine. Press [b]i[/b] to install.")
+            fine = len(planned) - len(todo)
+            summary.update(f"{count(len(todo), 'step')} will run; {fine} "
+                           f"{'is' if fine == 1 else 'are'} already fine. Press [b]i[/b] to "
+                           "install.")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.planned is None or event.cursor_row >= len(self.planned):
@@ -79,6 +83,12 @@ class PlanReviewScreen(Screen[None]):
         finding = self.planned[event.cursor_row].finding
         fix = f"\nFix: {finding.fix}" if finding.fix and not finding.ok else ""
         self.query_one("#detail", Static).update(escape(finding.reason + fix))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "install":  # not offered while the plan loads or a step is blocked
+            return self.planned is not None and not any(
+                s.finding.status is Status.BLOCKED for s in self.planned)
+        return True
 
     def action_install(self) -> None:
         if self.planned is None:

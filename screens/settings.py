@@ -35,7 +35,8 @@ class SettingsScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+n", "next", "Next"),
         Binding("escape", "back", "Back"),
-        Binding("ctrl+q", "app.quit", "Quit"),
+        # priority, as the app's own Ctrl+Q is: else the footer would show the app's (hidden)
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
 
     def __init__(self, session: Session) -> None:

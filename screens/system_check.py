@@ -20,7 +20,8 @@ VERDICT = {Status.OK: "ok", Status.WARNING: "WARNING", Status.BLOCKED: "BLOCKED"
 
 class SystemCheckScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "next", "Next"),
+        # priority: Enter goes on wherever the focus is (the table would take it)
+        Binding("enter", "next", "Next", priority=True),
         Binding("a", "accept", "Accept warnings"),
         Binding("w", "why", "Why"),
         Binding("escape", "back", "Back"),
@@ -53,7 +54,14 @@ class SystemCheckScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("Check", "Found", "Needs", "Verdict")
+        table.focus()  # the arrows move through the checks at once
         self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accept":
+            return any(c.status is Status.WARNING for c in self.checks or []) and not (
+                self.session.config.accept_warnings)
+        return True
 
     @work(thread=True, exclusive=True)
     def load(self) -> None:
@@ -70,6 +78,7 @@ class SystemCheckScreen(Screen[None]):
         for check in checks:
             table.add_row(check.name, check.value, check.need, VERDICT[check.status])
         self._explain()
+        self.refresh_bindings()
 
     def action_why(self) -> None:
         self.app.push_screen(WhyScreen("CHT's hardware needs", "hardware.enough"))
@@ -94,6 +103,7 @@ class SystemCheckScreen(Screen[None]):
         if self.checks and not any(c.status is Status.BLOCKED for c in self.checks):
             self.session.config = self.session.config.with_changes(accept_warnings=True)
             self._explain()
+            self.refresh_bindings()
 
     def action_next(self) -> None:
         checks = self.checks or []

@@ -53,7 +53,7 @@ def test_an_attached_follower_gets_the_whole_run_and_its_outcome(tmp_path: Path)
     result = follow(paths, Run("r2", os.getpid()), [seen.append])
     assert result == RunFinished(ok=True, applied=("os.supported",))
     assert [type(e).__name__ for e in seen] == ["StepStarted", "RunFinished"]
-    assert "finished: CHT was healthy after 1 change(s)" in str(last_outcome(paths.journal))
+    assert "finished: CHT was healthy after 1 change." in str(last_outcome(paths.journal))
 
 
 def test_a_run_killed_without_an_outcome_is_told_as_such(tmp_path: Path) -> None:

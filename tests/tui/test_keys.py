@@ -1,0 +1,187 @@
+"""Keys that do what they say: each screen's keys, driven with Pilot at 80x24."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from installer.events import Emit, RunFinished, StepDone, StepStarted
+from installer.session import Options, Session
+from installer.step import ok
+from installer.steps.hardware import GB, GIB, DiskFacts, HardwareFacts, assess
+from screens.app import ChtInstallApp
+from screens.confirm import ConfirmScreen
+from screens.done import DoneScreen
+from screens.install import InstallScreen
+from screens.plan_review import PlanReviewScreen
+from screens.settings import SettingsScreen
+
+OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
+SPINNING = HardwareFacts(
+    memory=8 * GIB, cpus=4, root=True, arch="x86_64",
+    disks=(DiskFacts("Docker and CHT data", "/var/lib/docker", 200 * GB, 150 * GIB, True),),
+)
+
+
+def shown_keys(app: ChtInstallApp) -> dict[str, str]:
+    """The footer's keys and their labels, as the operator sees them."""
+    return {key: active.binding.description for key, active in app.screen.active_bindings.items()
+            if active.binding.show and active.enabled}
+
+
+def drive(session: Session, steps: Callable[[ChtInstallApp, Pilot[int]], Coroutine[Any, Any, None]],
+          start: Any = None) -> ChtInstallApp:
+    app = ChtInstallApp(session, start=start)
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await steps(app, pilot)
+
+    asyncio.run(run())
+    return app
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Session:
+    made = Session(Options(root=tmp_path, os_release=OS_RELEASE,
+                           overrides={"hostname": "cht.example.org"}))
+    made.hardware = lambda: assess(SPINNING)  # type: ignore[method-assign]
+    return made
+
+
+def test_system_check_enter_goes_on_after_tab_and_accept_is_offered_once(
+        session: Session) -> None:
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("system")
+        await pilot.pause(0.3)
+        assert "a" in shown_keys(app)
+        await pilot.press("down")  # the arrows move in the table at once
+        await pilot.pause()
+        assert app.screen.query_one("DataTable").cursor_row == 1  # type: ignore[attr-defined]
+        await pilot.press("a")
+        await pilot.pause()
+        assert "a" not in shown_keys(app)  # "Warnings accepted": no longer offered
+        await pilot.press("tab", "shift+tab", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+
+    drive(session, steps)
+
+
+def test_settings_shows_ctrl_q_to_quit(session: Session) -> None:
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        assert shown_keys(app).get("ctrl+q") == "Quit"
+
+    drive(session, steps)
+
+
+def test_the_plan_offers_install_only_when_nothing_is_blocked(tmp_path: Path) -> None:
+    blocked = Session(Options(root=tmp_path, os_release=OS_RELEASE, arch="armv7l",
+                              overrides={"hostname": "cht.example.org"}))
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("plan")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            screen = app.screen
+            if isinstance(screen, PlanReviewScreen) and screen.planned is not None:
+                break
+        assert "i" not in shown_keys(app)
+
+    drive(blocked, steps)
+
+
+def quick_run(session: Session) -> Any:
+    def start(sinks: Sequence[Emit], cancelled: Callable[[], bool]) -> RunFinished:
+        result = RunFinished(ok=True, applied=("cht.running",))
+        for sink in sinks:
+            sink(StepStarted("cht.running", "CHT containers are running and set up", 12, 20))
+            sink(StepDone("cht.running", ok("medic-os and haproxy are running"), applied=True))
+            sink(result)
+        return result
+
+    return start
+
+
+def test_install_q_says_it_leaves_the_run_going_and_enter_goes_on_when_done(
+        session: Session) -> None:
+    release = threading.Event()
+
+    def held_run(sinks: Sequence[Emit], cancelled: Callable[[], bool]) -> RunFinished | None:
+        for sink in sinks:
+            sink(StepStarted("cht.running", "CHT containers are running and set up", 12, 20))
+        release.wait(10)
+        return quick_run(session)(sinks, cancelled)
+
+    seen: dict[str, Any] = {}
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("install")
+        await pilot.pause(0.3)
+        seen["running"] = shown_keys(app)
+        release.set()
+        await pilot.pause(0.5)
+        seen["finished"] = shown_keys(app)
+        seen["log"] = "\n".join(str(line.text) for line in app.screen.query_one("RichLog").lines)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        seen["after enter"] = type(app.screen)
+
+    drive(session, steps, start=held_run)
+    assert seen["running"].get("q") == "Leave (install goes on)"
+    assert seen["finished"].get("q") == "Quit" and "enter" in seen["finished"]
+    assert "cht.running" not in seen["log"]  # the step's title, not its id
+    assert "CHT containers are running and set up: medic-os" in seen["log"]
+    assert seen["after enter"] is DoneScreen
+
+
+def test_a_stop_answered_after_the_run_ended_leaves_the_outcome_alone(session: Session) -> None:
+    release = threading.Event()
+    asked: list[bool] = []
+    session.request_stop = lambda: asked.append(True)  # type: ignore[method-assign]
+
+    def held_run(sinks: Sequence[Emit], cancelled: Callable[[], bool]) -> RunFinished | None:
+        release.wait(10)
+        return quick_run(session)(sinks, cancelled)
+
+    seen: list[str] = []
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("install")
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        release.set()
+        await pilot.pause(0.5)
+        await pilot.press("y")
+        await pilot.pause()
+        install = app.screen
+        assert isinstance(install, InstallScreen)
+        seen.append(str(install.query_one("#current", Static).render()))
+
+    drive(session, steps, start=held_run)
+    assert "CHT is installed" in seen[0] and "Stopping" not in seen[0]
+    assert asked == []
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+def test_leaving_before_the_install_exits_0_and_says_nothing_changed(
+        session: Session, key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        await pilot.press(key)
+        await pilot.pause()
+
+    app = drive(session, steps)
+    assert app.return_code == 0
+    assert "cht-install: nothing was changed" in capsys.readouterr().err
