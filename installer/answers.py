@@ -114,13 +114,34 @@ def to_ascii(name: str) -> str:
         return name
 
 
-def is_hostname(value: str) -> bool:
+def hostname_problem(value: str) -> str | None:
+    """Why ``value`` is not a host name (in words), or None when it is one."""
+    if not value:
+        return "the host name is empty"
     if IPV4.match(value):
-        return all(int(part) <= 255 for part in value.split("."))
-    value = to_ascii(value)
-    if len(value) > 253 or not value:
-        return False
-    return all(HOSTNAME_LABEL.match(label) for label in value.rstrip(".").split("."))
+        return None if all(int(part) <= 255 for part in value.split(".")) else (
+            "an IP address has four numbers from 0 to 255")
+    if any(c.isspace() for c in value):
+        return "spaces are not allowed in a host name"
+    ascii_name = to_ascii(value)
+    if len(ascii_name) > 253:
+        return "a host name has at most 253 characters"
+    for label in ascii_name.rstrip(".").split("."):
+        if not label:
+            return "a host name has no empty parts (two dots in a row, or a dot first)"
+        if len(label) > 63:
+            return f"each part between dots has at most 63 characters ({label[:12]}... has more)"
+        if label.startswith("-") or label.endswith("-"):
+            return f"a part may not start or end with a hyphen ({label})"
+        if not HOSTNAME_LABEL.match(label):
+            bad = sorted({c for c in label if not (c.isalnum() or c == "-")})
+            return f"{' '.join(repr(c) for c in bad) or 'this'} is not allowed in a host name " \
+                   "(letters, digits, hyphens and dots are)"
+    return None
+
+
+def is_hostname(value: str) -> bool:
+    return hostname_problem(value) is None
 
 
 def password_problem(password: str) -> str | None:
@@ -178,8 +199,11 @@ def _port(name: str, value: object) -> None:
 
 
 def validate(config: InstallConfig) -> InstallConfig:
-    if not isinstance(config.hostname, str) or not is_hostname(config.hostname):
-        raise AnswersError("hostname", config.hostname, "a host name such as cht.example.org")
+    problem = (hostname_problem(config.hostname) if isinstance(config.hostname, str)
+               else "it is not text")
+    if problem:
+        raise AnswersError("hostname", config.hostname,
+                           f"a host name such as cht.example.org: {problem}")
     _port("http_port", config.http_port)
     _port("https_port", config.https_port)
     if config.http_port == config.https_port:

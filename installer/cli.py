@@ -134,7 +134,9 @@ def say(line: str) -> None:
 
 def dry_run(session: Session, as_json: bool) -> int:
     planned = session.plan()
-    say(plan_json(session.platform, planned) if as_json else plan_text(session.platform, planned))
+    note = session.hostname_note()
+    say(plan_json(session.platform, planned, note) if as_json
+        else plan_text(session.platform, planned, note))
     return 1 if any(step.finding.status is Status.BLOCKED for step in planned) else 0
 
 
@@ -153,6 +155,9 @@ def headless(session: Session) -> int:
         say(f"cht-install: {session.platform.name} ({session.platform.arch}), "
             f"host name {session.config.hostname}")
         say(cht3.END_OF_LIFE_NOTICE)
+        unreachable, note = session.hostname_note()
+        if note:
+            say(("Warning: " if unreachable else "Host name: ") + note)
         session.start_detached()
     lines = PlainLines(say)
     while True:

@@ -23,17 +23,23 @@ from installer.stacks import cht3
 from installer.step import Status
 
 
-def plan_json(platform: Platform, planned: Sequence[PlannedStep]) -> str:
+def plan_json(platform: Platform, planned: Sequence[PlannedStep],
+              host_name: tuple[bool, str] = (False, "")) -> str:
     return json.dumps(
         {"platform": platform.as_dict(), "stack": cht3.describe(),
+         "host_name": {"phones_may_not_reach": host_name[0], "note": host_name[1]},
          "steps": [step.as_dict() for step in planned]},
         indent=2,
     )
 
 
-def plan_text(platform: Platform, planned: Sequence[PlannedStep]) -> str:
+def plan_text(platform: Platform, planned: Sequence[PlannedStep],
+              host_name: tuple[bool, str] = (False, "")) -> str:
     lines = [f"Plan for {platform.name or platform.id} ({platform.arch}): {cht3.LINE}",
-             cht3.END_OF_LIFE_NOTICE, ""]
+             cht3.END_OF_LIFE_NOTICE]
+    if host_name[1]:
+        lines.append(("Warning: " if host_name[0] else "Host name: ") + host_name[1])
+    lines.append("")
     for step in planned:
         lines.append(f"[{step.finding.status.value:>7}] {step.title}: {step.finding.reason}")
         if step.finding.fix and step.finding.status is not Status.OK:

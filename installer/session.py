@@ -18,6 +18,7 @@ from installer.journal import Holder, Journal, RunLock
 from installer.paths import Paths
 from installer.plan import build_plan
 from installer.platform import Platform, detect
+from installer.reachable import local_addresses, phones_note
 from installer.report import doctor_report
 from installer.runner import PlannedStep, Runner
 from installer.stack_files import password_from_env
@@ -92,6 +93,13 @@ class Session:
                       platform=self.platform, emit=emit)
         ctx.facts["keep_compose_edits"] = self.keep_compose_edits
         return ctx
+
+    def hostname_note(self, hostname: str | None = None) -> tuple[bool, str]:
+        """Whether phones could fail to reach the host name, and why (or where it points)."""
+        name = answers.to_ascii(hostname or self.config.hostname)
+        if self.planning_elsewhere:
+            return phones_note(name, None, ())
+        return phones_note(name, self.real.resolve, local_addresses())
 
     def hardware(self) -> list[Check] | None:
         host: Host = PlanHost(None if self.planning_elsewhere else self.real)

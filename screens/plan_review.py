@@ -36,6 +36,7 @@ class PlanReviewScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.planned: list[PlannedStep] | None = None
+        self.warning = ""  # phones may not reach the host name: said, not blocking
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -54,6 +55,8 @@ class PlanReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True)
     def load(self) -> None:
         planned = self.session.plan()
+        unreachable, note = self.session.hostname_note()
+        self.warning = note if unreachable else ""
         self.app.call_from_thread(self.show, planned)
 
     def show(self, planned: list[PlannedStep]) -> None:
@@ -65,17 +68,18 @@ class PlanReviewScreen(Screen[None]):
         table.focus()
         todo = [s for s in planned if s.finding.status in (Status.NEEDED, Status.BROKEN)]
         stops = [s for s in planned if s.finding.status is Status.BLOCKED]
-        summary = self.query_one("#summary", Static)
         if stops:
-            summary.update("[b]Blocked:[/b] " + escape(
-                f"{stops[0].finding.reason}\nFix: {stops[0].finding.fix}"))
+            text = "[b]Blocked:[/b] " + escape(
+                f"{stops[0].finding.reason}\nFix: {stops[0].finding.fix}")
         elif not todo:
-            summary.update("Everything is already in place. Press [b]i[/b] to check it again.")
+            text = "Everything is already in place. Press [b]i[/b] to check it again."
         else:
             fine = len(planned) - len(todo)
-            summary.update(f"{count(len(todo), 'step')} will run; {fine} "
-                           f"{'is' if fine == 1 else 'are'} already fine. Press [b]i[/b] to "
-                           "install.")
+            text = (f"{count(len(todo), 'step')} will run; {fine} "
+                    f"{'is' if fine == 1 else 'are'} already fine. Press [b]i[/b] to install.")
+        if self.warning and not stops:
+            text = f"[b]Warning:[/b] {escape(self.warning)}\n{text}"
+        self.query_one("#summary", Static).update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.planned is None or event.cursor_row >= len(self.planned):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 
 from rich.markup import escape
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -19,8 +21,9 @@ from textual.widgets import (
     RadioSet,
     Static,
 )
+from textual.worker import get_current_worker
 
-from installer.answers import AnswersError, check_files
+from installer.answers import AnswersError, check_files, hostname_problem
 from installer.session import Session
 from screens.toggles import MarkedCheckbox, MarkedRadioButton
 
@@ -29,6 +32,15 @@ MODES = {
     "own": "My own certificate files (from a CA)",
     "letsencrypt": "Let's Encrypt (free, automatic renewal)",
 }
+
+
+# Errors name the field as this screen labels it (headless, the answers key is named).
+FIELD_LABELS = {
+    "hostname": "Host name", "admin_password": "Admin password",
+    "tls.certificate": "Certificate file", "tls.chain": "Chain file", "tls.key": "Key file",
+    "tls.password": "Password of the PFX or key", "tls.email": "E-mail for expiry notices",
+}
+NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
 
 class SettingsScreen(Screen[None]):
@@ -53,6 +65,7 @@ class SettingsScreen(Screen[None]):
             yield Static("[b]Settings[/b]", classes="title")
             yield Label("Host name people will use to reach CHT (also the certificate's name):")
             yield Input(config.hostname, id="hostname", placeholder="cht.example.org")
+            yield Static("", id="hostname-note", classes="hint")
             if self.password_kept:
                 yield Label(f"Admin password: kept (it is in {self.session.paths.env_file}).")
             else:
@@ -89,6 +102,38 @@ class SettingsScreen(Screen[None]):
             field.cursor_blink = False  # a blinking cursor redraws twice a second over SSH
         self.query_one("#hostname", Input).focus()
         self.show_fields(self.session.config.tls.mode)
+        self.note_hostname(self.session.config.hostname, 0.0)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "hostname":
+            self.note_hostname(event.value.strip(), NOTE_DELAY)
+
+    def note_hostname(self, name: str, delay: float) -> None:
+        """Under the field: why a name cannot be used (at once), or whether phones could
+        reach it (after a DNS look-up, once typing pauses)."""
+        note = self.query_one("#hostname-note", Static)
+        self.workers.cancel_group(self, "hostname-note")
+        problem = hostname_problem(name)
+        if problem:
+            note.update(f"[b]Not a host name:[/b] {escape(problem)}")
+        elif self.session.planning_elsewhere:  # no DNS asked: instant
+            note.update(self.words_for(name))
+        else:
+            note.update("")
+            self.look_up(name, delay)
+
+    def words_for(self, name: str) -> str:
+        unreachable, words = self.session.hostname_note(name)
+        return f"[b]Warning:[/b] {escape(words)}" if unreachable else escape(words)
+
+    @work(thread=True, exclusive=True, group="hostname-note")
+    def look_up(self, name: str, delay: float) -> None:
+        time.sleep(delay)  # a newer keystroke cancels this look-up
+        if get_current_worker().is_cancelled:
+            return
+        words = self.words_for(name)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one("#hostname-note", Static).update, words)
 
     def selected_mode(self) -> str:
         pressed = self.query_one(RadioSet).pressed_button
@@ -127,7 +172,12 @@ class SettingsScreen(Screen[None]):
         try:
             self.session.config = check_files(self.session.config.with_changes(**changes))
         except AnswersError as exc:
-            self.query_one("#error", Static).update(escape(str(exc)))
+            label = FIELD_LABELS.get(exc.field, exc.field)
+            given = exc.value if isinstance(exc.value, str) and exc.value not in (
+                "", "********") else None
+            what = f"{given} is not valid; expected " if given else "expected "
+            self.query_one("#error", Static).update(
+                f"[b]{escape(label)}:[/b] {escape(what + exc.expected)}")
             return
         for secret in (self.session.config.admin_password, self.session.config.tls.password):
             if secret:
