@@ -66,6 +66,27 @@ def certificate_expiry(days_left: int | None, expires: str | None) -> Check:
     return Check("tls.expiry", title, ok(f"{when}, {days_left} days left"))
 
 
+SELF_SIGNED_PHONES = (
+    "the certificate is self-signed: phones and browsers warn about it, and CHT's Android "
+    "app will not sync until it is installed as trusted on each phone; meant for trials")
+TRUSTED_FIX = (
+    "For real use, switch to a certificate phones trust: `sudo cht-install --tls-mode "
+    "letsencrypt --tls-email you@example.org` (free; needs DNS for the host name pointing "
+    "here and port 80 open), or your CA's: `sudo cht-install --tls-mode own "
+    "--tls-certificate FILE --tls-key FILE`. For a trial, install the certificate on each "
+    "phone (Android: Settings > Security > Encryption & credentials > Install a "
+    "certificate > CA certificate).")
+
+
+def certificate_trust(mode: str) -> Check:
+    """Whether phones trust the certificate as it is (self-signed: only by hand)."""
+    title = "Phones trust the certificate"
+    if mode == "self-signed":
+        return Check("tls.trusted", title, warning(SELF_SIGNED_PHONES, TRUSTED_FIX))
+    source = "Let's Encrypt's" if mode == "letsencrypt" else "your CA's"
+    return Check("tls.trusted", title, ok(f"{source} certificate, verified as phones do"))
+
+
 def data_checks(ctx: Context) -> list[Check]:
     place = data_location(ctx)
     if place is None:

@@ -248,14 +248,15 @@ class Session:
 
     def doctor(self) -> dict[str, object]:
         """Every step probed (nothing changed) and the Considerations' checks."""
-        from installer.health import certificate_expiry, data_checks
+        from installer.health import certificate_expiry, certificate_trust, data_checks
 
         certificate = self.certificate_summary()
         days = certificate.get("days_left") if certificate else None
         expires = certificate.get("expires") if certificate else None
         ctx = self.context(PlanHost(None if self.planning_elsewhere else self.real))
         checks = [certificate_expiry(days if isinstance(days, int) else None,
-                                     str(expires) if expires else None), *data_checks(ctx)]
+                                     str(expires) if expires else None),
+                  certificate_trust(self.config.tls.mode), *data_checks(ctx)]
         return doctor_report(self.plan(), certificate, checks)
 
     def admin_password(self) -> str | None:

@@ -11,10 +11,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from installer.considerations import Item, checklist
+from installer.health import SELF_SIGNED_PHONES, TRUSTED_FIX
 from installer.session import Session
 
 CERTIFICATE_NOTE = {
-    "self-signed": "The certificate is self-signed: browsers and phones ask you to trust it.",
+    "self-signed": (SELF_SIGNED_PHONES[0].upper() + SELF_SIGNED_PHONES[1:] + ". "
+                    + TRUSTED_FIX),
     "own": "Your own certificate is installed and its chain was verified on the wire.",
     "letsencrypt": "Let's Encrypt's certificate is installed; it renews itself (checked "
                    "twice a day).",

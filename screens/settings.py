@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from installer.answers import AnswersError, check_files, hostname_problem
 from installer.session import Session
 from screens.toggles import MarkedCheckbox, MarkedRadioButton
+from screens.why import WhyScreen
 
 MODES = {
     "self-signed": "Self-signed (works now; phones must be told to trust it)",
@@ -46,6 +47,7 @@ NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is loo
 class SettingsScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+n", "next", "Next"),
+        Binding("f1", "why", "Why (TLS)"),
         Binding("escape", "back", "Back"),
         # priority, as the app's own Ctrl+Q is: else the footer would show the app's (hidden)
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
@@ -184,6 +186,10 @@ class SettingsScreen(Screen[None]):
                 self.session.real.add_secret(secret)
         self.query_one("#error", Static).update("")
         self.app.go("plan")  # type: ignore[attr-defined]
+
+    def action_why(self) -> None:
+        self.app.push_screen(WhyScreen("Which certificate: what it means for phones",
+                                       "tls.mode"))
 
     def typed(self, field: str) -> str | None:
         return self.query_one(f"#{field}", Input).value.strip() or None

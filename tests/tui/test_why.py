@@ -14,12 +14,13 @@ from screens.app import ChtInstallApp
 from screens.why import WhyScreen, texts
 
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
-CHECKS = ("tls.expiry", "data.location", "data.disk-free", "data.backup")
+CHECKS = ("tls.expiry", "tls.trusted", "data.location", "data.disk-free", "data.backup")
+CHOICES = ("tls.mode",)  # the settings screen's F1
 
 
 def test_every_step_and_check_has_a_paragraph() -> None:
     config = from_mapping({"hostname": "cht.example.org", "tls": {"mode": "letsencrypt"}})
-    ids = [step.id for step in build_plan(config)] + list(CHECKS)
+    ids = [step.id for step in build_plan(config)] + list(CHECKS) + list(CHOICES)
     missing = [i for i in ids if len(texts().get(i, "")) < 80]
     assert missing == []
     assert set(texts()) == set(ids)  # and no text for a step that does not exist
@@ -46,3 +47,22 @@ def test_w_on_the_plan_shows_the_highlighted_steps_paragraph(tmp_path: Path) -> 
     asyncio.run(drive())
     text = " ".join(shown)
     assert "Package manager is ready" in text and "interrupted" in text
+
+
+def test_f1_on_settings_says_what_each_certificate_means_for_phones(tmp_path: Path) -> None:
+    session = Session(Options(root=tmp_path, os_release=OS_RELEASE,
+                              overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(session)
+    shown: list[str] = []
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.go("settings")
+            await pilot.pause()
+            await pilot.press("f1")
+            await pilot.pause()
+            assert isinstance(app.screen, WhyScreen)
+            shown.append(str(app.screen.query_one(Static).render()))
+
+    asyncio.run(drive())
+    assert "installed by hand" in shown[0] and "Let's Encrypt is free" in shown[0]
