@@ -11,16 +11,23 @@ from installer.paths import Paths
 @dataclass(frozen=True)
 class Item:
     topic: str
-    ok: bool  # verified just now; False: something for the operator to do
+    status: str  # a status value (ok, warning, needed, broken), said with the vocabulary
     text: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
 
 
 def checklist(report: dict[str, object], paths: Paths, tls_mode: str) -> list[Item]:
     listed = [*report["steps"], *report.get("checks", [])]  # type: ignore[misc]
     rows: dict[str, dict[str, object]] = {str(r["id"]): r for r in listed}
 
-    def fine(*ids: str) -> bool:
-        return all(rows.get(i, {}).get("status") in ("ok", "warning") for i in ids)
+    def worst(*ids: str) -> str:
+        """The worst status among those rows (a missing row is not checked: needed)."""
+        order = ("ok", "warning", "needed", "broken", "blocked")
+        found = [str(rows.get(i, {}).get("status", "needed")) for i in ids]
+        return max(found, key=lambda status: order.index(status) if status in order else 2)
 
     def reason(row_id: str) -> str:
         return str(rows.get(row_id, {}).get("reason", "not checked"))
@@ -28,25 +35,28 @@ def checklist(report: dict[str, object], paths: Paths, tls_mode: str) -> list[It
     certificate = {"self-signed": "a self-signed certificate (trust it on each phone)",
                    "own": "your own certificate, chain verified",
                    "letsencrypt": "a Let's Encrypt certificate that renews itself"}[tls_mode]
-    backup_done = rows.get("data.backup", {}).get("status") == "ok"
+    backups = worst("data.backup")
+    restarts = worst("docker.enabled-at-boot", "cht.running")
+    recovery = worst("data.location", "data.backup")
     return [
-        Item("Restarts", fine("docker.enabled-at-boot", "cht.running"),
+        Item("Restarts", restarts,
              "Docker starts at boot; the containers restart always (verified)"
-             if fine("docker.enabled-at-boot", "cht.running") else
-             "not verified: " + reason("docker.enabled-at-boot")),
-        Item("Backups", backup_done,
-             reason("data.backup") + ("" if backup_done else ": set up a nightly backup "
+             if restarts == "ok" else "not verified: " + reason("docker.enabled-at-boot")),
+        Item("Backups", backups,
+             reason("data.backup") + ("" if backups == "ok" else ": set up a nightly backup "
                                       "(`cht-install doctor` shows how)")),
-        Item("Disaster recovery", fine("data.location"),
-             f"data: {reason('data.location')}; answers: {paths.answers}. With both, "
-             "cht-install rebuilds CHT on a new server"),
-        Item("Scale", fine("hardware.enough"), reason("hardware.enough")),
-        Item("Updates", fine("os.supported"),
+        Item("Disaster recovery", recovery,
+             f"data: {reason('data.location')}; answers: {paths.answers}. With both and a "
+             "backup, cht-install rebuilds CHT on a new server"
+             + ("" if recovery == "ok" else " (no recent backup is known yet)")),
+        Item("Scale", worst("hardware.enough"), reason("hardware.enough")),
+        Item("Updates", worst("os.supported"),
              reason("os.supported") + "; the CHT version is the image tag in the answers"),
-        Item("Security", fine("tls.certificate", "tls.installed", "cht.answers-https"),
+        Item("Security", worst("tls.certificate", "tls.installed", "cht.answers-https",
+                               "tls.trusted"),
              f"HTTPS with {certificate}; {reason('tls.expiry')}; admin password only in "
              f"{paths.env_file} (root only)"),
-        Item("Privacy", fine("cht.answers-https"),
+        Item("Privacy", worst("cht.answers-https"),
              "health data travels only over HTTPS (verified on the wire)"
-             if fine("cht.answers-https") else reason("cht.answers-https")),
+             if worst("cht.answers-https") == "ok" else reason("cht.answers-https")),
     ]

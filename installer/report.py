@@ -21,6 +21,7 @@ from installer.rate import Rate
 from installer.runner import PlannedStep
 from installer.stacks import cht3
 from installer.step import Status
+from installer.vocabulary import WIDEST, summary, word
 
 
 def plan_json(platform: Platform, planned: Sequence[PlannedStep],
@@ -41,11 +42,12 @@ def plan_text(platform: Platform, planned: Sequence[PlannedStep],
         lines.append(("Warning: " if host_name[0] else "Host name: ") + host_name[1])
     lines.append("")
     for step in planned:
-        lines.append(f"[{step.finding.status.value:>7}] {step.title}: {step.finding.reason}")
+        status = word(step.finding.status.value)
+        lines.append(f"[{status:>{WIDEST}}] {step.title}: {step.finding.reason}")
         if step.finding.fix and step.finding.status is not Status.OK:
-            lines.append(f"          fix: {step.finding.fix}")
+            lines.append(f"            fix: {step.finding.fix}")
         for action in step.actions:
-            lines.append(f"          would {describe_action(action)}")
+            lines.append(f"            would {describe_action(action)}")
     return "\n".join(lines)
 
 
@@ -82,9 +84,9 @@ def doctor_text(report: dict[str, object]) -> str:
     lines = []
     rows = [*report["steps"], *report.get("checks", [])]  # type: ignore[misc]
     for step in rows:
-        lines.append(f"[{step['status']:>7}] {step['title']}: {step['reason']}")
+        lines.append(f"[{word(step['status']):>{WIDEST}}] {step['title']}: {step['reason']}")
         if step["fix"] and step["status"] != "ok":
-            lines.append(f"          fix: {step['fix']}")
+            lines.append(f"            fix: {step['fix']}")
     cert = report["certificate"]
     if isinstance(cert, dict):
         renewal = next((s for s in report["steps"]  # type: ignore[attr-defined]
@@ -94,7 +96,7 @@ def doctor_text(report: dict[str, object]) -> str:
                      + (f"; renewal: {renewal['reason']}" if renewal else ""))
     else:
         lines.append("Certificate: none installed yet")
-    lines.append("Healthy." if report["healthy"] else "Not healthy: run cht-install to repair.")
+    lines.append(summary(rows))
     return "\n".join(lines)
 
 

@@ -92,7 +92,18 @@ class Session:
         ctx = Context(host=host, config=self.config, paths=self.paths,
                       platform=self.platform, emit=emit)
         ctx.facts["keep_compose_edits"] = self.keep_compose_edits
+        ctx.facts["saved_answers"] = self.saved_answers()
         return ctx
+
+    def saved_answers(self) -> InstallConfig | None:
+        """The answers of the last run on this server (None on a fresh one), to tell a
+        change the operator asked for from damage."""
+        if self.planning_elsewhere or not self.paths.answers.exists():
+            return None
+        try:
+            return answers.load(self.paths.answers)
+        except (answers.AnswersError, OSError):
+            return None
 
     def hostname_note(self, hostname: str | None = None) -> tuple[bool, str]:
         """Whether phones could fail to reach the host name, and why (or where it points)."""

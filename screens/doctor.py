@@ -11,9 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from installer.session import Session
-
-MARK = {"ok": "[ ok ]", "warning": "[warn]", "needed": "[TODO]", "broken": "[FAIL]",
-        "blocked": "[STOP]"}
+from installer.vocabulary import MARK, summary
 
 
 def report_markup(report: dict[str, object]) -> str:
@@ -24,9 +22,9 @@ def report_markup(report: dict[str, object]) -> str:
         lines.append(f"{mark} {escape(str(row['title']))}: {escape(str(row['reason']))}")
         if row["fix"] and row["status"] != "ok":
             lines.append(f"       [b]fix:[/b] {escape(str(row['fix']))}")
-    verdict = ("[b]Healthy.[/b]" if report["healthy"] else
-               "[b]Not healthy.[/b] Run [b]sudo cht-install[/b] to repair what is marked.")
-    return verdict + "\n\n" + "\n".join(lines)
+    # the verdict first and last: with a long report, the last line is what stays in sight
+    verdict = f"[b]{escape(summary(rows))}[/b]"
+    return verdict + "\n\n" + "\n".join(lines) + "\n\n" + verdict
 
 
 class DoctorScreen(Screen[None]):

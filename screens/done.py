@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static
 from installer.considerations import Item, checklist
 from installer.health import SELF_SIGNED_PHONES, TRUSTED_FIX
 from installer.session import Session
+from installer.vocabulary import MARK
 
 CERTIFICATE_NOTE = {
     "self-signed": (SELF_SIGNED_PHONES[0].upper() + SELF_SIGNED_PHONES[1:] + ". "
@@ -69,7 +70,7 @@ class DoneScreen(Screen[None]):
     def show_checklist(self, items: list[Item]) -> None:
         lines = ["[b]Considerations[/b] (what the installer did about each):"]
         for item in items:
-            mark = "\\[ ok ]" if item.ok else "\\[todo]"
+            mark = "\\" + MARK.get(item.status, "[ ?? ]")
             lines.append(f"{mark} [b]{item.topic}:[/b] {escape(item.text)}")
         self.query_one("#checklist", Static).update("\n".join(lines))
 

@@ -27,6 +27,7 @@ from installer.events import (
 from installer.plan import build_plan
 from installer.rate import Rate
 from installer.session import Session
+from installer.step import Status
 from installer.words import count
 from screens.confirm import ConfirmScreen
 from screens.why import WhyScreen
@@ -34,8 +35,8 @@ from screens.why import WhyScreen
 # Runs (or follows) the install, delivering its events; its outcome, None when it died
 # without one. The second argument says when to stop following (the screen went away).
 Start = Callable[[Sequence[Emit], Callable[[], bool]], RunFinished | None]
-MARK = {"pending": "[    ]", "running": "[ .. ]", "ok": "[ ok ]", "done": "[done]",
-        "failed": "[FAIL]"}
+MARK = {"pending": "[    ]", "running": "[ .. ]", "ok": "[ ok ]", "warning": "[warn]",
+        "done": "[done]", "failed": "[FAIL]"}
 PROGRESS_EVERY = 1.0  # seconds between progress redraws: cheap on a slow link
 
 
@@ -140,7 +141,8 @@ class InstallScreen(Screen[None]):
             log.write(escape(event.text))
             return
         elif isinstance(event, StepDone):
-            self.state[event.step_id] = "done" if event.applied else "ok"
+            self.state[event.step_id] = "done" if event.applied else (
+                "warning" if event.finding.status is Status.WARNING else "ok")
             log.write(escape(f"{self.title_of(event.step_id)}: {event.finding.reason}"))
         elif isinstance(event, StepFailed):
             self.state[event.step_id] = "failed"

@@ -14,14 +14,10 @@ from installer.runner import PlannedStep
 from installer.session import Session
 from installer.stacks import cht3
 from installer.step import Status
+from installer.vocabulary import word
 from installer.words import count
 from screens.compose_diff import ComposeDiffScreen
 from screens.why import WhyScreen
-
-LABEL = {
-    Status.OK: "ok", Status.NEEDED: "will do", Status.BROKEN: "repair",
-    Status.WARNING: "warning", Status.BLOCKED: "BLOCKED",
-}
 
 
 class PlanReviewScreen(Screen[None]):
@@ -64,7 +60,7 @@ class PlanReviewScreen(Screen[None]):
         self.refresh_bindings()
         table = self.query_one(DataTable)
         for step in planned:
-            table.add_row(LABEL[step.finding.status], step.title, step.finding.reason[:60])
+            table.add_row(word(step.finding.status.value), step.title, step.finding.reason[:60])
         table.focus()
         todo = [s for s in planned if s.finding.status in (Status.NEEDED, Status.BROKEN)]
         stops = [s for s in planned if s.finding.status is Status.BLOCKED]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from installer.answers import InstallConfig
 from installer.ports import holders
 from installer.stack_files import (
     VOLUME,
@@ -138,6 +139,10 @@ class ComposeFile:
         if current is None:
             return needed(f"{ctx.paths.compose_file} does not exist yet")
         if current != render_compose(ctx.config):
+            saved = ctx.facts.get("saved_answers")
+            if isinstance(saved, InstallConfig) and current == render_compose(saved):
+                return needed(f"the answers changed (ports, images or data): "
+                              f"{ctx.paths.compose_file} is rewritten to match them")
             if ctx.facts.get("keep_compose_edits"):
                 return ok(f"{ctx.paths.compose_file} keeps your edits (you chose to keep "
                           "them; doctor will still point them out)")

@@ -86,12 +86,15 @@ def _self_signed(ctx: Context, pair: tuple[bytes, bytes]) -> Finding:
         return broken("the key does not match the certificate",
                       "cht-install makes a new self-signed certificate.")
     info = summarize(cert)
-    if not covers(info.names, hostname):
-        return broken(f"the certificate is for {', '.join(info.names)}, not {hostname}",
-                      "cht-install makes a new one for the host name.")
+    if not covers(info.names, hostname):  # the host name was changed: a change, not a fault
+        return needed(f"the certificate is for {', '.join(info.names)}; the host name is now "
+                      f"{hostname}", "cht-install makes a new one for the host name.")
     days = info.days_left()
+    if days < 0:
+        return broken(f"the certificate expired {-days} days ago: phones refuse it",
+                      "cht-install makes a new self-signed certificate.")
     if days < RENEW_BEFORE_DAYS:
-        return broken(f"the certificate expires in {days} days",
+        return needed(f"the certificate expires in {days} days: time to renew it",
                       "cht-install makes a new self-signed certificate.")
     return ok(f"self-signed for {hostname}, {days} days left")
 
