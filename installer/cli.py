@@ -180,6 +180,9 @@ def headless(session: Session) -> int:
         say(f"See the log: {session.paths.log}")
         return 1
     say(f"CHT answers at {session.url()} (user: medic; password in {session.paths.env_file})")
+    say(f"Next: open {session.url()} in a browser, log in as medic (the password: "
+        f"sudo cat {session.paths.env_file}), then follow CHT's guides: "
+        "https://docs.communityhealthtoolkit.org/")
     return 0
 
 

@@ -15,6 +15,7 @@ from installer.health import SELF_SIGNED_PHONES, TRUSTED_FIX
 from installer.session import Session
 from installer.vocabulary import MARK
 
+CHT_DOCS = "https://docs.communityhealthtoolkit.org/"
 CERTIFICATE_NOTE = {
     "self-signed": (SELF_SIGNED_PHONES[0].upper() + SELF_SIGNED_PHONES[1:] + ". "
                     + TRUSTED_FIX),
@@ -48,6 +49,9 @@ class DoneScreen(Screen[None]):
             lines.append(f"  Certificate: expires {str(summary['expires'])[:10]} "
                          f"({summary['days_left']} days)")
         lines += ["", *([note, ""] if note else []),
+                  "[b]What next:[/b] open the address in a browser and log in as [b]medic[/b] "
+                  f"(the password: [b]sudo cat {env}[/b]). Then set up your health workers, "
+                  f"forms and tasks with CHT's own guides: {CHT_DOCS}", "",
                   f"{CERTIFICATE_NOTE[self.session.config.tls.mode]} If something breaks "
                   "later, run [b]sudo cht-install[/b] again: it checks every step and repairs "
                   f"only what is wrong. The log is {self.session.paths.log}."]

@@ -19,8 +19,9 @@ RAM_SLACK = 0.5 * GIB  # a "4 GB" VM reports about 3.8 GiB once the kernel has i
 MIN_CPUS = 2
 MIN_DISK = 50 * GB
 DISK_SLACK = 0.9  # file-system overhead: a 50 GB disk shows about 49 GB
-IMAGES_SPACE = 4 * GIB  # room the two images need once unpacked
-GROWTH_SPACE = 20 * GIB
+IMAGES_SPACE = 4 * GB  # room the two images need once unpacked
+GROWTH_SPACE = 20 * GB
+# Every size on screen is in decimal GB (as disks and cloud providers sell them).
 DOCKER_ROOT = Path("/var/lib/docker")
 
 
@@ -122,21 +123,21 @@ def assess_disk(facts: DiskFacts, name: str) -> list[Check]:
             f"the disk holding {where} is {size:.0f} GB; CHT needs 50 GB for its data to grow",
             f"Grow the disk under {where} to 50 GB or more, or mount a larger one there.",
         ))
-    free = facts.free / GIB
+    free = facts.free / GB
     if facts.free < IMAGES_SPACE:
         checks.append(Check(
-            f"{name}free", f"{free:.1f} GiB", "4 GiB", Status.BLOCKED,
-            f"only {free:.1f} GiB free under {where}; the CHT images need about 4 GiB",
+            f"{name}free", f"{free:.1f} GB", "4 GB", Status.BLOCKED,
+            f"only {free:.1f} GB free under {where}; the CHT images need about 4 GB",
             f"Free space under {where} (e.g. `apt-get clean`, remove old files) and re-run.",
         ))
     elif facts.free < GROWTH_SPACE:
         checks.append(Check(
-            f"{name}free", f"{free:.1f} GiB", "20 GiB", Status.WARNING,
-            f"{free:.1f} GiB free under {where}; little room for CHT's data to grow",
+            f"{name}free", f"{free:.1f} GB", "20 GB", Status.WARNING,
+            f"{free:.1f} GB free under {where}; little room for CHT's data to grow",
             f"Free space or grow the disk under {where}.",
         ))
     else:
-        checks.append(Check(f"{name}free", f"{free:.0f} GiB", "20 GiB", Status.OK, "room to grow"))
+        checks.append(Check(f"{name}free", f"{free:.0f} GB", "20 GB", Status.OK, "room to grow"))
     if facts.rotational is None:
         checks.append(Check(f"{name}type", "unknown", "SSD", Status.OK,
                             "could not tell; SSD preferred"))
@@ -155,13 +156,13 @@ def assess_disk(facts: DiskFacts, name: str) -> list[Check]:
 def assess(facts: HardwareFacts) -> list[Check]:
     """Verdicts against CHT's requirements (pure)."""
     checks: list[Check] = []
-    gib = facts.memory / GIB
+    memory = facts.memory / GB
     if facts.memory >= MIN_RAM - RAM_SLACK:
-        checks.append(Check("Memory", f"{gib:.1f} GiB", "4 GiB", Status.OK, "enough memory"))
+        checks.append(Check("Memory", f"{memory:.1f} GB", "4 GB", Status.OK, "enough memory"))
     else:
         checks.append(Check(
-            "Memory", f"{gib:.1f} GiB", "4 GiB", Status.WARNING,
-            f"{gib:.1f} GiB of memory; CHT needs 4 GiB and may be slow or stop",
+            "Memory", f"{memory:.1f} GB", "4 GB", Status.WARNING,
+            f"{memory:.1f} GB of memory; CHT needs 4 GB and may be slow or stop",
             "Give the server at least 4 GB of memory (resize the VM), or accept the risk.",
         ))
     if facts.cpus >= MIN_CPUS:
