@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
     Checkbox,
+    Collapsible,
     Footer,
     Header,
     Input,
@@ -40,6 +41,8 @@ FIELD_LABELS = {
     "hostname": "Host name", "admin_password": "Admin password",
     "tls.certificate": "Certificate file", "tls.chain": "Chain file", "tls.key": "Key file",
     "tls.password": "Password of the PFX or key", "tls.email": "E-mail for expiry notices",
+    "data": "Where CHT keeps its data", "http_port": "HTTP port", "https_port": "HTTPS port",
+    "registry": "Registry mirror",
 }
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
@@ -83,17 +86,32 @@ class SettingsScreen(Screen[None]):
                 for mode, text in MODES.items():
                     yield MarkedRadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
             with Vertical(id="own-fields", classes="mode-fields"):
+                yield Label("Certificate file (PEM with its chain, DER or PFX):")
                 yield Input(tls.certificate or "", id="certificate",
-                            placeholder="certificate file (PEM with chain, DER or PFX)")
-                yield Input(tls.chain or "", id="chain", placeholder="chain file (optional)")
-                yield Input(tls.key or "", id="key", placeholder="key file (not for PFX)")
-                yield Input("", id="tls-password", password=True,
-                            placeholder="password of the PFX or key (if any)")
+                            placeholder="/path/to/cht.pem")
+                yield Label("Chain file (optional, when the chain is separate):")
+                yield Input(tls.chain or "", id="chain", placeholder="/path/to/chain.pem")
+                yield Label("Key file (not for a PFX file, which carries its own):")
+                yield Input(tls.key or "", id="key", placeholder="/path/to/cht.key")
+                yield Label("Password of the PFX file or the key (if it has one):")
+                yield Input("", id="tls-password", password=True, placeholder="none")
             with Vertical(id="letsencrypt-fields", classes="mode-fields"):
-                yield Input(tls.email or "", id="email",
-                            placeholder="e-mail for expiry notices")
+                yield Label("E-mail for Let's Encrypt's expiry notices:")
+                yield Input(tls.email or "", id="email", placeholder="you@example.org")
                 yield Static("Needs DNS for the host name pointing here and port 80 open.",
                              classes="hint")
+            with Collapsible(title="More settings: data, ports, registry mirror",
+                             id="more", collapsed=True):
+                yield Label("Where CHT keeps its data: 'volume' (Docker's medic-data) or a "
+                            "directory such as /srv:")
+                yield Input(config.data, id="data", placeholder="volume")
+                yield Label("HTTP port (redirects to HTTPS; Let's Encrypt checks it):")
+                yield Input(str(config.http_port), id="http-port", placeholder="80")
+                yield Label("HTTPS port (phones and browsers connect here):")
+                yield Input(str(config.https_port), id="https-port", placeholder="443")
+                yield Label("Registry mirror to pull CHT's images from (host:port; empty = "
+                            "Docker Hub):")
+                yield Input(config.registry or "", id="registry", placeholder="none")
             yield Static("", id="error")
             yield Static("[b]Tab[/b] moves between fields, [b]Enter[/b] on the last "
                          "field or [b]Ctrl+N[/b] goes on.", classes="hint")
@@ -148,6 +166,7 @@ class SettingsScreen(Screen[None]):
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.show_fields(self.selected_mode())
+        self.query_one("#error", Static).update("")  # it was about the other mode's fields
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "hostname" and not self.password_kept:
@@ -167,6 +186,11 @@ class SettingsScreen(Screen[None]):
         elif mode == "letsencrypt":
             tls = replace(tls, email=self.typed("email"))
         changes["tls"] = tls
+        changes["data"] = self.typed("data") or "volume"
+        changes["registry"] = self.typed("registry")
+        for field, key in (("http-port", "http_port"), ("https-port", "https_port")):
+            typed = self.typed(field) or ""
+            changes[key] = int(typed) if typed.isdigit() else typed
         if self.sudo_user:
             grant = self.query_one("#docker-group", Checkbox).value
             changes["docker"] = replace(self.session.config.docker,

@@ -120,3 +120,69 @@ def test_own_mode_without_a_certificate_names_the_field(monkeypatch: pytest.Monk
     session, error = choose_tls(monkeypatch, 1, {})
     assert error.startswith("Certificate file:")  # the screen's label, not the answers key
     assert session.config.tls.mode == "self-signed"  # nothing taken from a bad form
+
+
+def test_more_settings_take_ports_data_and_a_registry_mirror(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Collapsible, Input
+
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
+                              overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(session)
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.go("settings")
+            await pilot.pause()
+            screen = app.screen
+            more = screen.query_one("#more", Collapsible)
+            assert more.collapsed  # out of the way until asked for
+            more.query_one("CollapsibleTitle").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert not more.collapsed
+            for field, value in (("data", "/srv/cht"), ("http-port", "8080"),
+                                 ("https-port", "8443"), ("registry", "mirror.lan:5000")):
+                screen.query_one(f"#{field}", Input).value = value
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert isinstance(app.screen, PlanReviewScreen)
+
+    asyncio.run(drive())
+    config = session.config
+    assert (config.data, config.http_port, config.https_port, config.registry) == (
+        "/srv/cht", 8080, 8443, "mirror.lan:5000")
+
+
+def test_a_bad_port_names_the_field_by_its_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, error = choose_tls(monkeypatch, 0, {"https-port": "https"})
+    assert error.startswith("HTTPS port:") and "a port number from 1 to 65535" in error
+
+
+def test_an_error_of_one_tls_mode_goes_when_another_is_chosen(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import RadioSet, Static
+
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
+                              overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(session)
+    shown: list[str] = []
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.go("settings")
+            await pilot.pause()
+            screen = app.screen
+            screen.query_one(RadioSet).focus()
+            await pilot.press("down", "enter", "ctrl+n")  # own, without a certificate
+            await pilot.pause()
+            shown.append(str(screen.query_one("#error", Static).render()))
+            screen.query_one(RadioSet).focus()
+            await pilot.press("up", "enter")  # back to self-signed
+            await pilot.pause()
+            shown.append(str(screen.query_one("#error", Static).render()))
+
+    asyncio.run(drive())
+    assert shown[0].startswith("Certificate file:") and shown[1] == ""
