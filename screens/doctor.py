@@ -7,11 +7,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from installer.session import Session
 from installer.vocabulary import MARK, summary
+from screens.scrolling import PAGE_KEYS, Paged
 
 
 def report_markup(report: dict[str, object]) -> str:
@@ -27,8 +27,8 @@ def report_markup(report: dict[str, object]) -> str:
     return verdict + "\n\n" + "\n".join(lines) + "\n\n" + verdict
 
 
-class DoctorScreen(Screen[None]):
-    BINDINGS = [Binding("r", "recheck", "Check again"), Binding("q", "finish", "Quit")]
+class DoctorScreen(Paged):
+    BINDINGS = [Binding("r", "recheck", "Check again"), Binding("q", "finish", "Quit"), *PAGE_KEYS]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -52,6 +52,7 @@ class DoctorScreen(Screen[None]):
     def show(self, report: dict[str, object]) -> None:
         self.report = report
         self.query_one("#report", Static).update(report_markup(report))
+        self.page_changed()  # the page may scroll now
 
     def action_finish(self) -> None:
         self.app.exit(0 if self.report and self.report["healthy"] else 1)

@@ -7,13 +7,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from installer.considerations import Item, checklist
 from installer.health import SELF_SIGNED_PHONES, TRUSTED_FIX
 from installer.session import Session
 from installer.vocabulary import MARK
+from screens.scrolling import PAGE_KEYS, Paged
 
 CHT_DOCS = "https://docs.communityhealthtoolkit.org/"
 CERTIFICATE_NOTE = {
@@ -25,8 +25,9 @@ CERTIFICATE_NOTE = {
 }
 
 
-class DoneScreen(Screen[None]):
-    BINDINGS = [Binding("q", "finish", "Quit"), Binding("enter", "finish", "Quit", show=False)]
+class DoneScreen(Paged):
+    BINDINGS = [Binding("q", "finish", "Quit"), Binding("enter", "finish", "Quit", show=False),
+                *PAGE_KEYS]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -77,6 +78,7 @@ class DoneScreen(Screen[None]):
             mark = "\\" + MARK.get(item.status, "[ ?? ]")
             lines.append(f"{mark} [b]{item.topic}:[/b] {escape(item.text)}")
         self.query_one("#checklist", Static).update("\n".join(lines))
+        self.page_changed()  # the page may scroll now
 
     def action_finish(self) -> None:
         self.app.exit(0)

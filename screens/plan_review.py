@@ -6,7 +6,7 @@ from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -36,16 +36,18 @@ class PlanReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(classes="page"):
-            yield Static("[b]The plan[/b] (nothing has changed yet)", classes="title")
-            yield Static(escape(cht3.END_OF_LIFE_NOTICE), classes="notice")
-            yield DataTable(id="plan", cursor_type="row")
-            yield Static("", id="detail")
+        # The summary and the highlighted step's details above the table, which scrolls by
+        # itself: on a small terminal nothing that matters falls below the fold.
+        with Vertical(classes="page", id="plan-page"):
+            yield Static("[b]The plan[/b] (nothing has changed yet). "
+                         + escape(cht3.END_OF_LIFE_NOTICE), classes="notice")
             yield Static("Checking what is already in place ...", id="summary")
+            yield Static("", id="detail")
+            yield DataTable(id="plan", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("", "Step", "Now")
+        self.query_one(DataTable).add_columns("Now", "Step")
         self.load()
 
     @work(thread=True, exclusive=True)
@@ -60,7 +62,7 @@ class PlanReviewScreen(Screen[None]):
         self.refresh_bindings()
         table = self.query_one(DataTable)
         for step in planned:
-            table.add_row(word(step.finding.status.value), step.title, step.finding.reason[:60])
+            table.add_row(word(step.finding.status.value), step.title)
         table.focus()
         todo = [s for s in planned if s.finding.status in (Status.NEEDED, Status.BROKEN)]
         stops = [s for s in planned if s.finding.status is Status.BLOCKED]
@@ -80,9 +82,11 @@ class PlanReviewScreen(Screen[None]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.planned is None or event.cursor_row >= len(self.planned):
             return
-        finding = self.planned[event.cursor_row].finding
+        step = self.planned[event.cursor_row]
+        finding = step.finding
         fix = f"\nFix: {finding.fix}" if finding.fix and not finding.ok else ""
-        self.query_one("#detail", Static).update(escape(finding.reason + fix))
+        self.query_one("#detail", Static).update(
+            f"[b]{escape(step.title)}:[/b] {escape(finding.reason + fix)}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "install":  # not offered while the plan loads or a step is blocked

@@ -11,7 +11,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Checkbox,
     Collapsible,
@@ -26,11 +25,12 @@ from textual.worker import get_current_worker
 
 from installer.answers import AnswersError, check_files, hostname_problem
 from installer.session import Session
+from screens.scrolling import PAGE_KEYS, Paged
 from screens.toggles import MarkedCheckbox, MarkedRadioButton
 from screens.why import WhyScreen
 
 MODES = {
-    "self-signed": "Self-signed (works now; phones must be told to trust it)",
+    "self-signed": "Self-signed (trials: each phone must trust it)",
     "own": "My own certificate files (from a CA)",
     "letsencrypt": "Let's Encrypt (free, automatic renewal)",
 }
@@ -47,13 +47,14 @@ FIELD_LABELS = {
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(Paged):
     BINDINGS = [
         Binding("ctrl+n", "next", "Next"),
         Binding("f1", "why", "Why (TLS)"),
         Binding("escape", "back", "Back"),
         # priority, as the app's own Ctrl+Q is: else the footer would show the app's (hidden)
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
+        *PAGE_KEYS,
     ]
 
     def __init__(self, session: Session) -> None:
@@ -163,6 +164,13 @@ class SettingsScreen(Screen[None]):
     def show_fields(self, mode: str) -> None:
         self.query_one("#own-fields").display = mode == "own"
         self.query_one("#letsencrypt-fields").display = mode == "letsencrypt"
+        self.page_changed()  # the page may scroll now, or not
+
+    def on_collapsible_expanded(self) -> None:
+        self.page_changed()
+
+    def on_collapsible_collapsed(self) -> None:
+        self.page_changed()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.show_fields(self.selected_mode())

@@ -7,18 +7,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from installer.session import Session
 from installer.step import Status
 from installer.steps.hardware import Check
+from screens.scrolling import PAGE_KEYS, Paged
 from screens.why import WhyScreen
 
 VERDICT = {Status.OK: "ok", Status.WARNING: "WARNING", Status.BLOCKED: "BLOCKED"}
 
 
-class SystemCheckScreen(Screen[None]):
+class SystemCheckScreen(Paged):
     BINDINGS = [
         # priority: Enter goes on wherever the focus is (the table would take it)
         Binding("enter", "next", "Next", priority=True),
@@ -26,6 +26,7 @@ class SystemCheckScreen(Screen[None]):
         Binding("w", "why", "Why"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
+        *PAGE_KEYS,
     ]
 
     def __init__(self, session: Session) -> None:
@@ -61,7 +62,7 @@ class SystemCheckScreen(Screen[None]):
         if action == "accept":
             return any(c.status is Status.WARNING for c in self.checks or []) and not (
                 self.session.config.accept_warnings)
-        return True
+        return super().check_action(action, parameters)
 
     @work(thread=True, exclusive=True)
     def load(self) -> None:
@@ -78,7 +79,7 @@ class SystemCheckScreen(Screen[None]):
         for check in checks:
             table.add_row(check.name, check.value, check.need, VERDICT[check.status])
         self._explain()
-        self.refresh_bindings()
+        self.page_changed()
 
     def action_why(self) -> None:
         self.app.push_screen(WhyScreen("CHT's hardware needs", "hardware.enough"))

@@ -6,10 +6,10 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from installer.stacks import cht3
+from screens.scrolling import PAGE_KEYS, Paged
 
 INTRO = """\
 [b]Welcome to cht-install[/b]
@@ -28,11 +28,12 @@ Running cht-install again later checks everything and repairs only what is broke
 Keys are shown at the bottom of every screen."""
 
 
-class WelcomeScreen(Screen[None]):
+class WelcomeScreen(Paged):
     BINDINGS = [
         Binding("enter", "next", "Start checks"),
         Binding("n", "next", "Next", show=False),
         Binding("q", "app.quit", "Quit"),
+        *PAGE_KEYS,
     ]
 
     def __init__(self, last_outcome: str | None = None) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -185,3 +187,42 @@ def test_leaving_before_the_install_exits_0_and_says_nothing_changed(
     app = drive(session, steps)
     assert app.return_code == 0
     assert "cht-install: nothing was changed" in capsys.readouterr().err
+
+
+def test_at_60x20_the_plan_keeps_its_summary_details_and_status_column(tmp_path: Path) -> None:
+    session = Session(Options(root=tmp_path, os_release=OS_RELEASE,
+                              overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(session)
+    shot: list[str] = []
+
+    async def run() -> None:
+        async with app.run_test(size=(60, 20)) as pilot:
+            app.go("plan")
+            for _ in range(50):
+                await pilot.pause(0.1)
+                screen = app.screen
+                if isinstance(screen, PlanReviewScreen) and screen.planned is not None:
+                    break
+            await pilot.press("down")
+            await pilot.pause()
+            shot.append(app.export_screenshot())
+
+    asyncio.run(run())
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", shot[0])
+    page = html.unescape("".join(texts)).replace("\xa0", " ")
+    for words in ("steps will run", "Hardware meets CHT's requirements:", "to change",
+                  "Docker engine is installed", "Install"):
+        assert words in page, words
+
+
+def test_a_page_taller_than_the_terminal_offers_pgdn(session: Session) -> None:
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause(0.5)
+        assert "pagedown" in shown_keys(app)
+        before = app.screen.query_one(".page").scroll_y  # type: ignore[attr-defined]
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert app.screen.query_one(".page").scroll_y > before  # type: ignore[attr-defined]
+
+    drive(session, steps)
