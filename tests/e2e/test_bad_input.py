@@ -35,6 +35,7 @@ def test_every_bad_answer_is_refused_and_nothing_changes(
         run = cht_install("--yes", "--answers", str(answers), "--root", str(root))
         assert run.returncode == 2, (field, run.output)
         assert f"bad answer: {field}: " in run.output and expected in run.output, run.output
+        assert "Traceback" not in run.output, run.output
         assert not root.exists(), f"{field}: the bad answer left files behind"
         refused.append(field)
         # the same bad answer on the installed server: its saved answers stay as they were

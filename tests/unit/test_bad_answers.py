@@ -3,9 +3,13 @@ and what is expected (the whole table; the end-to-end test runs it through the C
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from installer.answers import AnswersError, check_files, from_mapping
 from tests.bad_answers import BAD_ANSWERS, answers_for
@@ -42,3 +46,19 @@ def test_good_answers_pass() -> None:
         {"tls": {"mode": "own", "certificate": "/etc/hostname", "password": "pfx-secret"},
          "registry": "127.0.0.1:5000", "docker": {"group_user": "ubuntu"}})))
     assert config.tls.certificate == "/etc/hostname"
+
+
+def test_no_bad_answer_gets_a_traceback_from_the_real_command(tmp_path: Path) -> None:
+    """The whole table through `cht-install --dry-run --answers FILE`: exit 2, the field
+    named, never a traceback or an exception's repr."""
+    for index, (field, fragment, expected) in enumerate(BAD_ANSWERS):
+        answers = tmp_path / f"answers-{index}.yml"
+        answers.write_text(yaml.safe_dump(answers_for(fragment)))
+        done = subprocess.run(
+            [sys.executable, "-m", "installer.cli", "--dry-run", "--answers", str(answers),
+             "--root", str(tmp_path / f"root-{index}")],
+            capture_output=True, text=True, check=False)
+        said = done.stdout + done.stderr
+        assert done.returncode == 2, (field, said)
+        assert f"bad answer: {field}: " in said and expected in said, said
+        assert "Traceback" not in said and "Error(" not in said and "Error:" not in said, said
