@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,16 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from installer.events import Emit, RunFinished, StepDone, StepStarted
-from installer.session import Options, Session
+from installer.session import Session
 from installer.step import ok
 from installer.steps.hardware import GB, GIB, DiskFacts, HardwareFacts, assess
 from screens.app import ChtInstallApp
 from screens.confirm import ConfirmScreen
 from screens.done import DoneScreen
 from screens.install import InstallScreen
-from screens.plan_review import PlanReviewScreen
 from screens.settings import SettingsScreen
+from tests.tui.driving import drive, plan_loaded, planning_session
 
-OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 SPINNING = HardwareFacts(
     memory=8 * GIB, cpus=4, root=True, arch="x86_64",
     disks=(DiskFacts("Docker and CHT data", "/var/lib/docker", 200 * GB, 150 * GIB, True),),
@@ -38,23 +36,9 @@ def shown_keys(app: ChtInstallApp) -> dict[str, str]:
             if active.binding.show and active.enabled}
 
 
-def drive(session: Session, steps: Callable[[ChtInstallApp, Pilot[int]], Coroutine[Any, Any, None]],
-          start: Any = None) -> ChtInstallApp:
-    app = ChtInstallApp(session, start=start)
-
-    async def run() -> None:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            await steps(app, pilot)
-
-    asyncio.run(run())
-    return app
-
-
 @pytest.fixture
 def session(tmp_path: Path) -> Session:
-    made = Session(Options(root=tmp_path, os_release=OS_RELEASE,
-                           overrides={"hostname": "cht.example.org"}))
+    made = planning_session(tmp_path)
     made.hardware = lambda: assess(SPINNING)  # type: ignore[method-assign]
     return made
 
@@ -88,19 +72,11 @@ def test_settings_shows_ctrl_q_to_quit(session: Session) -> None:
 
 
 def test_the_plan_offers_install_only_when_nothing_is_blocked(tmp_path: Path) -> None:
-    blocked = Session(Options(root=tmp_path, os_release=OS_RELEASE, arch="armv7l",
-                              overrides={"hostname": "cht.example.org"}))
-
     async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
-        app.go("plan")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            screen = app.screen
-            if isinstance(screen, PlanReviewScreen) and screen.planned is not None:
-                break
+        await plan_loaded(app, pilot)
         assert "i" not in shown_keys(app)
 
-    drive(blocked, steps)
+    drive(planning_session(tmp_path, arch="armv7l"), steps)
 
 
 def quick_run(session: Session) -> Any:
@@ -190,24 +166,15 @@ def test_leaving_before_the_install_exits_0_and_says_nothing_changed(
 
 
 def test_at_60x20_the_plan_keeps_its_summary_details_and_status_column(tmp_path: Path) -> None:
-    session = Session(Options(root=tmp_path, os_release=OS_RELEASE,
-                              overrides={"hostname": "cht.example.org"}))
-    app = ChtInstallApp(session)
     shot: list[str] = []
 
-    async def run() -> None:
-        async with app.run_test(size=(60, 20)) as pilot:
-            app.go("plan")
-            for _ in range(50):
-                await pilot.pause(0.1)
-                screen = app.screen
-                if isinstance(screen, PlanReviewScreen) and screen.planned is not None:
-                    break
-            await pilot.press("down")
-            await pilot.pause()
-            shot.append(app.export_screenshot())
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        await plan_loaded(app, pilot)
+        await pilot.press("down")
+        await pilot.pause()
+        shot.append(app.export_screenshot())
 
-    asyncio.run(run())
+    drive(planning_session(tmp_path), steps, size=(60, 20))
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", shot[0])
     page = html.unescape("".join(texts)).replace("\xa0", " ")
     for words in ("steps will run", "Hardware meets CHT's requirements:", "to change",

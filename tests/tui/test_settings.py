@@ -6,12 +6,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Checkbox
 
 from installer.session import Options, Session
 from screens.app import ChtInstallApp
 from screens.plan_review import PlanReviewScreen
 from screens.settings import SettingsScreen
+from tests.tui.driving import drive, planning_session
 
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 
@@ -123,33 +125,30 @@ def test_own_mode_without_a_certificate_names_the_field(monkeypatch: pytest.Monk
 
 
 def test_more_settings_take_ports_data_and_a_registry_mirror(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from textual.widgets import Collapsible, Input
 
     monkeypatch.delenv("SUDO_USER", raising=False)
-    session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
-                              overrides={"hostname": "cht.example.org"}))
-    app = ChtInstallApp(session)
+    session = planning_session(tmp_path)
 
-    async def drive() -> None:
-        async with app.run_test(size=(80, 24)) as pilot:
-            app.go("settings")
-            await pilot.pause()
-            screen = app.screen
-            more = screen.query_one("#more", Collapsible)
-            assert more.collapsed  # out of the way until asked for
-            more.query_one("CollapsibleTitle").focus()
-            await pilot.press("enter")
-            await pilot.pause()
-            assert not more.collapsed
-            for field, value in (("data", "/srv/cht"), ("http-port", "8080"),
-                                 ("https-port", "8443"), ("registry", "mirror.lan:5000")):
-                screen.query_one(f"#{field}", Input).value = value
-            await pilot.press("ctrl+n")
-            await pilot.pause()
-            assert isinstance(app.screen, PlanReviewScreen)
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        screen = app.screen
+        more = screen.query_one("#more", Collapsible)
+        assert more.collapsed  # out of the way until asked for
+        more.query_one("CollapsibleTitle").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not more.collapsed
+        for field, value in (("data", "/srv/cht"), ("http-port", "8080"),
+                             ("https-port", "8443"), ("registry", "mirror.lan:5000")):
+            screen.query_one(f"#{field}", Input).value = value
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanReviewScreen)
 
-    asyncio.run(drive())
+    drive(session, steps)
     config = session.config
     assert (config.data, config.http_port, config.https_port, config.registry) == (
         "/srv/cht", 8080, 8443, "mirror.lan:5000")
@@ -161,28 +160,24 @@ def test_a_bad_port_names_the_field_by_its_label(monkeypatch: pytest.MonkeyPatch
 
 
 def test_an_error_of_one_tls_mode_goes_when_another_is_chosen(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from textual.widgets import RadioSet, Static
 
     monkeypatch.delenv("SUDO_USER", raising=False)
-    session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
-                              overrides={"hostname": "cht.example.org"}))
-    app = ChtInstallApp(session)
     shown: list[str] = []
 
-    async def drive() -> None:
-        async with app.run_test(size=(80, 24)) as pilot:
-            app.go("settings")
-            await pilot.pause()
-            screen = app.screen
-            screen.query_one(RadioSet).focus()
-            await pilot.press("down", "enter", "ctrl+n")  # own, without a certificate
-            await pilot.pause()
-            shown.append(str(screen.query_one("#error", Static).render()))
-            screen.query_one(RadioSet).focus()
-            await pilot.press("up", "enter")  # back to self-signed
-            await pilot.pause()
-            shown.append(str(screen.query_one("#error", Static).render()))
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one(RadioSet).focus()
+        await pilot.press("down", "enter", "ctrl+n")  # own, without a certificate
+        await pilot.pause()
+        shown.append(str(screen.query_one("#error", Static).render()))
+        screen.query_one(RadioSet).focus()
+        await pilot.press("up", "enter")  # back to self-signed
+        await pilot.pause()
+        shown.append(str(screen.query_one("#error", Static).render()))
 
-    asyncio.run(drive())
+    drive(planning_session(tmp_path), steps)
     assert shown[0].startswith("Certificate file:") and shown[1] == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from installer.answers import from_mapping
@@ -12,6 +13,7 @@ from installer.plan import build_plan
 from installer.session import Options, Session
 from screens.app import ChtInstallApp
 from screens.why import WhyScreen, texts
+from tests.tui.driving import drive, planning_session
 
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 CHECKS = ("tls.expiry", "tls.trusted", "data.location", "data.disk-free", "data.backup")
@@ -50,19 +52,15 @@ def test_w_on_the_plan_shows_the_highlighted_steps_paragraph(tmp_path: Path) -> 
 
 
 def test_f1_on_settings_says_what_each_certificate_means_for_phones(tmp_path: Path) -> None:
-    session = Session(Options(root=tmp_path, os_release=OS_RELEASE,
-                              overrides={"hostname": "cht.example.org"}))
-    app = ChtInstallApp(session)
     shown: list[str] = []
 
-    async def drive() -> None:
-        async with app.run_test(size=(80, 24)) as pilot:
-            app.go("settings")
-            await pilot.pause()
-            await pilot.press("f1")
-            await pilot.pause()
-            assert isinstance(app.screen, WhyScreen)
-            shown.append(str(app.screen.query_one(Static).render()))
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, WhyScreen)
+        shown.append(str(app.screen.query_one(Static).render()))
 
-    asyncio.run(drive())
+    drive(planning_session(tmp_path), steps)
     assert "installed by hand" in shown[0] and "Let's Encrypt is free" in shown[0]
