@@ -10,15 +10,17 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from installer.considerations import Item, checklist
-from installer.health import SELF_SIGNED_PHONES, TRUSTED_FIX
+from installer.health import SELF_SIGNED_PHONES
 from installer.session import Session
 from installer.vocabulary import MARK
 from screens.scrolling import PAGE_KEYS, Paged
 
 CHT_DOCS = "https://docs.communityhealthtoolkit.org/"
 CERTIFICATE_NOTE = {
-    "self-signed": (SELF_SIGNED_PHONES[0].upper() + SELF_SIGNED_PHONES[1:] + ". "
-                    + TRUSTED_FIX),
+    "self-signed": (SELF_SIGNED_PHONES[0].upper() + SELF_SIGNED_PHONES[1:] + ". For real "
+                    "use: [b]sudo cht-install --tls-mode letsencrypt --tls-email "
+                    "you@example.org[/b], or [b]--tls-mode own[/b] with your CA's certificate "
+                    "(`cht-install doctor` says more)."),
     "own": "Your own certificate is installed and its chain was verified on the wire.",
     "letsencrypt": "Let's Encrypt's certificate is installed; it renews itself (checked "
                    "twice a day).",
