@@ -33,6 +33,7 @@ from screens.app import ChtInstallApp
 ROOT = Path("/tmp/cht-install-snapshot")
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 SIZE = (80, 24)
+SMALL = (60, 20)  # the smallest terminal the README promises
 FACTS = HardwareFacts(
     memory=int(3.8 * GIB), cpus=2, root=True, arch="x86_64",
     disks=(DiskFacts("Docker and CHT data", "/var/lib/docker", 52 * GB, 40 * GIB, True),),
@@ -84,7 +85,8 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-def snapshot(snap_compare: Any, session: Session, keys: Sequence[str]) -> bool:
+def snapshot(snap_compare: Any, session: Session, keys: Sequence[str],
+             size: tuple[int, int] = SIZE) -> bool:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         for key in keys:
@@ -92,7 +94,7 @@ def snapshot(snap_compare: Any, session: Session, keys: Sequence[str]) -> bool:
             await settle(pilot)
 
     app = ChtInstallApp(session, start=replay(session))
-    return bool(snap_compare(app, terminal_size=SIZE, run_before=run_before))
+    return bool(snap_compare(app, terminal_size=size, run_before=run_before))
 
 
 def test_welcome(snap_compare: Any, session: Session) -> None:
@@ -122,3 +124,14 @@ def test_done_shows_the_password_once(snap_compare: Any, session: Session) -> No
 def test_settings_rejects_a_bad_host_name(snap_compare: Any, session: Session) -> None:
     keys = ["enter", "a", "enter", *["backspace"] * 20, "-", "b", "a", "d", "ctrl+n"]
     assert snapshot(snap_compare, session, keys)
+
+
+# At 60x20 (ASCII terminals are checked for real over SSH in tests/e2e/test_ssh.py).
+@pytest.mark.parametrize(("name", "keys"), [
+    ("settings", ["enter", "a", "enter"]),
+    ("plan", ["enter", "a", "enter", "ctrl+n"]),
+    ("install-finished", ["enter", "a", "enter", "ctrl+n", "i"]),
+    ("done", ["enter", "a", "enter", "ctrl+n", "i", "enter"]),
+])
+def test_at_60x20(snap_compare: Any, session: Session, name: str, keys: list[str]) -> None:
+    assert snapshot(snap_compare, session, keys, SMALL)
