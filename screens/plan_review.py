@@ -10,11 +10,12 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from installer.plan import build_plan
 from installer.runner import PlannedStep
 from installer.session import Session
 from installer.stacks import cht3
 from installer.step import Status
-from installer.vocabulary import word
+from installer.vocabulary import WORD, word
 from installer.words import count
 from screens.compose_diff import ComposeDiffScreen
 from screens.why import WhyScreen
@@ -47,7 +48,11 @@ class PlanReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Now", "Step")
+        # fixed widths: auto widths follow whatever rows exist when first drawn
+        table = self.query_one(DataTable)
+        table.add_column("Now", width=max(len(w) for w in WORD.values()))
+        table.add_column("Step", width=max(len(step.title) for step in
+                                           build_plan(self.session.config)))
         self.load()
 
     @work(thread=True, exclusive=True)
