@@ -20,6 +20,10 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
 USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
+# CHT's release numbers: 3.9.0-rc.2, 4.21.1, 5.0.2.
+CHT_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(-[A-Za-z0-9]+(\.[A-Za-z0-9]+)*)?$")
+CHT_LINES = {3: "3.x", 4: "current", 5: "current"}
+MEDIC_OS_TAG = re.compile(r"^(?P<repo>medicmobile/medic-os):cht-(?P<version>.+)$")
 
 
 class AnswersError(ValueError):
@@ -79,6 +83,27 @@ class InstallConfig:
     tls: TlsChoice = field(default_factory=TlsChoice)
     accept_warnings: bool = False
     allow_unsupported: bool = False
+    # The CHT release: 3.x selects medic-os (null = the one images.medic_os names), 4.x and
+    # 5.x CHT's current stack (the upgrade service and CHT's compose files).
+    cht_version: str | None = None
+    # Where the current line's compose files come from: CHT's build server, or a mirror.
+    builds_url: str | None = None
+    # The upgrade service's docker-compose.yml (CHT's repository), or a mirror's copy.
+    upgrade_service_url: str | None = None
+
+    @property
+    def line(self) -> str:
+        """Which CHT line the answers select: "3.x" or "current" (4.x/5.x)."""
+        found = CHT_VERSION.match(self.version)
+        return CHT_LINES.get(int(found.group(1)), "3.x") if found else "3.x"
+
+    @property
+    def version(self) -> str:
+        """The CHT version: cht_version, else the one medic-os's image tag names."""
+        if self.cht_version:
+            return str(self.cht_version)
+        tagged = MEDIC_OS_TAG.match(self.images.medic_os)
+        return tagged.group("version") if tagged else "3.x"
 
     @property
     def hostname_ascii(self) -> str:
@@ -87,8 +112,15 @@ class InstallConfig:
         return to_ascii(self.hostname)
 
     def image_ref(self, image: str) -> str:
-        """The reference to pull and run: through the mirror when one is set."""
-        return f"{self.registry}/{image}" if self.registry else image
+        """The reference to pull and run: through the mirror when one is set (a mirror
+        keeps the repository path, without the registry's own host: public.ecr.aws/medic/
+        cht-api:5.0.2 is MIRROR/medic/cht-api:5.0.2)."""
+        if not self.registry:
+            return image
+        first, _, rest = image.partition("/")
+        if rest and ("." in first or ":" in first or first == "localhost"):
+            image = rest
+        return f"{self.registry}/{image}"
 
     def with_changes(self, **changes: Any) -> InstallConfig:
         return validate(replace(self, **changes))
@@ -144,7 +176,12 @@ def is_hostname(value: str) -> bool:
     return hostname_problem(value) is None
 
 
-def password_problem(password: str) -> str | None:
+# The current line puts the password inside a URL (COUCH_URL=http://USER:PASSWORD@haproxy
+# in CHT's cht-core.yml): only URL-safe characters reach CouchDB unchanged.
+URL_SAFE_PASSWORD = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def password_problem(password: str, line: str = "3.x") -> str | None:
     """Why medic-os could not take this admin password unchanged; None when it can.
 
     medic-os's first-start script hands it to CouchDB inside a curl config line and a JSON
@@ -154,6 +191,10 @@ def password_problem(password: str) -> str | None:
     """
     from installer.stacks import cht3
 
+    if line == "current" and not URL_SAFE_PASSWORD.match(password):
+        return ("only letters, digits and . _ ~ - are allowed: CHT's compose file puts the "
+                "password inside a web address (COUCH_URL), where other characters change "
+                "its meaning (words joined by hyphens, as CHT's docs make, are fine)")
     for char, name in cht3.PASSWORD_REFUSED.items():
         if char in password:
             return (f"{name} is not allowed: medic-os would not pass it to CouchDB unchanged "
@@ -213,7 +254,7 @@ def validate(config: InstallConfig) -> InstallConfig:
     ):
         raise AnswersError("admin_password", "********", "at least 8 characters, or null")
     if config.admin_password is not None:
-        problem = password_problem(config.admin_password)
+        problem = password_problem(config.admin_password, config.line)
         if problem:
             raise AnswersError("admin_password", "********", f"another password: {problem}")
     if config.data != "volume" and not (
@@ -257,9 +298,35 @@ def validate(config: InstallConfig) -> InstallConfig:
                            "the https:// URL of an ACME directory")
     if config.tls.email is not None and not EMAIL.match(str(config.tls.email)):
         raise AnswersError("tls.email", config.tls.email, "an e-mail address")
+    config = _check_version(config)
+    for name in ("builds_url", "upgrade_service_url"):
+        value = getattr(config, name)
+        if value is not None and not (isinstance(value, str) and URL.match(value)):
+            raise AnswersError(name, value, "an http(s):// URL, or null for CHT's own")
     for flag in ("accept_warnings", "allow_unsupported"):
         if not isinstance(getattr(config, flag), bool):
             raise AnswersError(flag, getattr(config, flag), "true or false")
+    return config
+
+
+def _check_version(config: InstallConfig) -> InstallConfig:
+    """cht_version is a release of a line cht-install serves; a 3.x one also names the
+    medic-os image (medicmobile/medic-os:cht-VERSION) unless images.medic_os is custom."""
+    version = config.cht_version
+    if version is None:
+        return config
+    expected = ("a CHT version such as 3.9.0-rc.2 (CHT 3.x, end of life), 4.21.1 or 5.0.2 "
+                "(the current line)")
+    found = CHT_VERSION.match(version) if isinstance(version, str) else None
+    if found is None:
+        raise AnswersError("cht_version", version, expected)
+    if int(found.group(1)) not in CHT_LINES:
+        raise AnswersError("cht_version", version, f"{expected}: cht-install serves 3.x, "
+                           "4.x and 5.x")
+    tagged = MEDIC_OS_TAG.match(config.images.medic_os)
+    if CHT_LINES[int(found.group(1))] == "3.x" and tagged and tagged["version"] != version:
+        images = replace(config.images, medic_os=f"{tagged['repo']}:cht-{version}")
+        return replace(config, images=images)
     return config
 
 

@@ -14,11 +14,11 @@ import shlex
 import sys
 from pathlib import Path
 
+from installer import stacks
 from installer.answers import AnswersError
 from installer.journal import AlreadyRunning
 from installer.report import PlainLines, doctor_text, plan_json, plan_text
 from installer.session import Options, Session
-from installer.stacks import cht3
 from installer.step import Status
 from installer.tls.acme_order import LETS_ENCRYPT_STAGING
 
@@ -59,7 +59,15 @@ def parser() -> argparse.ArgumentParser:
                    help="plan for a fresh machine of the OS described by FILE")
     p.add_argument("--arch", help="with --os-release: the machine's architecture")
     p.add_argument("--hostname", help="the server's public host name")
-    p.add_argument("--registry", metavar="HOST:PORT", help="pull the images from this mirror")
+    p.add_argument("--cht-version", metavar="VERSION",
+                   help="the CHT release: 3.x (e.g. 3.9.0-rc.2, end of life; the default) "
+                        "or the current line (e.g. 4.21.1, 5.0.2)")
+    p.add_argument("--builds-url", metavar="URL",
+                   help="4.x/5.x: a mirror of CHT's build server (the compose files)")
+    p.add_argument("--upgrade-service-url", metavar="URL",
+                   help="4.x/5.x: where the upgrade service's docker-compose.yml comes from")
+    p.add_argument("--registry", metavar="HOST:PORT",
+                   help="pull the images from this mirror (of Docker Hub and CHT's registry)")
     p.add_argument("--http-port", type=int)
     p.add_argument("--https-port", type=int)
     p.add_argument("--accept-warnings", action="store_true", default=None,
@@ -103,6 +111,9 @@ def options_from(args: argparse.Namespace) -> Options:
         overrides={
             "hostname": args.hostname,
             "registry": args.registry,
+            "cht_version": args.cht_version,
+            "builds_url": args.builds_url,
+            "upgrade_service_url": args.upgrade_service_url,
             "http_port": args.http_port,
             "https_port": args.https_port,
             "accept_warnings": args.accept_warnings,
@@ -135,8 +146,8 @@ def say(line: str) -> None:
 def dry_run(session: Session, as_json: bool) -> int:
     planned = session.plan()
     note = session.hostname_note()
-    say(plan_json(session.platform, planned, note) if as_json
-        else plan_text(session.platform, planned, note))
+    say(plan_json(session.platform, planned, note, session.config) if as_json
+        else plan_text(session.platform, planned, note, session.config))
     return 1 if any(step.finding.status is Status.BLOCKED for step in planned) else 0
 
 
@@ -154,7 +165,7 @@ def headless(session: Session) -> int:
             say(last)
         say(f"cht-install: {session.platform.name} ({session.platform.arch}), "
             f"host name {session.config.hostname}")
-        say(cht3.END_OF_LIFE_NOTICE)
+        say(stacks.notice(session.config))
         unreachable, note = session.hostname_note()
         if note:
             say(("Warning: " if unreachable else "Host name: ") + note)
@@ -179,9 +190,9 @@ def headless(session: Session) -> int:
     if not result.ok:
         say(f"See the log: {session.paths.log}")
         return 1
-    say(f"CHT answers at {session.url()} (user: medic; password in {session.paths.env_file})")
+    say(f"CHT answers at {session.url()} (user: medic; password in {session.env_file})")
     say(f"Next: open {session.url()} in a browser, log in as medic (the password: "
-        f"sudo cat {session.paths.env_file}), then follow CHT's guides: "
+        f"sudo grep PASSWORD {session.env_file}), then follow CHT's guides: "
         "https://docs.communityhealthtoolkit.org/")
     return 0
 

@@ -4,6 +4,7 @@ privacy) as a checklist: what the installer did about each, from doctor's findin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from installer.paths import Paths
 
@@ -19,7 +20,8 @@ class Item:
         return self.status == "ok"
 
 
-def checklist(report: dict[str, object], paths: Paths, tls_mode: str) -> list[Item]:
+def checklist(report: dict[str, object], paths: Paths, tls_mode: str,
+              env: Path | None = None) -> list[Item]:
     listed = [*report["steps"], *report.get("checks", [])]  # type: ignore[misc]
     rows: dict[str, dict[str, object]] = {str(r["id"]): r for r in listed}
 
@@ -51,11 +53,11 @@ def checklist(report: dict[str, object], paths: Paths, tls_mode: str) -> list[It
              + ("" if recovery == "ok" else " (no recent backup is known yet)")),
         Item("Scale", worst("hardware.enough"), reason("hardware.enough")),
         Item("Updates", worst("os.supported"),
-             reason("os.supported") + "; the CHT version is the image tag in the answers"),
+             reason("os.supported") + "; the CHT version is cht_version in the answers"),
         Item("Security", worst("tls.certificate", "tls.installed", "cht.answers-https",
                                "tls.trusted"),
              f"HTTPS with {certificate}; {reason('tls.expiry')}; admin password only in "
-             f"{paths.env_file} (root only)"),
+             f"{env or paths.env_file} (root only)"),
         Item("Privacy", worst("cht.answers-https"),
              "health data travels only over HTTPS (verified on the wire)"
              if worst("cht.answers-https") == "ok" else reason("cht.answers-https")),

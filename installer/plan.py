@@ -6,6 +6,7 @@ from installer.answers import InstallConfig
 from installer.step import Step
 from installer.steps.acme import TlsChallengeLocation, TlsRenewal
 from installer.steps.admin_account import AdminPassword
+from installer.steps.current_stack import CurrentComposeFiles, CurrentServicesRunning
 from installer.steps.docker import (
     ComposeAvailable,
     DockerEnabledAtBoot,
@@ -25,6 +26,8 @@ from installer.steps.verify import AnswersHttps
 
 
 def build_plan(config: InstallConfig) -> list[Step]:
+    if config.line == "current":
+        return current_plan()
     return [
         OsSupported(),
         HardwareEnough(),
@@ -45,5 +48,30 @@ def build_plan(config: InstallConfig) -> list[Step]:
         AnswersHttps(),
         CompleteInstall(),
         UnneededServices(),
+        AdminPassword(),
+    ]
+
+
+def current_plan() -> list[Step]:
+    """CHT's current line: the same engine and checks; CHT's own layout and services
+    (medic-os's post-setup steps do not apply)."""
+    return [
+        OsSupported(),
+        HardwareEnough(),
+        PackagesReady(),
+        DockerRepository(),
+        DockerInstalled(),
+        DockerRunning(),
+        DockerEnabledAtBoot(),
+        DockerGroup(),
+        ComposeAvailable(),
+        CurrentComposeFiles(),
+        ImagesPulled(),
+        CurrentServicesRunning(),
+        TlsChallengeLocation(),
+        TlsCertificate(),
+        TlsInstalled(),
+        TlsRenewal(),
+        AnswersHttps(),
         AdminPassword(),
     ]

@@ -6,6 +6,8 @@ import json
 import time
 from collections.abc import Sequence
 
+from installer import stacks
+from installer.answers import InstallConfig
 from installer.events import (
     Event,
     Log,
@@ -19,15 +21,15 @@ from installer.health import Check
 from installer.platform import Platform
 from installer.rate import Rate
 from installer.runner import PlannedStep
-from installer.stacks import cht3
 from installer.step import Status
 from installer.vocabulary import WIDEST, summary, word
 
 
 def plan_json(platform: Platform, planned: Sequence[PlannedStep],
-              host_name: tuple[bool, str] = (False, "")) -> str:
+              host_name: tuple[bool, str] = (False, ""),
+              config: InstallConfig | None = None) -> str:
     return json.dumps(
-        {"platform": platform.as_dict(), "stack": cht3.describe(),
+        {"platform": platform.as_dict(), "stack": stacks.describe(config or InstallConfig()),
          "host_name": {"phones_may_not_reach": host_name[0], "note": host_name[1]},
          "steps": [step.as_dict() for step in planned]},
         indent=2,
@@ -35,9 +37,11 @@ def plan_json(platform: Platform, planned: Sequence[PlannedStep],
 
 
 def plan_text(platform: Platform, planned: Sequence[PlannedStep],
-              host_name: tuple[bool, str] = (False, "")) -> str:
-    lines = [f"Plan for {platform.name or platform.id} ({platform.arch}): {cht3.LINE}",
-             cht3.END_OF_LIFE_NOTICE]
+              host_name: tuple[bool, str] = (False, ""),
+              config: InstallConfig | None = None) -> str:
+    chosen = config or InstallConfig()
+    lines = [f"Plan for {platform.name or platform.id} ({platform.arch}): "
+             f"{stacks.name(chosen)} {chosen.version}", stacks.notice(chosen)]
     if host_name[1]:
         lines.append(("Warning: " if host_name[0] else "Host name: ") + host_name[1])
     lines.append("")

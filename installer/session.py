@@ -21,7 +21,7 @@ from installer.platform import Platform, detect
 from installer.reachable import local_addresses, phones_note
 from installer.report import doctor_report
 from installer.runner import PlannedStep, Runner
-from installer.stack_files import password_from_env
+from installer.stacks import env_file, password_in
 from installer.step import Context, Status, Step
 from installer.steps.hardware import Check, checks_for
 
@@ -270,8 +270,13 @@ class Session:
                   certificate_trust(self.config.tls.mode), *data_checks(ctx)]
         return doctor_report(self.plan(), certificate, checks)
 
+    @property
+    def env_file(self) -> Path:
+        """Where the chosen line keeps the admin password."""
+        return env_file(self.paths, self.config)
+
     def admin_password(self) -> str | None:
-        return password_from_env(self.real.read_text(self.paths.env_file))
+        return password_in(self.real.read_text(self.env_file), self.config)
 
     def url(self) -> str:
         port = self.config.https_port

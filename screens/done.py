@@ -36,7 +36,7 @@ class DoneScreen(Paged):
         self.session = session
 
     def compose(self) -> ComposeResult:
-        env = self.session.paths.env_file
+        env = self.session.env_file
         summary = self.session.certificate_summary()
         lines = ["[b]CHT is installed and answers over HTTPS.[/b]", "",
                  f"  Address:     {self.session.url()}", "  User:        medic"]
@@ -71,7 +71,8 @@ class DoneScreen(Paged):
     @work(thread=True, exclusive=True)
     def load_checklist(self) -> None:
         report = self.session.doctor()
-        items = checklist(report, self.session.paths, self.session.config.tls.mode)
+        items = checklist(report, self.session.paths, self.session.config.tls.mode,
+                          self.session.env_file)
         self.app.call_from_thread(self.show_checklist, items)
 
     def show_checklist(self, items: list[Item]) -> None:

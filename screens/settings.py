@@ -73,7 +73,7 @@ class SettingsScreen(Paged):
             yield Input(config.hostname, id="hostname", placeholder="cht.example.org")
             yield Static("", id="hostname-note", classes="hint")
             if self.password_kept:
-                yield Label(f"Admin password: kept (it is in {self.session.paths.env_file}).")
+                yield Label(f"Admin password: kept (it is in {self.session.env_file}).")
             else:
                 yield Label("Admin password for user 'medic' (leave empty to generate one):")
                 yield Input("", id="password", password=True, placeholder="generated")

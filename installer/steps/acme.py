@@ -12,6 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from installer.stacks import current, web_server
 from installer.step import Context, Finding, StepError, blocked, needed, ok
 from installer.steps.docker import install_packages, recipe
 from installer.steps.tls import (
@@ -79,6 +80,8 @@ class TlsChallengeLocation:
     def probe(self, ctx: Context) -> Finding:
         if ctx.config.tls.mode != "letsencrypt":
             return ok("not needed (tls.mode is not letsencrypt)")
+        if ctx.config.line == "current":
+            return current_challenge_location(ctx)
         conf = ctx.host.container_read("medic-os", NGINX_CONF)
         if conf is None:
             return needed("medic-os is not running yet")
@@ -87,6 +90,9 @@ class TlsChallengeLocation:
         return needed(f"{NGINX_CONF} has no /.well-known/acme-challenge/ location yet")
 
     def apply(self, ctx: Context) -> None:
+        if ctx.config.line == "current":
+            finding = current_challenge_location(ctx)
+            raise StepError(finding.reason, finding.fix or "Run cht-install again.")
         conf = ctx.host.container_read("medic-os", NGINX_CONF)
         if conf is None and ctx.host.live:
             raise StepError("medic-os has no nginx.conf to add the challenge location to",
@@ -98,6 +104,19 @@ class TlsChallengeLocation:
                             "Restore a server block that listens on port 80.") from exc
         ctx.host.container_put("medic-os", {NGINX_CONF: (patched.encode(), 0o644)})
         reload_nginx(ctx)
+
+
+def current_challenge_location(ctx: Context) -> Finding:
+    """CHT's nginx.conf serves /.well-known/acme-challenge/ from the certbot directory
+    of the cht-ssl volume, which CERTIFICATE_MODE=AUTO_GENERATE makes (ssl-install.sh)."""
+    web = web_server(ctx.config)
+    found = ctx.host.container_list(web.container, f"{current.CHALLENGE_ROOT}/.well-known")
+    if found is None:
+        return needed(f"{web.container} has no {current.CHALLENGE_ROOT}/.well-known yet "
+                      "(CHT's nginx makes it with CERTIFICATE_MODE=AUTO_GENERATE)",
+                      "cht-install restarts CHT's services with that mode, then checks again.")
+    return ok(f"CHT's nginx serves /.well-known/acme-challenge/ from "
+              f"{current.CHALLENGE_ROOT}")
 
 
 def _obtained(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding | None:
@@ -134,9 +153,12 @@ def apply_certificate(ctx: Context) -> None:
         host.write_file(paths.acme_account_key, account, 0o600)
     key = _new_key_pem()
 
+    web = web_server(ctx.config)
+    root = current.CHALLENGE_ROOT if ctx.config.line == "current" else CHALLENGE_ROOT
+
     def publish(token: str, validation: str) -> None:
-        path = f"{CHALLENGE_ROOT}/.well-known/acme-challenge/{token}"
-        host.container_put("medic-os", {path: (validation.encode(), 0o644)})
+        path = f"{root}/.well-known/acme-challenge/{token}"
+        host.container_put(web.container, {path: (validation.encode(), 0o644)})
 
     directory = tls.acme_directory or LETS_ENCRYPT
     ctx.log(f"asking {directory} for a certificate for {ctx.config.hostname_ascii}")

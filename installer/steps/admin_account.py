@@ -1,12 +1,11 @@
-"""cht.admin-password: the password in /opt/cht/.env signs in as CHT's admin (medic) over
+"""cht.admin-password: the password in the line's .env signs in as CHT's admin (medic) over
 HTTPS, the way an admin would (CouchDB's /_session through CHT's nginx)."""
 
 from __future__ import annotations
 
 import json
 
-from installer.stack_files import password_from_env
-from installer.stacks import cht3
+from installer.stacks import cht3, env_file, password_in, password_key
 from installer.step import Context, Finding, Status, StepError, broken, needed, ok
 from installer.steps.verify import ADDRESS, PROXY_ERRORS, installing_itself
 
@@ -20,7 +19,7 @@ PICKED_FIX = (
 )
 CHANGED_FIX = (
     "If the password was changed in CHT, put the new one in {env} "
-    "(DOCKER_COUCHDB_ADMIN_PASSWORD='...', mode 0600), or change it back in CHT's admin app. "
+    "({key}=..., mode 0600), or change it back in CHT's admin app. "
     "Then run cht-install again."
 )
 
@@ -66,8 +65,8 @@ class AdminPassword:
     title = "The admin password works"
 
     def probe(self, ctx: Context) -> Finding:
-        env = ctx.paths.env_file
-        password = password_from_env(ctx.host.read_text(env))
+        env = env_file(ctx.paths, ctx.config)
+        password = password_in(ctx.host.read_text(env), ctx.config)
         if password is None:
             return needed(f"{env} has no admin password yet")
         ctx.host.add_secret(password)
@@ -86,12 +85,13 @@ class AdminPassword:
             return broken(f"{cht3.ADMIN_USER} signs in but is not an admin (roles: "
                            f"{', '.join(granted) or 'none'})",
                            "Give medic the _admin role back in CHT's admin app.")
-        if medic_os_has_another(ctx, password):
+        if ctx.config.line != "current" and medic_os_has_another(ctx, password):
             return broken(f"the password in {env} does not work: medic-os did not receive it "
                            "and set another one for medic (or .env was changed afterwards)",
                            PICKED_FIX.format(env=env, copy=cht3.PASSWORD_FILE))
         return broken(f"the password in {env} does not work for {cht3.ADMIN_USER} "
-                       f"(CHT answered {answer.status})", CHANGED_FIX.format(env=env))
+                       f"(CHT answered {answer.status})",
+                      CHANGED_FIX.format(env=env, key=password_key(ctx.config)))
 
     def apply(self, ctx: Context) -> None:
         last: list[Finding] = []

@@ -34,6 +34,11 @@ def recipe(ctx: Context) -> Recipe:
     return found
 
 
+def recipe_or_none(ctx: Context) -> Recipe | None:
+    found = resolve_for(ctx)
+    return None if isinstance(found, Refusal) else found
+
+
 def version_of(text: str) -> tuple[int, int] | None:
     match = VERSION.search(text)
     return (int(match.group(1)), int(match.group(2))) if match else None
@@ -358,11 +363,20 @@ class ComposeAvailable:
 
     def probe(self, ctx: Context) -> Finding:
         argv = compose_command(ctx.host)
+        v2_needed = ctx.config.line == "current"
+        if v2_needed and argv != ["docker", "compose"]:
+            refusal = compose_v2_refusal(ctx)
+            if refusal is not None:
+                return refusal
         if argv is None:
             return needed("neither `docker compose` nor `docker-compose` works")
         ctx.facts["compose"] = argv
         version = ctx.host.query([*argv, "version", "--short"]).stdout.strip()
         parsed = version_of(version)
+        if v2_needed and (argv != ["docker", "compose"] or (parsed or (0, 0)) < (2, 0)):
+            return needed(f"CHT {ctx.config.version} needs compose v2 (`docker compose`); "
+                          f"this server has `{' '.join(argv)}` {version}".rstrip(),
+                          "cht-install installs Docker's compose plugin.")
         if parsed is not None and parsed < MIN_COMPOSE:
             return warning(
                 f"`{' '.join(argv)}` {version} is older than CHT needs (1.27)",
@@ -383,7 +397,24 @@ class ComposeAvailable:
         if missing:
             install_packages(ctx, rec, tuple(missing), "compose")
         v1 = packages == ("docker-compose",) and rec.manager.name == "apt"
-        ctx.facts.setdefault("compose", ["docker-compose"] if v1 else ["docker", "compose"])
+        ctx.facts["compose"] = ["docker-compose"] if v1 else ["docker", "compose"]
+
+
+def compose_v2_refusal(ctx: Context) -> Finding | None:
+    """Blocked when the current line is chosen and this platform's Docker source only
+    gives compose v1 (CHT no longer supports docker-compose v1)."""
+    rec = recipe_or_none(ctx)
+    if rec is None or rec.compose_binary is not None:
+        return None
+    packages = rec.compose or ()
+    if packages and packages != ("docker-compose",):
+        return None
+    return blocked(
+        f"CHT {ctx.config.version} needs compose v2 (`docker compose`), and Docker from "
+        f"this system's own packages ({ctx.config.docker.source}) only has docker-compose v1, "
+        "which CHT no longer supports",
+        "Use Docker's own repository: `docker.source: official` in the answers (or "
+        "--docker-source official), then run cht-install again.")
 
 
 def fetch_checked_binary(ctx: Context, url: str, checksum_url: str, to: Path) -> None:

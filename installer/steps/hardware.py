@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psutil
 
+from installer.answers import InstallConfig
 from installer.host import Host
 from installer.platform import SUPPORTED_ARCHES, Platform
 from installer.step import Context, Finding, Status, StepError, blocked, ok, warning
@@ -110,18 +111,41 @@ def gather(ctx: Context) -> HardwareFacts:
     )
 
 
-def assess_disk(facts: DiskFacts, name: str) -> list[Check]:
+@dataclass(frozen=True)
+class Floors:
+    """One CHT line's minimums (its requirements page)."""
+
+    line: str = "CHT 3.x"
+    memory: int = MIN_RAM
+    cpus: int = MIN_CPUS
+    disk: int = MIN_DISK
+
+
+def floors_for(config: InstallConfig) -> Floors:
+    """The chosen line's floors: 3.x keeps 4 GB / 2 CPU / 50 GB; the current line's
+    production floor is 8 GB / 4 CPU / 100 GB."""
+    if config.line != "current":
+        return Floors()
+    from installer.stacks import current
+
+    return Floors(f"CHT {config.version}", current.MIN_RAM_GB * GIB, current.MIN_CPUS,
+                  current.MIN_DISK_GB * GB)
+
+
+def assess_disk(facts: DiskFacts, name: str, floors: Floors = Floors()) -> list[Check]:
     """Size, free space and type of one disk (``name`` prefixes the check names)."""
     checks: list[Check] = []
     size = facts.total / GB
     where = facts.path
-    if facts.total >= MIN_DISK * DISK_SLACK:
-        checks.append(Check(f"{name}size", f"{size:.0f} GB", "50 GB", Status.OK, where))
+    need = f"{floors.disk / GB:.0f} GB"
+    if facts.total >= floors.disk * DISK_SLACK:
+        checks.append(Check(f"{name}size", f"{size:.0f} GB", need, Status.OK, where))
     else:
         checks.append(Check(
-            f"{name}size", f"{size:.0f} GB", "50 GB", Status.WARNING,
-            f"the disk holding {where} is {size:.0f} GB; CHT needs 50 GB for its data to grow",
-            f"Grow the disk under {where} to 50 GB or more, or mount a larger one there.",
+            f"{name}size", f"{size:.0f} GB", need, Status.WARNING,
+            f"the disk holding {where} is {size:.0f} GB; {floors.line} needs {need} for its "
+            "data to grow",
+            f"Grow the disk under {where} to {need} or more, or mount a larger one there.",
         ))
     free = facts.free / GB
     if facts.free < IMAGES_SPACE:
@@ -153,27 +177,30 @@ def assess_disk(facts: DiskFacts, name: str) -> list[Check]:
     return checks
 
 
-def assess(facts: HardwareFacts) -> list[Check]:
-    """Verdicts against CHT's requirements (pure)."""
+def assess(facts: HardwareFacts, floors: Floors = Floors()) -> list[Check]:
+    """Verdicts against the chosen CHT line's requirements (pure)."""
     checks: list[Check] = []
     memory = facts.memory / GB
-    if facts.memory >= MIN_RAM - RAM_SLACK:
-        checks.append(Check("Memory", f"{memory:.1f} GB", "4 GB", Status.OK, "enough memory"))
+    need = f"{floors.memory / GIB:.0f} GB"
+    if facts.memory >= floors.memory - RAM_SLACK:
+        checks.append(Check("Memory", f"{memory:.1f} GB", need, Status.OK, "enough memory"))
     else:
         checks.append(Check(
-            "Memory", f"{memory:.1f} GB", "4 GB", Status.WARNING,
-            f"{memory:.1f} GB of memory; CHT needs 4 GB and may be slow or stop",
-            "Give the server at least 4 GB of memory (resize the VM), or accept the risk.",
+            "Memory", f"{memory:.1f} GB", need, Status.WARNING,
+            f"{memory:.1f} GB of memory; {floors.line} needs {need} and may be slow or stop",
+            f"Give the server at least {need} of memory (resize the VM), or accept the risk.",
         ))
-    if facts.cpus >= MIN_CPUS:
-        checks.append(Check("CPUs", str(facts.cpus), "2", Status.OK, "enough CPUs"))
+    if facts.cpus >= floors.cpus:
+        checks.append(Check("CPUs", str(facts.cpus), str(floors.cpus), Status.OK,
+                            "enough CPUs"))
     else:
         checks.append(Check(
-            "CPUs", str(facts.cpus), "2", Status.WARNING,
-            f"{facts.cpus} CPU; CHT needs 2", "Give the server at least 2 CPUs (resize the VM).",
+            "CPUs", str(facts.cpus), str(floors.cpus), Status.WARNING,
+            f"{facts.cpus} CPU; {floors.line} needs {floors.cpus}",
+            f"Give the server at least {floors.cpus} CPUs (resize the VM), or accept the risk.",
         ))
     for index, one in enumerate(facts.disks):
-        checks += assess_disk(one, "Disk " if index == 0 else "Data disk ")
+        checks += assess_disk(one, "Disk " if index == 0 else "Data disk ", floors)
     if facts.root:
         checks.append(Check("Root access", "yes", "root", Status.OK, "running as root"))
     else:
@@ -204,7 +231,9 @@ def summarize(checks: list[Check]) -> Finding:
 
 def checks_for(ctx: Context, platform: Platform) -> list[Check] | None:
     """The hardware table for this machine, or None when planning for another one."""
-    return assess(gather(ctx)) if ctx.host.live and platform.live else None
+    if not (ctx.host.live and platform.live):
+        return None
+    return assess(gather(ctx), floors_for(ctx.config))
 
 
 class HardwareEnough:

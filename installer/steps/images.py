@@ -1,4 +1,6 @@
-"""images.pulled: the medic-os and haproxy images are on this host (pulled with progress)."""
+"""images.pulled: the chosen CHT line's images are on this host (pulled with progress):
+medic-os and haproxy for 3.x; for the current line, every image CHT's compose files and the
+upgrade service name (through a mirror, then tagged with CHT's own names)."""
 
 from __future__ import annotations
 
@@ -22,25 +24,46 @@ DNS_SIGNS = ("no such host", "Temporary failure in name resolution", "Name or se
 
 
 def wanted_images(ctx: Context) -> list[tuple[str, str]]:
+    """(name, the reference to pull) per image."""
+    return [(name, pull) for name, pull, _ in images_of(ctx)]
+
+
+def images_of(ctx: Context) -> list[tuple[str, str, str]]:
+    """(name, the reference to pull, the name compose runs it by) per image."""
     config = ctx.config
-    return [
-        ("medic-os", config.image_ref(config.images.medic_os)),
-        ("haproxy", config.image_ref(config.images.haproxy)),
-    ]
+    if config.line == "current":
+        from installer.steps.current_stack import compose_images
+
+        return [(service, config.image_ref(image), image)
+                for service, image in compose_images(ctx)]
+    return [(name, config.image_ref(image), config.image_ref(image))
+            for name, image in (("medic-os", config.images.medic_os),
+                                ("haproxy", config.images.haproxy))]
 
 
 def missing_images(ctx: Context) -> list[str] | None:
-    """References not on the host; None when Docker does not answer."""
+    """References to pull whose image is not on the host; None when Docker does not answer."""
     client = ctx.host.docker()
     if client is None:
         return None
     missing = []
-    for _, ref in wanted_images(ctx):
+    for _, ref, local in images_of(ctx):
         try:
-            client.images.get(ref)
+            client.images.get(local)
         except Exception:
             missing.append(ref)
     return missing
+
+
+def tag_as_named(ctx: Context, ref: str) -> None:
+    """A mirror's image, tagged with the name CHT's compose files use (they stay CHT's)."""
+    for _, pull, local in images_of(ctx):
+        if pull != ref or local == ref:
+            continue
+        result = ctx.host.run(["docker", "tag", ref, local])
+        if not result.ok:
+            raise StepError(f"could not name {ref} as {local}: {result.tail(2)}",
+                            "Check that Docker runs (`docker ps`), then run cht-install again.")
 
 
 class ImagesPulled:
@@ -76,10 +99,13 @@ class ImagesPulled:
                                   sum(p[2] for p in parts), detail, parts))
 
             pull_with_retries(ctx, ref, report)
+            tag_as_named(ctx, ref)
 
 
 def source_of(ctx: Context) -> str:
-    return ctx.config.registry or "Docker Hub"
+    if ctx.config.registry:
+        return ctx.config.registry
+    return "CHT's image registry" if ctx.config.line == "current" else "Docker Hub"
 
 
 def preflight(ctx: Context, refs: list[str]) -> None:
@@ -122,8 +148,8 @@ def refuse_other_platforms(ctx: Context, ref: str) -> None:
     raise StepError(
         f"{ref} is built for {', '.join(platforms)} only, and this server is "
         f"{ctx.platform.arch} ({arch}): it could not run here",
-        "Use an x86_64 server for CHT 3.x, or, if your mirror should hold an image for this "
-        "processor, fix the mirror; then run cht-install again.")
+        "Use a server with a processor the image is built for, or, if your mirror should "
+        "hold an image for this processor, fix the mirror; then run cht-install again.")
 
 
 def pull_error(exc: Exception, source: str) -> str:

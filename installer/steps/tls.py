@@ -10,7 +10,7 @@ import psutil
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from installer.stacks import cht3
+from installer.stacks import CHT3_NGINX_DIR, cht3, current, web_server
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok, warning
 from installer.tls.certinfo import covers, key_matches, summarize
 from installer.tls.checks import check
@@ -18,7 +18,7 @@ from installer.tls.material import Material, MaterialError, load
 from installer.tls.selfsigned import generate
 from installer.tls.trust import roots, roots_pem
 
-NGINX_DIR = "/srv/settings/medic-core/nginx/private"
+NGINX_DIR = CHT3_NGINX_DIR
 CONTAINER_CERT = f"{NGINX_DIR}/default.crt"
 CONTAINER_KEY = f"{NGINX_DIR}/default.key"
 RESTART_NGINX = ["/boot/svc-restart", "medic-core", "nginx"]
@@ -111,8 +111,9 @@ def _own(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
                                f"({info.days_left()} days left)", material.fix)
         return material
     trusted = roots(roots_pem(ctx.host, ctx.config.tls.trust_store))
+    key_types = current.KEY_TYPES if ctx.config.line == "current" else cht3.KEY_TYPES
     problems = check(material, ctx.config.hostname_ascii, trusted,
-                     rsa_only=cht3.KEY_TYPES == ("RSA",))
+                     rsa_only=key_types == ("RSA",))
     fatal = [p for p in problems if p.fatal]
     if fatal:
         return blocked("; ".join(p.reason for p in fatal), " ".join(p.fix for p in fatal))
@@ -179,36 +180,40 @@ class TlsInstalled:
 
     def probe(self, ctx: Context) -> Finding:
         pair = installed_pair(ctx)
+        web = web_server(ctx.config)
         if pair is None:
             return needed("no certificate to install yet")
-        served = ctx.host.container_read("medic-os", CONTAINER_CERT)
-        key = ctx.host.container_read("medic-os", CONTAINER_KEY)
+        served = ctx.host.container_read(web.container, web.certificate)
+        key = ctx.host.container_read(web.container, web.key)
         if served is None:
-            return needed("medic-os is not running, or has no certificate yet")
+            return needed(f"{web.container} is not running, or has no certificate yet")
         if served.strip() != pair[0].strip() or (key or b"").strip() != pair[1].strip():
-            return needed(f"medic-os has a different certificate at {CONTAINER_CERT}")
-        return ok(f"{CONTAINER_CERT} in medic-os is the installer's certificate")
+            return needed(f"{web.container} has a different certificate at {web.certificate}")
+        return ok(f"{web.certificate} in {web.container} is the installer's certificate")
 
     def apply(self, ctx: Context) -> None:
         pair = installed_pair(ctx)
+        web = web_server(ctx.config)
         if pair is None:
             raise StepError("no certificate to install", "re-run to make one")
-        ctx.host.container_put("medic-os", {CONTAINER_CERT: (pair[0], 0o644),
-                                            CONTAINER_KEY: (pair[1], 0o600)})
+        ctx.host.container_put(web.container, {web.certificate: (pair[0], 0o644),
+                                               web.key: (pair[1], 0o600)})
         reload_nginx(ctx)
 
 
 def reload_nginx(ctx: Context) -> None:
-    """Reload medic-os's nginx gracefully (no dropped requests); where the image has no
+    """Reload the line's nginx gracefully (no dropped requests); where medic-os has no
     reload command, restart it as CHT documents (a moment of downtime)."""
-    result = ctx.host.container_exec("medic-os", RELOAD_NGINX)
+    web = web_server(ctx.config)
+    result = ctx.host.container_exec(web.container, web.reload)
     if result.ok:
         return
-    if result.returncode in NOT_FOUND or "not found" in result.tail(3).lower():
-        ctx.log("medic-os has no svc-reload; restarting nginx instead")
-        result = ctx.host.container_exec("medic-os", RESTART_NGINX)
+    if web.restart != web.reload and (
+            result.returncode in NOT_FOUND or "not found" in result.tail(3).lower()):
+        ctx.log(f"{web.container} has no svc-reload; restarting nginx instead")
+        result = ctx.host.container_exec(web.container, web.restart)
     if not result.ok:
         raise StepError(
-            f"nginx in medic-os did not take the change: {result.tail(3)}",
-            "Run `docker exec medic-os /boot/svc-restart medic-core nginx` to see why.",
+            f"nginx in {web.container} did not take the change: {result.tail(3)}",
+            f"Run `docker exec {web.container} {' '.join(web.restart)}` to see why.",
         )

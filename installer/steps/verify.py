@@ -8,9 +8,9 @@ import re
 
 from cryptography import x509
 
-from installer.stacks import cht3
+from installer.stacks import cht3, current, web_server
 from installer.step import Context, Finding, StepError, broken, needed, ok
-from installer.steps.tls import RESTART_NGINX, installed_pair
+from installer.steps.tls import installed_pair
 from installer.tls.certinfo import fingerprint_der, summarize
 from installer.tls.trust import roots_pem
 
@@ -53,7 +53,17 @@ def horti_progress(log: str) -> str:
 
 
 def installing_itself(ctx: Context) -> str | None:
-    """While horticulturalist is still installing CHT: where it is; else None."""
+    """While CHT is still setting itself up: where it is; else None. (3.x: horticulturalist
+    downloads CHT after medic-os boots; current line: CHT's API is up only once its server
+    checks and first setup are done, and nginx answers 502 until then.)"""
+    if ctx.config.line == "current":
+        api = current.container_name("api")
+        client = ctx.host.docker()
+        try:
+            running = client is not None and client.containers.get(api).status == "running"
+        except Exception:
+            running = False
+        return f"{api} is starting (it answers once CouchDB does)" if running else None
     if ctx.host.container_read("medic-os", cht3.BOOTSTRAPPED) is not None:
         return None
     log = ctx.host.container_read("medic-os", cht3.HORTI_LOG) or b""
@@ -71,7 +81,8 @@ def check_https(ctx: Context) -> Finding:
     answer = ctx.host.https_get(ADDRESS, port, hostname, trust, path=cht3.API_INFO)
     if answer.certificate is None:
         return needed(f"nothing answers HTTPS on port {port}: {answer.error}",
-                      "cht-install restarts nginx in medic-os and checks again.")
+                      f"cht-install restarts nginx in {web_server(ctx.config).container} "
+                      "and checks again.")
     served = fingerprint_der(answer.certificate)
     if served != expected:
         return broken(
@@ -87,15 +98,23 @@ def check_https(ctx: Context) -> Finding:
         if answer.status in PROXY_ERRORS:
             progress = installing_itself(ctx)
             if progress is not None:
-                return needed(f"CHT is still installing itself (medic-os downloads it after "
-                              f"its first start); last step: {progress}",
+                how = ("CHT's API sets it up at its first start" if ctx.config.line ==
+                       "current" else "medic-os downloads it after its first start")
+                return needed(f"CHT is still installing itself ({how}); last step: "
+                              f"{progress}",
                               "cht-install waits for it; on a slow link this takes minutes.")
         return broken(f"https://{hostname}:{port}{cht3.API_INFO} answered "
                       f"{answer.status or answer.error}, not CHT's version",
-                      "Check `docker logs medic-os`; cht-install restarts nginx and waits.")
+                      f"Check `docker logs {logs_of(ctx)}`; cht-install restarts nginx and "
+                      "waits.")
     chain = ", chain verified for the name" if answer.verified else ""
     return ok(f"https://{hostname}:{port}/ answers: CHT {version}, with the installed "
               f"certificate ({served[:23]}...){chain}")
+
+
+def logs_of(ctx: Context) -> str:
+    """The container whose log tells why CHT does not answer."""
+    return current.container_name("api") if ctx.config.line == "current" else "medic-os"
 
 
 class AnswersHttps:
@@ -108,7 +127,8 @@ class AnswersHttps:
     def apply(self, ctx: Context) -> None:
         first = check_https(ctx)
         if first.status.value != "needed" or "installing itself" not in first.reason:
-            ctx.host.container_exec("medic-os", RESTART_NGINX)
+            web = web_server(ctx.config)
+            ctx.host.container_exec(web.container, web.restart)
         last: list[Finding] = [first]
 
         def answers() -> bool:
@@ -129,7 +149,9 @@ class AnswersHttps:
                     f"CHT was still installing itself after {limit / 60:.0f} minutes "
                     f"({finding.reason.split('last step: ')[-1]})",
                     "A slow link can take longer: run cht-install again later and it goes on "
-                    "waiting. If it does not move, check `docker logs medic-os` and the file "
-                    f"{cht3.HORTI_LOG} in medic-os.")
-            raise StepError(finding.reason, finding.fix or "Check `docker logs medic-os`.")
+                    f"waiting. If it does not move, check `docker logs {logs_of(ctx)}`"
+                    + (f" and the file {cht3.HORTI_LOG} in medic-os." if ctx.config.line
+                       != "current" else "."))
+            raise StepError(finding.reason,
+                            finding.fix or f"Check `docker logs {logs_of(ctx)}`.")
         ctx.progress(100, 100, "CHT answers")

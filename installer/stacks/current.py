@@ -1,0 +1,76 @@
+"""CHT's current line (4.x/5.x): what CHT's own install page, its compose templates, its
+nginx image and the upgrade service say about the layout, the .env, the services, TLS and
+how the line is started (data)."""
+
+from __future__ import annotations
+
+LINE = "CHT 4.x/5.x (current)"
+LINE_ID = "current"
+NOTICE = "CHT's supported line: installed the way CHT's Docker hosting page documents."
+
+# medic/cht-docs hosting/cht/docker/installation.md: CHT's build server serves each
+# release's compose files; the upgrade service's compose file is in its repository.
+BUILDS_URL = "https://staging.dev.medicmobile.org/_couch/builds_4"
+COMPOSE_FILES = ("cht-core.yml", "cht-couchdb.yml")
+UPGRADE_SERVICE_URL = (
+    "https://raw.githubusercontent.com/medic/cht-upgrade-service/main/docker-compose.yml")
+
+# The page's layout (/home/ubuntu/cht/{compose,certs,upgrade-service,couchdb}), under
+# cht-install's /opt/cht: the installer runs as root, with no "ubuntu" user to assume.
+COMPOSE_DIR = "compose"
+CERTS_DIR = "certs"
+UPGRADE_DIR = "upgrade-service"
+COUCHDB_DIR = "couchdb"
+
+# .env (the page's "Prepare Environment Variables file"): the project, the paths, and the
+# secrets; COUCHDB_USER is medic. Secrets are made once: a new one for an existing database
+# would lock CHT out of its own data.
+PROJECT = "cht"
+ADMIN_USER = "medic"
+SECRET_KEYS = ("COUCHDB_PASSWORD", "COUCHDB_SECRET")
+# The upgrade service's compose project is its directory's name (compose's default).
+UPGRADE_PROJECT = UPGRADE_DIR
+UPGRADE_SERVICE = "cht-upgrade-service"
+UPGRADE_SERVICE_IMAGE = "public.ecr.aws/s5s3h4s7/cht-upgrade-service:latest"
+
+# cht-core.yml: nginx publishes 80/443 and keeps its certificate in the cht-ssl volume
+# (nginx/ssl-install.sh: cert.pem and key.pem in /etc/nginx/private; certbot's webroot
+# /etc/nginx/private/certbot, served for /.well-known/acme-challenge/ by nginx.conf).
+WEB_SERVICE = "nginx"
+SSL_VOLUME = "cht-ssl"
+NGINX_PRIVATE = "/etc/nginx/private"
+CERT_PATH = f"{NGINX_PRIVATE}/cert.pem"
+KEY_PATH = f"{NGINX_PRIVATE}/key.pem"
+CHALLENGE_ROOT = f"{NGINX_PRIVATE}/certbot"
+RELOAD_NGINX = ("nginx", "-s", "reload")
+# CERTIFICATE_MODE per tls.mode: the installer makes the self-signed certificate itself
+# (with the host's names as subjectAltName, which browsers and phones require; the image's
+# own has a common name only) and nginx keeps one that exists (SELF_SIGNED never
+# overwrites); Let's Encrypt runs the certbot compatibility (AUTO_GENERATE) so nginx starts
+# with a placeholder before the first certificate.
+CERTIFICATE_MODES = {"self-signed": "SELF_SIGNED", "own": "OWN_CERT",
+                     "letsencrypt": "AUTO_GENERATE"}
+# nginx.conf: ssl_protocols TLSv1.2 TLSv1.3 with ECDHE/DHE ciphers: RSA and ECDSA keys work.
+KEY_TYPES = ("RSA", "EC")
+
+API_INFO = "/api/info"
+SESSION = "/_session"
+# How long CHT's services may take to come up once their images are here.
+READY_TIMEOUT = 900.0
+
+# CHT's requirements page, production Docker hosting: 8 GB RAM / 4 CPU / 100 GB SSD.
+MIN_RAM_GB = 8
+MIN_CPUS = 4
+MIN_DISK_GB = 100
+
+MIGRATION_GUIDE = "https://docs.communityhealthtoolkit.org/hosting/cht/migration/"
+
+
+def container_name(service: str, project: str = PROJECT) -> str:
+    """The container compose v2 names for a service (project-service-1)."""
+    return f"{project}-{service}-1"
+
+
+def compose_url(builds: str, version: str, name: str) -> str:
+    """A release's compose file on CHT's build server (or a mirror laid out the same)."""
+    return f"{builds.rstrip('/')}/medic:medic:{version}/docker-compose/{name}"

@@ -1,0 +1,517 @@
+"""cht.compose-file and cht.running for CHT's current line (4.x/5.x): CHT's own layout
+(compose files of the chosen release, the upgrade service's compose file, its .env), started
+the documented way (the upgrade service, which brings up CHT's services)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from installer.stacks import current, env_file, env_values
+from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
+from installer.steps.docker import compose_command
+from installer.steps.stack import CRASH_FIX, crash_loop, last_lines, ports_taken, restart_count
+
+VERSION_TAG = re.compile(r":(\d+)\.(\d+)\.(\d+)([-.][A-Za-z0-9.-]+)?$")
+CHT3_SIGNS = "a CHT 3.x install"
+
+
+# ---- where things are -------------------------------------------------------------
+
+def compose_dir(ctx: Context) -> Path:
+    return ctx.paths.cht_dir / current.COMPOSE_DIR
+
+
+def upgrade_dir(ctx: Context) -> Path:
+    return ctx.paths.cht_dir / current.UPGRADE_DIR
+
+
+def upgrade_compose(ctx: Context) -> Path:
+    return upgrade_dir(ctx) / "docker-compose.yml"
+
+
+def data_dir(ctx: Context) -> Path:
+    """COUCHDB_DATA: the answers' host path, or CHT's layout's couchdb directory."""
+    if ctx.config.data != "volume":
+        return Path(ctx.config.data)
+    return ctx.paths.cht_dir / current.COUCHDB_DIR
+
+
+def kept_copy(ctx: Context, name: str) -> Path:
+    """The release's compose file as downloaded (outside CHT_COMPOSE_PATH: the upgrade
+    service starts every valid compose file it finds there, copies included)."""
+    return (ctx.paths.journal.parent / "cht-compose" / ctx.config.version) / name
+
+
+def builds_url(ctx: Context) -> str:
+    return ctx.config.builds_url or current.BUILDS_URL
+
+
+# ---- the .env -------------------------------------------------------------------
+
+def wanted_settings(ctx: Context) -> dict[str, str]:
+    """The .env's non-secret values, from the answers (CHT's install page's keys)."""
+    config = ctx.config
+    settings = {
+        "CHT_COMPOSE_PROJECT_NAME": current.PROJECT,
+        "DOCKER_CONFIG_PATH": str(upgrade_dir(ctx)),
+        "COUCHDB_DATA": str(data_dir(ctx)),
+        "CHT_COMPOSE_PATH": str(compose_dir(ctx)),
+        "COUCHDB_USER": current.ADMIN_USER,
+        "NGINX_HTTP_PORT": str(config.http_port),
+        "NGINX_HTTPS_PORT": str(config.https_port),
+        "CERTIFICATE_MODE": current.CERTIFICATE_MODES[config.tls.mode],
+        "COMMON_NAME": config.hostname_ascii,
+    }
+    if config.tls.email:
+        settings["EMAIL"] = config.tls.email
+    return settings
+
+
+def database_exists(ctx: Context) -> bool:
+    path = data_dir(ctx)
+    return ctx.host.live and path.is_dir() and any(path.iterdir())
+
+
+def secrets_for(ctx: Context, existing: dict[str, str]) -> dict[str, str]:
+    """COUCHDB_PASSWORD, COUCHDB_SECRET and COUCHDB_UUID: the ones in .env, else the chosen
+    password and new ones (made once; never for a database that exists already)."""
+    made: dict[str, str] = {}
+    password = existing.get("COUCHDB_PASSWORD") or ctx.config.admin_password
+    if not password and database_exists(ctx):
+        raise StepError(*lost_secret(ctx, "COUCHDB_PASSWORD"))
+    made["COUCHDB_PASSWORD"] = password or str(
+        ctx.facts.setdefault("new_password", new_words()))
+    secret = existing.get("COUCHDB_SECRET")
+    if not secret and database_exists(ctx):
+        raise StepError(*lost_secret(ctx, "COUCHDB_SECRET"))
+    made["COUCHDB_SECRET"] = secret or str(ctx.facts.setdefault("new_secret", new_words()))
+    made["COUCHDB_UUID"] = existing.get("COUCHDB_UUID") or str(
+        ctx.facts.setdefault("new_uuid", uuid.uuid4().hex))
+    for key in current.SECRET_KEYS:
+        ctx.host.add_secret(made[key])
+    return made
+
+
+def new_words() -> str:
+    """A secret like the ones CHT's install page makes (seven parts joined by hyphens),
+    from the system's random source; URL-safe, since CHT puts the password in a URL."""
+    return "-".join(secrets.token_hex(3) for _ in range(7))
+
+
+def lost_secret(ctx: Context, key: str) -> tuple[str, str]:
+    env = env_file(ctx.paths, ctx.config)
+    return (
+        f"{key} is missing from {env}, and CHT's database already exists in "
+        f"{data_dir(ctx)}: a new one would lock CHT out of its own data",
+        f"Put the line {key}=... back in {env} (mode 0600) from your copy"
+        + (", or give the password as admin_password in an answers file"
+           if key == "COUCHDB_PASSWORD" else
+           "; CouchDB keeps it in its settings (`docker exec cht-couchdb-1 grep -r secret "
+           "/opt/cht/etc/local.d/`)")
+        + ". cht-install never invents new secrets for an existing database.",
+    )
+
+
+def render_env(settings: dict[str, str], made: dict[str, str], extra: list[str]) -> str:
+    lines = ["# Written by cht-install from CHT's Docker install page; keep secret (0600).",
+             "# cht-install keeps the secrets below; change them only as CHT's docs say."]
+    values = {**settings, **made}
+    lines += [f"{key}={values[key]}" for key in values]
+    lines += extra
+    return "\n".join(lines) + "\n"
+
+
+def extra_lines(text: str | None, known: set[str]) -> list[str]:
+    """Lines the operator added (CHT's optional settings, comments), kept as they are."""
+    kept = []
+    for line in (text or "").splitlines():
+        key = line.partition("=")[0].strip()
+        if line.startswith("# Written by cht-install") or line.startswith("# cht-install keeps"):
+            continue
+        if key not in known:
+            kept.append(line)
+    return kept
+
+
+def env_mode(path: Path, live: bool) -> int:
+    try:
+        return path.stat().st_mode & 0o777 if live else 0
+    except FileNotFoundError:
+        return 0
+
+
+# ---- the compose files ----------------------------------------------------------
+
+def services_of(text: str | None) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        return {}
+    services = data.get("services") if isinstance(data, dict) else None
+    return services if isinstance(services, dict) else {}
+
+
+def version_of_files(ctx: Context) -> str | None:
+    """The CHT release the compose files in CHT_COMPOSE_PATH name (the api image's tag)."""
+    text = ctx.host.read_text(compose_dir(ctx) / "cht-core.yml")
+    image = str((services_of(text).get("api") or {}).get("image") or "")
+    found = VERSION_TAG.search(image)
+    return image.rsplit(":", 1)[1] if found else None
+
+
+def release_key(version: str) -> tuple[int, int, int, int, str]:
+    found = re.match(r"(\d+)\.(\d+)\.(\d+)(.*)", version)
+    if not found:
+        return (0, 0, 0, 0, version)
+    final = 0 if found.group(4) else 1  # 5.0.2-rc.1 comes before 5.0.2
+    return (int(found.group(1)), int(found.group(2)), int(found.group(3)), final,
+            found.group(4))
+
+
+def check_compose(name: str) -> Any:
+    def check(data: bytes) -> None:
+        if not services_of(data.decode(errors="replace")):
+            raise StepError(f"{name} from CHT's build server is not a compose file",
+                            "Check builds_url (a mirror must serve CHT's files unchanged).")
+    return check
+
+
+def cht3_install(ctx: Context) -> Finding | None:
+    """Blocked when this server has CHT 3.x (medic-os): its data is not migrated here."""
+    client = ctx.host.docker()
+    if client is None:
+        return None
+    found = []
+    for getter, name, what in ((client.containers.get, "medic-os", "a medic-os container"),
+                               (client.volumes.get, "medic-data", "the medic-data volume")):
+        try:
+            getter(name)
+            found.append(what)
+        except Exception:
+            continue
+    if not found:
+        return None
+    return blocked(
+        f"this server has CHT 3.x ({' and '.join(found)}); installing CHT "
+        f"{ctx.config.version} beside it would not bring its data along",
+        "Moving a 3.x site to the current CHT is a migration with its own steps: follow "
+        f"CHT's migration guide ({current.MIGRATION_GUIDE}). To keep running 3.x, set "
+        "cht_version to a 3.x release (or remove it from the answers). cht-install never "
+        "touches medic-data.")
+
+
+def data_would_move(ctx: Context, existing: dict[str, str]) -> Finding | None:
+    before = existing.get("COUCHDB_DATA")
+    wanted = str(data_dir(ctx))
+    if not before or before == wanted or not ctx.host.live:
+        return None
+    old = Path(before)
+    if not (old.is_dir() and any(old.iterdir())):
+        return None
+    return blocked(
+        f"CHT's database is in {before}, but the answers put it in {wanted}; switching "
+        "would start CHT without its data, so cht-install will not do it",
+        f"Keep `data: {before}` in {ctx.paths.answers} (or your answers file). To move it, "
+        f"stop CHT (`docker compose -p {current.PROJECT} stop` in {compose_dir(ctx)}), copy "
+        f"the directory yourself (`cp -a {before}/. {wanted}/`), then change `data`.")
+
+
+class CurrentComposeFiles:
+    id = "cht.compose-file"
+    title = "CHT compose files and secrets are written"
+
+    def probe(self, ctx: Context) -> Finding:
+        refusal = cht3_install(ctx)
+        if refusal is not None:
+            return refusal
+        env_path = env_file(ctx.paths, ctx.config)
+        env_text = ctx.host.read_text(env_path)
+        existing = env_values(env_text)
+        moving = data_would_move(ctx, existing)
+        if moving is not None:
+            return moving
+        if not existing.get("COUCHDB_PASSWORD") and not ctx.config.admin_password \
+                and database_exists(ctx):
+            return blocked(*lost_secret(ctx, "COUCHDB_PASSWORD"))
+        if not existing.get("COUCHDB_SECRET") and database_exists(ctx):
+            return blocked(*lost_secret(ctx, "COUCHDB_SECRET"))
+        missing = [name for name in current.COMPOSE_FILES
+                   if ctx.host.read_text(compose_dir(ctx) / name) is None]
+        if missing:
+            return needed(f"CHT {ctx.config.version}'s {' and '.join(missing)} are not in "
+                          f"{compose_dir(ctx)} yet")
+        found = version_of_files(ctx)
+        wanted = ctx.config.version
+        if found is None:
+            return broken(f"{compose_dir(ctx)}/cht-core.yml does not name a CHT release",
+                          f"cht-install downloads CHT {wanted}'s compose files again.")
+        newer = ""
+        if found != wanted:
+            if release_key(found) < release_key(wanted):
+                return needed(f"the compose files are CHT {found}'s; the answers say {wanted}",
+                              f"cht-install downloads CHT {wanted}'s (an upgrade).")
+            newer = f" (CHT {found}: upgraded from CHT's admin app; kept)"
+        for name in current.COMPOSE_FILES:
+            kept = ctx.host.read_text(kept_copy(ctx, name))
+            now = ctx.host.read_text(compose_dir(ctx) / name)
+            if not newer and kept is not None and now != kept:
+                if ctx.facts.get("keep_compose_edits"):
+                    continue
+                return broken(f"{compose_dir(ctx)}/{name} differs from CHT {wanted}'s",
+                              "cht-install puts CHT's back (yours is kept in "
+                              f"{ctx.paths.cht_dir}/compose-backup/).")
+        if ctx.host.read_text(upgrade_compose(ctx)) is None:
+            return needed(f"the upgrade service's {upgrade_compose(ctx)} does not exist yet")
+        if not services_of(ctx.host.read_text(upgrade_compose(ctx))):
+            return broken(f"{upgrade_compose(ctx)} is not a compose file",
+                          "cht-install downloads it again.")
+        if env_text is None:
+            return needed(f"{env_path} (CHT's settings and secrets) does not exist yet")
+        different = [key for key, value in wanted_settings(ctx).items()
+                     if existing.get(key) != value]
+        if different:
+            return needed(f"{env_path} differs from the answers in {', '.join(different)}",
+                          "cht-install writes the answers' values (secrets kept).")
+        if not existing.get("COUCHDB_UUID"):
+            return needed(f"{env_path} has no COUCHDB_UUID yet")
+        mode = env_mode(env_path, ctx.host.live)
+        if mode != 0o600:
+            return broken(f"{env_path} has mode {mode:04o}; it holds secrets",
+                          "cht-install sets it to 0600.")
+        return ok(f"CHT {found}'s compose files, the upgrade service and {env_path.name} "
+                  f"are in place{newer}")
+
+    def apply(self, ctx: Context) -> None:
+        host = ctx.host
+        refusal = cht3_install(ctx)
+        if refusal is not None:
+            raise StepError(refusal.reason, refusal.fix)
+        env_path = env_file(ctx.paths, ctx.config)
+        env_text = host.read_text(env_path)
+        existing = env_values(env_text)
+        moving = data_would_move(ctx, existing)
+        if moving is not None:
+            raise StepError(moving.reason, moving.fix)
+        made = secrets_for(ctx, existing)
+        for directory in (compose_dir(ctx), upgrade_dir(ctx), data_dir(ctx),
+                          ctx.paths.cht_dir / current.CERTS_DIR):
+            self.directory(ctx, directory)
+        found = version_of_files(ctx)
+        keep_newer = found is not None and release_key(found) > release_key(ctx.config.version)
+        if not keep_newer:
+            for name in current.COMPOSE_FILES:
+                self.compose_file(ctx, name)
+        if not services_of(host.read_text(upgrade_compose(ctx))):
+            url = ctx.config.upgrade_service_url or current.UPGRADE_SERVICE_URL
+            try:
+                host.download(url, upgrade_compose(ctx), 0o644,
+                              check_compose("the upgrade service's docker-compose.yml"))
+            except RuntimeError as exc:
+                raise StepError(f"the upgrade service's compose file could not be fetched: "
+                                f"{exc}", "Check the network path to it, or give a mirror's "
+                                "copy as upgrade_service_url.") from exc
+        settings = wanted_settings(ctx)
+        known = set(settings) | set(made)
+        wanted = render_env(settings, made, extra_lines(env_text, known))
+        if env_text != wanted or env_mode(env_path, host.live) != 0o600:
+            host.write_file(env_path, wanted, 0o600)
+
+    @staticmethod
+    def directory(ctx: Context, path: Path) -> None:
+        if ctx.host.live and path.is_dir():
+            return
+        result = ctx.host.run(["install", "-d", "-m", "0755", str(path)])
+        if not result.ok:
+            raise StepError(f"could not make {path}: {result.tail(2)}",
+                            "Check the disk (space, read-only file system) and run again.")
+
+    @staticmethod
+    def compose_file(ctx: Context, name: str) -> None:
+        host = ctx.host
+        target = compose_dir(ctx) / name
+        copy = kept_copy(ctx, name)
+        if host.read_text(copy) is None:
+            url = current.compose_url(builds_url(ctx), ctx.config.version, name)
+            try:
+                host.download(url, copy, 0o644, check_compose(name))
+            except RuntimeError as exc:
+                raise StepError(
+                    f"CHT {ctx.config.version}'s {name} could not be fetched from CHT's "
+                    f"build server ({url}): {exc}",
+                    "Check the version (CHT's release notes list them) and the network "
+                    "path to the build server, or give a mirror as builds_url.") from exc
+        wanted = host.read_text(copy)
+        now = host.read_text(target)
+        if now is not None and now != wanted:
+            host.write_file(ctx.paths.cht_dir / "compose-backup" / name, now, 0o644)
+        if now != wanted and wanted is not None:
+            host.write_file(target, wanted, 0o644)
+
+
+# ---- the images -------------------------------------------------------------------
+
+def predicted_images(version: str) -> list[str]:
+    """The images CHT's compose files name, when they are not here yet (a plan)."""
+    return [f"public.ecr.aws/medic/cht-{name}:{version}"
+            for name in ("haproxy", "api", "sentinel", "nginx", "couchdb", "couchdb-nouveau")]
+
+
+def compose_images(ctx: Context) -> list[tuple[str, str]]:
+    """(service, image) for every service of CHT's compose files and the upgrade service."""
+    found: list[tuple[str, str]] = []
+    for path in [compose_dir(ctx) / name for name in current.COMPOSE_FILES] + [
+            upgrade_compose(ctx)]:
+        for service, spec in services_of(ctx.host.read_text(path)).items():
+            image = spec.get("image") if isinstance(spec, dict) else None
+            if isinstance(image, str) and (service, image) not in found:
+                found.append((service, image))
+    if not any(service == "api" for service, _ in found):
+        found = [(image.split("/")[-1].split(":")[0].removeprefix("cht-"), image)
+                 for image in predicted_images(ctx.config.version)] + [
+            item for item in found if item[0] == current.UPGRADE_SERVICE]
+    if not any(service == current.UPGRADE_SERVICE for service, _ in found):
+        found.append((current.UPGRADE_SERVICE, current.UPGRADE_SERVICE_IMAGE))
+    return found
+
+
+# ---- the services -----------------------------------------------------------------
+
+def cht_services(ctx: Context) -> list[str]:
+    names: list[str] = []
+    for name in current.COMPOSE_FILES:
+        names += [s for s in services_of(ctx.host.read_text(compose_dir(ctx) / name))
+                  if s not in names]
+    return names
+
+
+def containers(ctx: Context) -> dict[str, dict[str, Any] | None] | None:
+    """Each expected container's attributes (None when absent); None without Docker."""
+    client = ctx.host.docker()
+    if client is None:
+        return None
+    found: dict[str, dict[str, Any] | None] = {}
+    names = [current.container_name(current.UPGRADE_SERVICE, current.UPGRADE_PROJECT)] + [
+        current.container_name(service) for service in cht_services(ctx)]
+    for name in names:
+        try:
+            found[name] = client.containers.get(name).attrs
+        except Exception:
+            found[name] = None
+    return found
+
+
+def stale_settings(ctx: Context, name: str, info: dict[str, Any]) -> list[str]:
+    """.env keys whose value the container did not start with (a settings change)."""
+    settings = env_values(ctx.host.read_text(env_file(ctx.paths, ctx.config)))
+    upgrade = current.container_name(current.UPGRADE_SERVICE, current.UPGRADE_PROJECT)
+    keys = list(wanted_settings(ctx)) + list(current.SECRET_KEYS) if name == upgrade else (
+        ["CERTIFICATE_MODE"] if name == current.container_name(current.WEB_SERVICE) else [])
+    env = set(info["Config"].get("Env") or [])
+    return [key for key in keys if key in settings and f"{key}={settings[key]}" not in env]
+
+
+def problems(ctx: Context, found: dict[str, dict[str, Any] | None]) -> list[str]:
+    wanted_images = dict(compose_images(ctx))
+    listed = []
+    for name, info in found.items():
+        if info is None:
+            listed.append(f"{name} does not exist")
+            continue
+        stale = stale_settings(ctx, name, info)
+        if stale:
+            listed.append(f"{name} started before {', '.join(stale)} changed")
+        if not info["State"]["Running"]:
+            listed.append(f"{name} is {info['State']['Status']}")
+        service = (info["Config"].get("Labels") or {}).get("com.docker.compose.service", "")
+        image = wanted_images.get(service)
+        if image and info["Config"]["Image"] != image:
+            listed.append(f"{name} runs {info['Config']['Image']}, not {image}")
+    return listed
+
+
+def compose_argv(ctx: Context) -> list[str]:
+    found = ctx.facts.get("compose")
+    compose = found if isinstance(found, list) else (
+        compose_command(ctx.host) or ["docker", "compose"])
+    return [*compose, "-p", current.UPGRADE_PROJECT, "--project-directory",
+            str(upgrade_dir(ctx)), "-f", str(upgrade_compose(ctx))]
+
+
+class CurrentServicesRunning:
+    id = "cht.running"
+    title = "CHT's services are running"
+
+    def probe(self, ctx: Context) -> Finding:
+        found = containers(ctx)
+        web = current.container_name(current.WEB_SERVICE)
+        if found is None or not (found.get(web) or {}).get("State", {}).get("Running"):
+            taken = ports_taken(ctx)
+            if taken is not None:
+                return taken
+        if found is None:
+            return needed("Docker is not running yet, so CHT cannot be checked")
+        if all(info is None for info in found.values()):
+            return needed("CHT is not started yet")
+        client = ctx.host.docker()
+        for name, info in found.items():
+            crashing = crash_loop(client, name) if info is not None else None
+            if crashing:
+                return broken(crashing, CRASH_FIX.format(name=name))
+        listed = problems(ctx, found)
+        if listed:
+            return broken("; ".join(listed), "cht-install starts them the documented way "
+                          "(the upgrade service brings up CHT's services).")
+        return ok(f"the upgrade service and CHT's {len(found) - 1} services are running")
+
+    def apply(self, ctx: Context) -> None:
+        client = ctx.host.docker()
+        before = containers(ctx) or {}
+        upgrade = current.container_name(current.UPGRADE_SERVICE, current.UPGRADE_PROJECT)
+        running = bool((before.get(upgrade) or {}).get("State", {}).get("Running"))
+        ctx.progress(0, 100, "starting the upgrade service")
+        # The upgrade service starts CHT's services when it starts: recreate it when it
+        # already runs, so that it brings back what is missing or stopped.
+        argv = [*compose_argv(ctx), "up", "-d"] + (["--force-recreate"] if running else [])
+        result = ctx.host.run(argv)
+        if not result.ok:
+            raise StepError(f"`docker compose up` for the upgrade service failed: "
+                            f"{result.tail(3)}",
+                            "Read the log for compose's full output; fix what it reports "
+                            "and run cht-install again.")
+        names = list(before) or [upgrade]
+        baselines = {name: restart_count(client, name) for name in names}
+        failure: list[str] = []
+
+        def all_up() -> bool:
+            found = containers(ctx) or {}
+            for name in found:
+                crashing = crash_loop(client, name, baselines.get(name, 0))
+                if crashing:
+                    failure[:] = [crashing, CRASH_FIX.format(name=name)]
+                    return True
+            up = [name for name, info in found.items()
+                  if info is not None and info["State"]["Running"]]
+            ctx.progress(len(up), len(found), f"{len(up)} of {len(found)} services running")
+            return bool(found) and not problems(ctx, found)
+
+        if not ctx.host.wait_until(all_up, current.READY_TIMEOUT, "CHT's services to run"):
+            tail = ""
+            if client is not None:
+                try:
+                    tail = last_lines(client.containers.get(upgrade))
+                except Exception:
+                    tail = ""
+            listed = problems(ctx, containers(ctx) or {})
+            raise StepError(
+                f"CHT's services did not all start within {current.READY_TIMEOUT:.0f} s "
+                f"({'; '.join(listed)}); the upgrade service's last log lines:\n{tail}",
+                f"Check `docker logs {upgrade}` for the cause (often an image that could "
+                "not be pulled, or memory), fix it, and run cht-install again.")
+        if failure:
+            raise StepError(failure[0], failure[1])
