@@ -6,7 +6,11 @@ from installer.answers import InstallConfig
 from installer.step import Step
 from installer.steps.acme import TlsChallengeLocation, TlsRenewal
 from installer.steps.admin_account import AdminPassword
-from installer.steps.current_stack import CurrentComposeFiles, CurrentServicesRunning
+from installer.steps.current_stack import (
+    CurrentComposeFiles,
+    CurrentServicesRunning,
+    NoOtherLine,
+)
 from installer.steps.docker import (
     ComposeAvailable,
     DockerEnabledAtBoot,
@@ -57,6 +61,7 @@ def current_plan() -> list[Step]:
     (medic-os's post-setup steps do not apply)."""
     return [
         OsSupported(),
+        NoOtherLine(),
         HardwareEnough(),
         PackagesReady(),
         DockerRepository(),

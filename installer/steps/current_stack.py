@@ -222,6 +222,24 @@ def data_would_move(ctx: Context, existing: dict[str, str]) -> Finding | None:
         f"the directory yourself (`cp -a {before}/. {wanted}/`), then change `data`.")
 
 
+class NoOtherLine:
+    id = "cht.no-other-line"
+    title = "No CHT 3.x install holds this server"
+
+    def probe(self, ctx: Context) -> Finding:
+        refusal = cht3_install(ctx)
+        if refusal is not None:
+            return refusal
+        if ctx.host.docker() is None:
+            return ok("Docker is not running: no CHT 3.x containers or data to find")
+        return ok("no medic-os container and no medic-data volume")
+
+    def apply(self, ctx: Context) -> None:
+        refusal = cht3_install(ctx)
+        if refusal is not None:
+            raise StepError(refusal.reason, refusal.fix)
+
+
 class CurrentComposeFiles:
     id = "cht.compose-file"
     title = "CHT compose files and secrets are written"
