@@ -43,6 +43,9 @@ CERT_PATH = f"{NGINX_PRIVATE}/cert.pem"
 KEY_PATH = f"{NGINX_PRIVATE}/key.pem"
 CHALLENGE_ROOT = f"{NGINX_PRIVATE}/certbot"
 RELOAD_NGINX = ("nginx", "-s", "reload")
+# The nginx image's entrypoint says this once its scripts (ssl-install.sh's certificate,
+# which can take seconds to make) and templates are done, just before nginx starts.
+WEB_READY = b"Configuration complete; ready for start up"
 # CERTIFICATE_MODE per tls.mode: the installer makes the self-signed certificate itself
 # (with the host's names as subjectAltName, which browsers and phones require; the image's
 # own has a common name only) and nginx keeps one that exists (SELF_SIGNED never

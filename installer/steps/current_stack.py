@@ -4,6 +4,7 @@ the documented way (the upgrade service, which brings up CHT's services)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import uuid
@@ -113,7 +114,7 @@ def lost_secret(ctx: Context, key: str) -> tuple[str, str]:
         + (", or give the password as admin_password in an answers file"
            if key == "COUCHDB_PASSWORD" else
            "; CouchDB keeps it in its settings (`docker exec cht-couchdb-1 grep -r secret "
-           "/opt/cht/etc/local.d/`)")
+           "/opt/couchdb/etc/local.d/`)")
         + ". cht-install never invents new secrets for an existing database.",
     )
 
@@ -453,6 +454,21 @@ def problems(ctx: Context, found: dict[str, dict[str, Any] | None]) -> list[str]
     return listed
 
 
+def web_ready(ctx: Context) -> bool:
+    """CHT's nginx finished its set-up since it last started (its entrypoint said so)."""
+    client = ctx.host.docker()
+    if client is None:
+        return False
+    try:
+        web = client.containers.get(current.container_name(current.WEB_SERVICE))
+        started = str(web.attrs["State"].get("StartedAt", ""))[:19]
+        since = dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S").replace(
+            tzinfo=dt.timezone.utc)
+        return current.WEB_READY in web.logs(since=since)
+    except Exception:
+        return False
+
+
 def compose_argv(ctx: Context) -> list[str]:
     found = ctx.facts.get("compose")
     compose = found if isinstance(found, list) else (
@@ -485,6 +501,8 @@ class CurrentServicesRunning:
         if listed:
             return broken("; ".join(listed), "cht-install starts them the documented way "
                           "(the upgrade service brings up CHT's services).")
+        if not web_ready(ctx):
+            return needed("CHT's nginx is still setting up (its certificate and settings)")
         return ok(f"the upgrade service and CHT's {len(found) - 1} services are running")
 
     def apply(self, ctx: Context) -> None:
@@ -516,7 +534,7 @@ class CurrentServicesRunning:
             up = [name for name, info in found.items()
                   if info is not None and info["State"]["Running"]]
             ctx.progress(len(up), len(found), f"{len(up)} of {len(found)} services running")
-            return bool(found) and not problems(ctx, found)
+            return bool(found) and not problems(ctx, found) and web_ready(ctx)
 
         if not ctx.host.wait_until(all_up, current.READY_TIMEOUT, "CHT's services to run"):
             tail = ""
