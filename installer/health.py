@@ -34,6 +34,11 @@ def backup_marker(ctx: Context) -> Path:
 
 def data_location(ctx: Context) -> tuple[str, Path] | None:
     """(what, host directory) of CHT's data; None when it does not exist (yet)."""
+    if ctx.config.line == "current":
+        from installer.steps.current_stack import data_dir
+
+        path = data_dir(ctx)
+        return ("CouchDB's data directory (COUCHDB_DATA)", path) if path.is_dir() else None
     if ctx.config.data != "volume":
         path = Path(ctx.config.data)
         return (str(path), path) if path.is_dir() else None
@@ -121,9 +126,11 @@ def backup_check(ctx: Context, what: str, path: Path) -> Check:
     marker = backup_marker(ctx)
     # The server's own tar on the data's place on disk: no image to pull (a mirror-only or
     # offline server has none but CHT's); CHT stopped meanwhile, so the copy is consistent.
+    containers = ("cht-couchdb-1", "cht-couchdb-1") if ctx.config.line == "current" else (
+        "medic-os haproxy", "haproxy medic-os")
     how = (f"Back up {what} with CHT stopped for a minute (e.g. `mkdir -p /backup && docker "
-           f"stop medic-os haproxy && tar czf /backup/cht-$(date +%F).tgz -C {path} . ; "
-           "docker start haproxy medic-os`), copy it off this server, then record it with "
+           f"stop {containers[0]} && tar czf /backup/cht-$(date +%F).tgz -C {path} . ; "
+           f"docker start {containers[1]}`), copy it off this server, then record it with "
            f"`touch {marker}`; a nightly cron job can do all three.")
     title = "A recent backup of CHT's data is known"
     try:
