@@ -23,11 +23,19 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from installer.answers import AnswersError, check_files, hostname_problem
+from installer.answers import AnswersError, InstallConfig, check_files, hostname_problem
 from installer.session import Session
 from screens.scrolling import PAGE_KEYS, Paged
 from screens.toggles import MarkedCheckbox, MarkedRadioButton
 from screens.why import WhyScreen
+
+# The CHT lines: the current one first, marked supported; 3.x marked end of life.
+LINES = {
+    "current": "CHT 5.x / 4.x: supported (for new sites)",
+    "3.x": "CHT 3.x (medic-os): end of life (for existing 3.x sites)",
+}
+DEFAULT_VERSIONS = {"current": "5.0.2", "3.x": "3.9.0-rc.2"}
+LINE_IDS = {"current": "current", "3.x": "cht3"}  # widget ids cannot hold a dot
 
 MODES = {
     "self-signed": "Self-signed (trials: each phone must trust it)",
@@ -42,9 +50,14 @@ FIELD_LABELS = {
     "tls.certificate": "Certificate file", "tls.chain": "Chain file", "tls.key": "Key file",
     "tls.password": "Password of the PFX or key", "tls.email": "E-mail for expiry notices",
     "data": "Where CHT keeps its data", "http_port": "HTTP port", "https_port": "HTTPS port",
-    "registry": "Registry mirror",
+    "registry": "Registry mirror", "cht_version": "CHT version",
 }
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
+
+
+def from_mapping_line(version: str) -> str:
+    """The line a typed version selects ("3.x" for anything that is not 4.x/5.x)."""
+    return InstallConfig(cht_version=version or None).line
 
 
 class SettingsScreen(Paged):
@@ -81,9 +94,16 @@ class SettingsScreen(Paged):
                 yield MarkedCheckbox(f"Let {self.sudo_user} run docker without sudo (adds them to "
                                "the docker group; root-equivalent)",
                                value=bool(config.docker.group_user), id="docker-group")
+            yield Label("Which CHT:")
+            with RadioSet(id="cht-line"):
+                for line, text in LINES.items():
+                    yield MarkedRadioButton(text, value=config.line == line,
+                                            id=f"line-{LINE_IDS[line]}")
+            yield Label("CHT version (e.g. 5.0.2, 4.21.1; 3.9.0-rc.2 for 3.x):")
+            yield Input(config.version, id="cht-version", placeholder="5.0.2")
             tls = config.tls
             yield Label("TLS certificate (phones sync only with one they trust):")
-            with RadioSet(id="tls-mode"):
+            with RadioSet(id="tls-mode", classes="tls-mode"):
                 for mode, text in MODES.items():
                     yield MarkedRadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
             with Vertical(id="own-fields", classes="mode-fields"):
@@ -157,7 +177,7 @@ class SettingsScreen(Paged):
             self.app.call_from_thread(self.query_one("#hostname-note", Static).update, words)
 
     def selected_mode(self) -> str:
-        pressed = self.query_one(RadioSet).pressed_button
+        pressed = self.query_one("#tls-mode", RadioSet).pressed_button
         return (pressed.id or "mode-self-signed").removeprefix("mode-") if pressed else (
             "self-signed")
 
@@ -173,6 +193,13 @@ class SettingsScreen(Paged):
         self.page_changed()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id == "cht-line":
+            line = {v: k for k, v in LINE_IDS.items()}.get(
+                (event.pressed.id or "").removeprefix("line-"), "3.x")
+            version = self.query_one("#cht-version", Input)
+            if from_mapping_line(version.value.strip()) != line:
+                version.value = DEFAULT_VERSIONS.get(line, version.value)
+            return
         self.show_fields(self.selected_mode())
         self.query_one("#error", Static).update("")  # it was about the other mode's fields
 
@@ -194,6 +221,7 @@ class SettingsScreen(Paged):
         elif mode == "letsencrypt":
             tls = replace(tls, email=self.typed("email"))
         changes["tls"] = tls
+        changes["cht_version"] = self.typed("cht-version")
         changes["data"] = self.typed("data") or "volume"
         changes["registry"] = self.typed("registry")
         for field, key in (("http-port", "http_port"), ("https-port", "https_port")):

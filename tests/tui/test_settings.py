@@ -78,7 +78,7 @@ def choose_tls(monkeypatch: pytest.MonkeyPatch, downs: int,
             app.go("settings")
             await pilot.pause()
             screen = app.screen
-            screen.query_one(RadioSet).focus()
+            screen.query_one("#tls-mode", RadioSet).focus()
             await pilot.press(*["down"] * downs, "enter")
             for field, value in fields.items():
                 screen.query_one(f"#{field}", Input).value = value
@@ -170,14 +170,74 @@ def test_an_error_of_one_tls_mode_goes_when_another_is_chosen(
         app.go("settings")
         await pilot.pause()
         screen = app.screen
-        screen.query_one(RadioSet).focus()
+        screen.query_one("#tls-mode", RadioSet).focus()
         await pilot.press("down", "enter", "ctrl+n")  # own, without a certificate
         await pilot.pause()
         shown.append(str(screen.query_one("#error", Static).render()))
-        screen.query_one(RadioSet).focus()
+        screen.query_one("#tls-mode", RadioSet).focus()
         await pilot.press("up", "enter")  # back to self-signed
         await pilot.pause()
         shown.append(str(screen.query_one("#error", Static).render()))
 
     drive(planning_session(tmp_path), steps)
     assert shown[0].startswith("Certificate file:") and shown[1] == ""
+
+
+def choose_line(monkeypatch: pytest.MonkeyPatch, downs: int,
+                version: str | None) -> tuple[Session, str, str]:
+    """Pick the CHT line with the keyboard (the highlight starts on the first, the supported
+    line; 3.x is the default answer), maybe type a version,
+    go on: the session, the version field as the pick left it, and the error shown."""
+    from textual.widgets import Input, RadioSet, Static
+
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
+                              overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(session)
+    seen: list[str] = []
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.go("settings")
+            await pilot.pause()
+            screen = app.screen
+            lines = screen.query_one("#cht-line", RadioSet)
+            labels = [str(button.label) for button in lines.query("RadioButton")]
+            assert "supported" in labels[0] and "end of life" in labels[1]
+            lines.focus()
+            await pilot.press(*["down"] * downs, "enter")
+            await pilot.pause()
+            seen.append(screen.query_one("#cht-version", Input).value)
+            if version is not None:
+                screen.query_one("#cht-version", Input).value = version
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            seen.append(str(screen.query_one("#error", Static).render())
+                        if app.screen is screen else "")
+
+    asyncio.run(drive())
+    return session, seen[0], seen[1]
+
+
+def test_choosing_the_supported_line_selects_cht_5(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, shown, error = choose_line(monkeypatch, 0, None)
+    assert (shown, error) == ("5.0.2", "")
+    assert (session.config.line, session.config.version) == ("current", "5.0.2")
+    assert [step.id for step in session.plan()][:2] == ["os.supported", "cht.no-other-line"]
+
+
+def test_a_4x_version_typed_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, _, error = choose_line(monkeypatch, 0, "4.21.1")
+    assert error == "" and session.config.version == "4.21.1"
+
+
+def test_a_version_of_no_line_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, _, error = choose_line(monkeypatch, 0, "7.1.0")
+    assert "CHT version:" in error and "cht-install serves 3.x, 4.x and 5.x" in error
+    assert session.config.line == "3.x"  # nothing taken
+
+
+def test_keeping_3x_keeps_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, shown, error = choose_line(monkeypatch, 1, None)
+    assert (shown, error) == ("3.9.0-rc.2", "")
+    assert session.config.line == "3.x"

@@ -81,7 +81,11 @@ def replay(session: Session) -> Any:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
+    """Workers done, their last messages handled, and the scrolling they caused finished
+    (a log that scrolls to its end after the last line is drawn, else a race)."""
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 
