@@ -396,18 +396,27 @@ class ComposeAvailable:
         missing = [p for p in packages if p not in installed_packages(ctx, rec, packages)]
         if missing:
             install_packages(ctx, rec, tuple(missing), "compose")
-        v1 = packages == ("docker-compose",) and rec.manager.name == "apt"
+        v1 = gives_compose_v1(rec, ctx.platform.codename)
         ctx.facts["compose"] = ["docker-compose"] if v1 else ["docker", "compose"]
+
+
+# Distributions whose package named docker-compose is compose v2 (Debian 13 onwards; on
+# Fedora and openSUSE it is v2 too, and those use dnf/zypper); on Debian 11/12, Raspbian and
+# Ubuntu 20.04 it is Python's docker-compose v1.
+APT_COMPOSE_V2 = ("trixie", "forky")
+
+
+def gives_compose_v1(rec: Recipe, codename: str) -> bool:
+    """Whether this recipe's compose is docker-compose v1."""
+    return (rec.compose_binary is None and rec.compose == ("docker-compose",)
+            and rec.manager.name == "apt" and codename not in APT_COMPOSE_V2)
 
 
 def compose_v2_refusal(ctx: Context) -> Finding | None:
     """Blocked when the current line is chosen and this platform's Docker source only
     gives compose v1 (CHT no longer supports docker-compose v1)."""
     rec = recipe_or_none(ctx)
-    if rec is None or rec.compose_binary is not None:
-        return None
-    packages = rec.compose or ()
-    if packages and packages != ("docker-compose",):
+    if rec is None or not gives_compose_v1(rec, ctx.platform.codename):
         return None
     return blocked(
         f"CHT {ctx.config.version} needs compose v2 (`docker compose`), and Docker from "
