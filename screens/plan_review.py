@@ -10,10 +10,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from installer import stacks
 from installer.plan import build_plan
 from installer.runner import PlannedStep
 from installer.session import Session
-from installer.stacks import cht3
 from installer.step import Status
 from installer.vocabulary import WORD, word
 from installer.words import count
@@ -40,8 +40,10 @@ class PlanReviewScreen(Screen[None]):
         # The summary and the highlighted step's details above the table, which scrolls by
         # itself: on a small terminal nothing that matters falls below the fold.
         with Vertical(classes="page", id="plan-page"):
-            yield Static("[b]The plan[/b] (nothing has changed yet). "
-                         + escape(cht3.END_OF_LIFE_NOTICE), classes="notice")
+            config = self.session.config
+            yield Static(f"[b]The plan[/b] for {escape(stacks.name(config))} "
+                         f"{escape(config.version)} (nothing has changed yet). "
+                         + escape(stacks.notice(config)), classes="notice")
             yield Static("Checking what is already in place ...", id="summary")
             yield Static("", id="detail")
             yield DataTable(id="plan", cursor_type="row")

@@ -51,6 +51,7 @@ FIELD_LABELS = {
     "tls.password": "Password of the PFX or key", "tls.email": "E-mail for expiry notices",
     "data": "Where CHT keeps its data", "http_port": "HTTP port", "https_port": "HTTPS port",
     "registry": "Registry mirror", "cht_version": "CHT version",
+    "builds_url": "Mirror of CHT's build server",
 }
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
@@ -123,16 +124,19 @@ class SettingsScreen(Paged):
                              classes="hint")
             with Collapsible(title="More settings: data, ports, registry mirror",
                              id="more", collapsed=True):
-                yield Label("Where CHT keeps its data: 'volume' (Docker's medic-data) or a "
-                            "directory such as /srv:")
+                yield Label("Where CHT keeps its data: 'volume' (3.x: Docker's medic-data; "
+                            "4.x/5.x: /opt/cht/couchdb) or a directory such as /srv:")
                 yield Input(config.data, id="data", placeholder="volume")
                 yield Label("HTTP port (redirects to HTTPS; Let's Encrypt checks it):")
                 yield Input(str(config.http_port), id="http-port", placeholder="80")
                 yield Label("HTTPS port (phones and browsers connect here):")
                 yield Input(str(config.https_port), id="https-port", placeholder="443")
                 yield Label("Registry mirror to pull CHT's images from (host:port; empty = "
-                            "Docker Hub):")
+                            "Docker Hub and CHT's own registry):")
                 yield Input(config.registry or "", id="registry", placeholder="none")
+                yield Label("4.x/5.x: mirror of CHT's build server, for the compose files "
+                            "(empty = CHT's):")
+                yield Input(config.builds_url or "", id="builds-url", placeholder="none")
             yield Static("", id="error")
             yield Static("[b]Tab[/b] moves between fields, [b]Enter[/b] on the last "
                          "field or [b]Ctrl+N[/b] goes on.", classes="hint")
@@ -224,6 +228,7 @@ class SettingsScreen(Paged):
         changes["cht_version"] = self.typed("cht-version")
         changes["data"] = self.typed("data") or "volume"
         changes["registry"] = self.typed("registry")
+        changes["builds_url"] = self.typed("builds-url")
         for field, key in (("http-port", "http_port"), ("https-port", "https_port")):
             typed = self.typed(field) or ""
             changes[key] = int(typed) if typed.isdigit() else typed

@@ -8,7 +8,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from installer.stacks import cht3
+from installer import stacks
+from installer.answers import InstallConfig
 from screens.scrolling import PAGE_KEYS, Paged
 
 INTRO = """\
@@ -18,7 +19,7 @@ This sets up a Community Health Toolkit (CHT) server on this machine:
 
   1. check the operating system and the hardware against CHT's needs
   2. install Docker and docker compose
-  3. download the CHT images (medic-os and haproxy)
+  3. download the CHT images ({images})
   4. start CHT and give it a TLS certificate
   5. prove that CHT answers over HTTPS
 
@@ -36,15 +37,22 @@ class WelcomeScreen(Paged):
         *PAGE_KEYS,
     ]
 
-    def __init__(self, last_outcome: str | None = None) -> None:
+    def __init__(self, last_outcome: str | None = None,
+                 config: InstallConfig | None = None) -> None:
         super().__init__()
         self.last_outcome = last_outcome
+        self.config = config or InstallConfig()
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(classes="page"):
-            yield Static(INTRO, id="intro")
-            yield Static(escape(cht3.END_OF_LIFE_NOTICE), id="end-of-life", classes="notice")
+            current = self.config.line == "current"
+            images = (f"CHT {self.config.version}'s, and its upgrade service" if current
+                      else "medic-os and haproxy")
+            yield Static(INTRO.format(images=images), id="intro")
+            # The line's one-line notice: 3.x's end of life, or the current line's.
+            yield Static(escape(stacks.notice(self.config)), id="end-of-life",
+                         classes="notice")
             if self.last_outcome:
                 yield Static(escape(self.last_outcome), id="last-run")
         yield Footer()

@@ -16,7 +16,8 @@ class OsSupported:
     def probe(self, ctx: Context) -> Finding:
         p = ctx.platform
         name = p.name or f"{p.id} {p.version}"
-        if p.arch not in cht3.ARCHES:
+        # CHT 4.x/5.x publishes its images for amd64 and arm64; medic-os for x64 only.
+        if ctx.config.line != "current" and p.arch not in cht3.ARCHES:
             return blocked(
                 f"{cht3.LINE} runs only on 64-bit x86 (x86_64) servers: its medic-os image "
                 f"is built for no other processor, and this server is {p.arch}",

@@ -186,14 +186,26 @@ def test_breakage_is_repaired_and_the_data_and_secrets_stay(
         docker.containers.get("cht-couchdb-1").remove(force=True)
         docker.containers.get("cht-sentinel-1").remove(force=True)
         docker.images.remove(f"public.ecr.aws/medic/cht-sentinel:{VERSION}", force=True)
+        code, _ = docker.containers.get("cht-nginx-1").exec_run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-subj", "/CN=someone-else", "-keyout", "/etc/nginx/private/key.pem",
+             "-out", "/etc/nginx/private/cert.pem"])
+        assert code == 0
     (root / "opt/cht/compose/cht-core.yml").unlink()
+    couchdb_yml = root / "opt/cht/compose/cht-couchdb.yml"
+    pristine = couchdb_yml.read_text()
+    couchdb_yml.write_text(pristine.replace("COUCHDB_LOG_LEVEL:-info", "COUCHDB_LOG_LEVEL:-debug"))
     env_path = root / "opt/cht/upgrade-service/.env"
     env_path.write_text(env_path.read_text().replace("CERTIFICATE_MODE=SELF_SIGNED",
                                                      "CERTIFICATE_MODE=OWN_CERT"))
     run = cht_install("--yes", "--root", str(root))
     assert run.returncode == 0, run.output
-    for step in ("cht.compose-file", "images.pulled", "cht.running"):
+    for step in ("cht.compose-file", "images.pulled", "cht.running", "tls.installed"):
         assert step in run.output.split("Changed:")[-1], step
+    assert couchdb_yml.read_text() == pristine
+    assert "debug" in (root / "opt/cht/compose-backup/cht-couchdb.yml").read_text()
+    assert not [p.name for p in (root / "opt/cht/compose").iterdir()
+                if p.name not in ("cht-core.yml", "cht-couchdb.yml")]
     assert marker.read_text() == "precious"
     assert env_of(root) == before
     with closing(client()) as docker:
