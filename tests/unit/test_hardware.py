@@ -71,3 +71,19 @@ def test_a_separate_data_disk_is_checked_too() -> None:
     assert data["Data disk size"].status is Status.WARNING
     assert "/srv" in data["Data disk size"].reason
     assert verdict(replace(GOOD, disks=(DISK, small)), "Disk size") is Status.OK
+
+
+def test_the_current_line_has_its_own_production_floor() -> None:
+    from installer.answers import InstallConfig
+    from installer.steps.hardware import floors_for
+
+    floors = floors_for(InstallConfig(cht_version="5.0.2"))
+    assert (floors.memory, floors.cpus, floors.disk) == (8 * GIB, 4, 100 * GB)
+    three = HardwareFacts(memory=4 * GIB, cpus=2, disks=(replace(DISK, total=60 * GB),),
+                          root=True, arch="x86_64")
+    assert {c.status for c in assess(three)} == {Status.OK}  # enough for 3.x
+    checks = {c.name: c for c in assess(three, floors)}
+    for name, needs in (("Memory", "8 GB"), ("CPUs", "4"), ("Disk size", "100 GB")):
+        assert checks[name].status is Status.WARNING and checks[name].need == needs, name
+        assert "CHT 5.0.2 needs" in checks[name].reason
+    assert "at least 4 CPUs" in summarize(list(checks.values())).fix
