@@ -192,8 +192,8 @@ def headless(session: Session) -> int:
         return 1
     say(f"CHT answers at {session.url()} (user: medic; password in {session.env_file})")
     say(f"Next: open {session.url()} in a browser, log in as medic (the password: "
-        f"sudo grep PASSWORD {session.env_file}), then follow CHT's guides: "
-        "https://docs.communityhealthtoolkit.org/")
+        f"sudo grep {stacks.password_key(session.config)} {session.env_file}), then follow "
+        "CHT's guides: https://docs.communityhealthtoolkit.org/")
     return 0
 
 

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static
 from installer.considerations import Item, checklist
 from installer.health import SELF_SIGNED_PHONES
 from installer.session import Session
+from installer.stacks import password_key
 from installer.vocabulary import MARK
 from screens.scrolling import PAGE_KEYS, Paged
 
@@ -53,7 +54,8 @@ class DoneScreen(Paged):
                          f"({summary['days_left']} days)")
         lines += ["", *([note, ""] if note else []),
                   "[b]What next:[/b] open the address in a browser and log in as [b]medic[/b] "
-                  f"(the password: [b]sudo cat {env}[/b]). Then set up your health workers, "
+                  f"(the password: [b]sudo grep {password_key(self.session.config)} {env}[/b]). "
+                  "Then set up your health workers, "
                   f"forms and tasks with CHT's own guides: {CHT_DOCS}", "",
                   f"{CERTIFICATE_NOTE[self.session.config.tls.mode]} If something breaks "
                   "later, run [b]sudo cht-install[/b] again: it checks every step and repairs "

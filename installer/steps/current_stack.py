@@ -199,12 +199,10 @@ def cht3_install(ctx: Context) -> Finding | None:
     if not found:
         return None
     return blocked(
-        f"this server has CHT 3.x ({' and '.join(found)}); installing CHT "
-        f"{ctx.config.version} beside it would not bring its data along",
-        "Moving a 3.x site to the current CHT is a migration with its own steps: follow "
-        f"CHT's migration guide ({current.MIGRATION_GUIDE}). To keep running 3.x, set "
-        "cht_version to a 3.x release (or remove it from the answers). cht-install never "
-        "touches medic-data.")
+        f"this server has CHT 3.x ({' and '.join(found)}): CHT {ctx.config.version} "
+        "would start without that data",
+        f"Moving to CHT {ctx.config.version} is a migration: {current.MIGRATION_GUIDE} . "
+        "To stay on 3.x, drop cht_version or give a 3.x one. medic-data is never touched.")
 
 
 def data_would_move(ctx: Context, existing: dict[str, str]) -> Finding | None:
@@ -533,8 +531,14 @@ class CurrentServicesRunning:
                     return True
             up = [name for name, info in found.items()
                   if info is not None and info["State"]["Running"]]
-            ctx.progress(len(up), len(found), f"{len(up)} of {len(found)} services running")
-            return bool(found) and not problems(ctx, found) and web_ready(ctx)
+            if not found or problems(ctx, found):
+                ctx.progress(len(up), len(found), f"{len(up)} of {len(found)} services running")
+                return False
+            if web_ready(ctx):
+                return True
+            ctx.progress(len(up), len(found), "all running; CHT's nginx is still setting up "
+                         "(its certificate)")
+            return False
 
         if not ctx.host.wait_until(all_up, current.READY_TIMEOUT, "CHT's services to run"):
             tail = ""

@@ -115,7 +115,7 @@ def test_the_current_line_is_refused_beside_a_3x_install_and_nothing_changes(
     run = install(tmp_path)
     assert run.returncode == 1, run.output
     assert "stopped at cht.no-other-line" in run.output
-    assert "this server has CHT 3.x" in run.output and "migration" in run.output
+    assert "this server has CHT 3.x" in run.output and "is a migration" in run.output
     assert docker_client.volumes.get("medic-data")
     assert docker_client.containers.get("medic-os").status == "running"
     assert not installed("docker-ce") and not (tmp_path / "opt/cht").exists()
