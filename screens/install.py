@@ -159,6 +159,10 @@ class InstallScreen(Screen[None]):
 
     def finished(self, result: RunFinished) -> None:
         self.result = result
+        # The last lines (the outcome, the fix) in view: a wrapped line written just before
+        # can leave the log one line short of its end.
+        log = self.query_one(RichLog)
+        self.call_after_refresh(lambda: log.scroll_end(animate=False))
         bar = self.query_one(ProgressBar)
         current = self.query_one("#current", Static)
         if result.ok:

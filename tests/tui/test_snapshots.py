@@ -87,6 +87,16 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+    # Until the screen stops changing: a log that follows its end is written and scrolled
+    # by Textual after a refresh, which can come after the workers are done.
+    last, same = "", 0
+    for _ in range(100):
+        now = pilot.app.export_screenshot()
+        same = same + 1 if now == last else 0
+        if same >= 3:
+            break
+        last = now
+        await pilot.pause(0.03)
 
 
 def snapshot(snap_compare: Any, session: Session, keys: Sequence[str],
