@@ -29,54 +29,23 @@ from installer.steps.tls import TlsCertificate, TlsInstalled
 from installer.steps.verify import AnswersHttps
 
 
+def docker_steps() -> list[Step]:
+    """Docker and compose, the same way for every CHT line."""
+    return [PackagesReady(), DockerRepository(), DockerInstalled(), DockerRunning(),
+            DockerEnabledAtBoot(), DockerGroup(), ComposeAvailable()]
+
+
+def tls_steps() -> list[Step]:
+    """The certificate, in the line's web server, renewed, and proven on the wire."""
+    return [TlsChallengeLocation(), TlsCertificate(), TlsInstalled(), TlsRenewal(),
+            AnswersHttps()]
+
+
 def build_plan(config: InstallConfig) -> list[Step]:
     if config.line == "current":
-        return current_plan()
-    return [
-        OsSupported(),
-        HardwareEnough(),
-        PackagesReady(),
-        DockerRepository(),
-        DockerInstalled(),
-        DockerRunning(),
-        DockerEnabledAtBoot(),
-        DockerGroup(),
-        ComposeAvailable(),
-        ComposeFile(),
-        ImagesPulled(),
-        ChtRunning(),
-        TlsChallengeLocation(),
-        TlsCertificate(),
-        TlsInstalled(),
-        TlsRenewal(),
-        AnswersHttps(),
-        CompleteInstall(),
-        UnneededServices(),
-        AdminPassword(),
-    ]
-
-
-def current_plan() -> list[Step]:
-    """CHT's current line: the same engine and checks; CHT's own layout and services
-    (medic-os's post-setup steps do not apply)."""
-    return [
-        OsSupported(),
-        NoOtherLine(),
-        HardwareEnough(),
-        PackagesReady(),
-        DockerRepository(),
-        DockerInstalled(),
-        DockerRunning(),
-        DockerEnabledAtBoot(),
-        DockerGroup(),
-        ComposeAvailable(),
-        CurrentComposeFiles(),
-        ImagesPulled(),
-        CurrentServicesRunning(),
-        TlsChallengeLocation(),
-        TlsCertificate(),
-        TlsInstalled(),
-        TlsRenewal(),
-        AnswersHttps(),
-        AdminPassword(),
-    ]
+        # CHT's own layout and services; medic-os's post-setup steps do not apply.
+        return [OsSupported(), NoOtherLine(), HardwareEnough(), *docker_steps(),
+                CurrentComposeFiles(), ImagesPulled(), CurrentServicesRunning(),
+                *tls_steps(), AdminPassword()]
+    return [OsSupported(), HardwareEnough(), *docker_steps(), ComposeFile(), ImagesPulled(),
+            ChtRunning(), *tls_steps(), CompleteInstall(), UnneededServices(), AdminPassword()]

@@ -175,12 +175,21 @@ def release_key(version: str) -> tuple[int, int, int, int, str]:
             found.group(4))
 
 
-def check_compose(name: str) -> Any:
+def check_compose(what: str) -> Any:
     def check(data: bytes) -> None:
         if not services_of(data.decode(errors="replace")):
-            raise StepError(f"{name} from CHT's build server is not a compose file",
-                            "Check builds_url (a mirror must serve CHT's files unchanged).")
+            raise StepError(f"{what}, as downloaded, is not a compose file",
+                            "Check builds_url / upgrade_service_url: a mirror must serve "
+                            "CHT's files unchanged.")
     return check
+
+
+def fetch(ctx: Context, url: str, to: Path, what: str, fix: str) -> None:
+    """Download a compose file (checked to be one before it is written)."""
+    try:
+        ctx.host.download(url, to, 0o644, check_compose(what))
+    except RuntimeError as exc:
+        raise StepError(f"{what} could not be fetched from {url}: {exc}", fix) from exc
 
 
 def cht3_install(ctx: Context) -> Finding | None:
@@ -325,14 +334,10 @@ class CurrentComposeFiles:
             for name in current.COMPOSE_FILES:
                 self.compose_file(ctx, name)
         if not services_of(host.read_text(upgrade_compose(ctx))):
-            url = ctx.config.upgrade_service_url or current.UPGRADE_SERVICE_URL
-            try:
-                host.download(url, upgrade_compose(ctx), 0o644,
-                              check_compose("the upgrade service's docker-compose.yml"))
-            except RuntimeError as exc:
-                raise StepError(f"the upgrade service's compose file could not be fetched: "
-                                f"{exc}", "Check the network path to it, or give a mirror's "
-                                "copy as upgrade_service_url.") from exc
+            fetch(ctx, ctx.config.upgrade_service_url or current.UPGRADE_SERVICE_URL,
+                  upgrade_compose(ctx), "the upgrade service's docker-compose.yml",
+                  "Check the network path to it, or give a mirror's copy as "
+                  "upgrade_service_url.")
         settings = wanted_settings(ctx)
         known = set(settings) | set(made)
         wanted = render_env(settings, made, extra_lines(env_text, known))
@@ -354,15 +359,10 @@ class CurrentComposeFiles:
         target = compose_dir(ctx) / name
         copy = kept_copy(ctx, name)
         if host.read_text(copy) is None:
-            url = current.compose_url(builds_url(ctx), ctx.config.version, name)
-            try:
-                host.download(url, copy, 0o644, check_compose(name))
-            except RuntimeError as exc:
-                raise StepError(
-                    f"CHT {ctx.config.version}'s {name} could not be fetched from CHT's "
-                    f"build server ({url}): {exc}",
-                    "Check the version (CHT's release notes list them) and the network "
-                    "path to the build server, or give a mirror as builds_url.") from exc
+            fetch(ctx, current.compose_url(builds_url(ctx), ctx.config.version, name), copy,
+                  f"CHT {ctx.config.version}'s {name}",
+                  "Check the version (CHT's release notes list them) and the network path "
+                  "to CHT's build server, or give a mirror as builds_url.")
         wanted = host.read_text(copy)
         now = host.read_text(target)
         if now is not None and now != wanted:

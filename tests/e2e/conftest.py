@@ -65,6 +65,38 @@ def cht_install(*args: str, timeout: float = 1800) -> InstallRun:
     return InstallRun(done.returncode, output, time.monotonic() - started)
 
 
+def renew_while_polling(root: Path, ask: Any) -> tuple[InstallRun, int, list[str]]:
+    """`cht-install renew-cert --force` while ``ask()`` (one HTTPS request, as a phone makes
+    it) runs in a loop: the run, how many requests were answered, and the failures."""
+    import threading
+
+    failures: list[str] = []
+    answered = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal answered
+        deadline = time.monotonic() + 300
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                ask()
+                answered += 1
+            except Exception as exc:
+                failures.append(repr(exc))
+            time.sleep(0.02)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        renewal = cht_install("renew-cert", "--force", "--root", str(root))
+        time.sleep(1)
+    finally:
+        stop.set()
+        poller.join()
+    print(f"renewal: {answered} HTTPS requests answered, {len(failures)} failed")
+    return renewal, answered, failures
+
+
 @pytest.fixture(scope="session")
 def live_env() -> str:
     if os.geteuid() != 0:

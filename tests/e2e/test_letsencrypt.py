@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 import socket
 import ssl
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ from tests.e2e.conftest import (
     InstallRun,
     cht_install,
     phone_context,
+    renew_while_polling,
     with_known_password,
 )
 
@@ -123,34 +122,17 @@ def test_forced_renewal_replaces_the_certificate_without_downtime(
 ) -> None:
     root, _ = issued
     before = served(trust)
-    failures: list[str] = []
-    answered = 0
-    stop = threading.Event()
+    context = phone_context(cafile=str(trust))
 
-    def poll() -> None:
-        nonlocal answered
-        context = phone_context(cafile=str(trust))
-        deadline = time.monotonic() + 300
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                request = urllib.request.Request(f"https://{HOST}/")
-                with urllib.request.urlopen(request, context=context, timeout=5) as answer:
-                    answer.read()
-                answered += 1
-            except Exception as exc:
-                failures.append(repr(exc))
-            time.sleep(0.02)
+    def ask() -> None:
+        request = urllib.request.Request(f"https://{HOST}/")
+        with urllib.request.urlopen(request, context=context, timeout=5) as answer:
+            answer.read()
 
-    poller = threading.Thread(target=poll)
-    poller.start()
-    renewal = cht_install("renew-cert", "--force", "--root", str(root))
-    time.sleep(1)
-    stop.set()
-    poller.join()
+    renewal, answered, failures = renew_while_polling(root, ask)
     assert renewal.returncode == 0, renewal.output
     after = served(trust)
     assert after.serial_number != before.serial_number
-    print(f"renewal: {answered} HTTPS requests answered, {len(failures)} failed")
     assert answered > 20 and failures == []
 
 
