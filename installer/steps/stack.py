@@ -127,13 +127,33 @@ def data_would_move(ctx: Context) -> Finding | None:
     )
 
 
+def current_line_install(ctx: Context) -> Finding | None:
+    """Blocked when this server runs CHT's current line (its upgrade service): 3.x would
+    fight it for the ports and could not use its data."""
+    from installer.stacks import current as line
+
+    client = ctx.host.docker()
+    name = line.container_name(line.UPGRADE_SERVICE, line.UPGRADE_PROJECT)
+    try:
+        found = client is not None and bool(client.containers.get(name))
+    except Exception:
+        found = False
+    if not found:
+        return None
+    return blocked(
+        f"this server runs CHT's current line (container {name}); CHT 3.x cannot run beside "
+        "it, and would not use its data",
+        "Keep the current line: set cht_version to its release (as in "
+        f"{ctx.paths.answers}). cht-install does not move data between CHT lines.")
+
+
 class ComposeFile:
     id = "cht.compose-file"
     title = "CHT compose file and secrets are written"
 
     def probe(self, ctx: Context) -> Finding:
         current = ctx.host.read_text(ctx.paths.compose_file)
-        lost = lost_password(ctx) or data_would_move(ctx)
+        lost = current_line_install(ctx) or lost_password(ctx) or data_would_move(ctx)
         if lost is not None:
             return lost
         if current is None:
@@ -165,7 +185,7 @@ class ComposeFile:
 
     def apply(self, ctx: Context) -> None:
         host, paths = ctx.host, ctx.paths
-        moving = data_would_move(ctx)
+        moving = current_line_install(ctx) or data_would_move(ctx)
         if moving is not None:
             raise StepError(moving.reason, moving.fix)
         password = admin_password(ctx)

@@ -300,6 +300,20 @@ def test_lets_encrypt_issues_installs_and_renews_without_a_failed_request(
     assert handshake(cadata=trust.decode())[0] != first
 
 
+def test_3x_is_refused_on_a_server_running_the_current_line(
+        current: tuple[Path, InstallRun, InstallRun], tmp_path: Path) -> None:
+    run = cht_install("--yes", "--registry", "127.0.0.1:5000", "--root", str(tmp_path),
+                      "--hostname", HOST, "--accept-warnings", "--cht-version", "3.9.0-rc.2")
+    assert run.returncode == 1, run.output
+    assert "stopped at cht.compose-file" in run.output
+    assert "runs CHT's current line" in run.output
+    assert not (tmp_path / "opt/cht/docker-compose.yml").exists()
+    with closing(client()) as docker:
+        assert not docker.containers.list(all=True, filters={"name": "medic-os"})
+        for name in CONTAINERS:
+            assert docker.containers.get(name).status == "running", name
+
+
 def test_a_fresh_install_through_the_tui(fresh_install: Installed,
                                          current: tuple[Path, InstallRun, InstallRun],
                                          tmp_path: Path) -> None:
