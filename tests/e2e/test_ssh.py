@@ -180,6 +180,8 @@ def test_small_and_plain_terminals_stay_readable(
         term.keys("a")
     term.keys("Enter")
     pages.append(term.wait_for("esc Back", 30))
+    term.keys("NPage")  # the settings page is taller than 20 lines: its TLS choice is below
+    pages.append(term.wait_for("Self-signed", 30))
     term.keys("C-n")
     pages.append(term.wait_for("i Install", 120))
     for page in pages:
@@ -189,7 +191,9 @@ def test_small_and_plain_terminals_stay_readable(
             assert page.isascii(), page  # no box drawing or symbols it cannot show
         assert "q Quit" in page or "esc Back" in page or "^n Next" in page, page
     if lang == "C":
-        assert "[*] Self-signed" in pages[2] and "[ ] My own certificate" in pages[2]
+        assert "[ ] CHT 5.x / 4.x" in pages[2]  # the line not chosen, shown without colour
+        assert "[*] Self-signed" in pages[3] and "[ ] My own certificate" in pages[3]
     else:
-        assert "●▌ Self-signed" in pages[2]
+        assert "▐ ▌ CHT 5.x / 4.x" in pages[2]
+        assert "●▌ Self-signed" in pages[3]
     term.keys("q")
