@@ -32,6 +32,7 @@ from tests.e2e.conftest import (
     cht_install,
     phone_context,
     renew_while_polling,
+    resolving,
 )
 from tests.e2e.test_install_tui import drive
 
@@ -270,11 +271,8 @@ def test_own_certificate_goes_into_the_cht_ssl_volume_and_verifies_like_a_phone(
 
 @pytest.fixture
 def hosts_entry() -> Iterator[None]:
-    hosts = Path("/etc/hosts")
-    before = hosts.read_text()
-    hosts.write_text(before + f"\n127.0.0.1 {HOST}\n")
-    yield
-    hosts.write_text(before)
+    with resolving(HOST):
+        yield
 
 
 def test_lets_encrypt_issues_installs_and_renews_without_a_failed_request(

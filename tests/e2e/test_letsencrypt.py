@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     cht_install,
     phone_context,
     renew_while_polling,
+    resolving,
     with_known_password,
 )
 
@@ -32,12 +33,8 @@ NGINX_CONF = "/srv/settings/medic-core/nginx/nginx.conf"
 
 @pytest.fixture(scope="module")
 def hosts_entry() -> Iterator[None]:
-    """The test host name resolves here as the CA's DNS (pebble-challtestsrv) says."""
-    hosts = Path("/etc/hosts")
-    before = hosts.read_text()
-    hosts.write_text(before + f"\n127.0.0.1 {HOST}\n")
-    yield
-    hosts.write_text(before)
+    with resolving(HOST):
+        yield
 
 
 @pytest.fixture(scope="module")
