@@ -56,7 +56,7 @@ FIELD_LABELS = {
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
 
-def from_mapping_line(version: str) -> str:
+def line_of(version: str) -> str:
     """The line a typed version selects ("3.x" for anything that is not 4.x/5.x)."""
     return InstallConfig(cht_version=version or None).line
 
@@ -201,7 +201,7 @@ class SettingsScreen(Paged):
             line = {v: k for k, v in LINE_IDS.items()}.get(
                 (event.pressed.id or "").removeprefix("line-"), "3.x")
             version = self.query_one("#cht-version", Input)
-            if from_mapping_line(version.value.strip()) != line:
+            if line_of(version.value.strip()) != line:
                 version.value = DEFAULT_VERSIONS.get(line, version.value)
             return
         self.show_fields(self.selected_mode())

@@ -4,8 +4,6 @@ the documented way (the upgrade service, which brings up CHT's services)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import secrets
 import uuid
 from pathlib import Path
@@ -13,14 +11,18 @@ from typing import Any
 
 import yaml
 
+from installer.answers import CHT_VERSION
 from installer.stacks import current, env_file, env_values
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_command
-from installer.steps.stack import CRASH_FIX, crash_loop, last_lines, ports_taken, restart_count
-
-VERSION_TAG = re.compile(r":(\d+)\.(\d+)\.(\d+)([-.][A-Za-z0-9.-]+)?$")
-CHT3_SIGNS = "a CHT 3.x install"
-
+from installer.steps.stack import (
+    CRASH_FIX,
+    crash_loop,
+    last_lines,
+    last_start,
+    ports_taken,
+    restart_count,
+)
 
 # ---- where things are -------------------------------------------------------------
 
@@ -74,24 +76,31 @@ def wanted_settings(ctx: Context) -> dict[str, str]:
     return settings
 
 
-def database_exists(ctx: Context) -> bool:
-    path = data_dir(ctx)
+def has_files(ctx: Context, path: Path) -> bool:
+    """A directory on this server with something in it (CouchDB's data, say)."""
     return ctx.host.live and path.is_dir() and any(path.iterdir())
+
+
+def lost_key(ctx: Context, existing: dict[str, str]) -> str | None:
+    """The secret .env lost while CHT's database exists (no new one may be made)."""
+    password = existing.get("COUCHDB_PASSWORD") or ctx.config.admin_password
+    lost = [key for key, value in (("COUCHDB_PASSWORD", password),
+                                   ("COUCHDB_SECRET", existing.get("COUCHDB_SECRET")))
+            if not value]
+    return lost[0] if lost and has_files(ctx, data_dir(ctx)) else None
 
 
 def secrets_for(ctx: Context, existing: dict[str, str]) -> dict[str, str]:
     """COUCHDB_PASSWORD, COUCHDB_SECRET and COUCHDB_UUID: the ones in .env, else the chosen
     password and new ones (made once; never for a database that exists already)."""
+    lost = lost_key(ctx, existing)
+    if lost is not None:
+        raise StepError(*lost_secret(ctx, lost))
     made: dict[str, str] = {}
-    password = existing.get("COUCHDB_PASSWORD") or ctx.config.admin_password
-    if not password and database_exists(ctx):
-        raise StepError(*lost_secret(ctx, "COUCHDB_PASSWORD"))
-    made["COUCHDB_PASSWORD"] = password or str(
-        ctx.facts.setdefault("new_password", new_words()))
-    secret = existing.get("COUCHDB_SECRET")
-    if not secret and database_exists(ctx):
-        raise StepError(*lost_secret(ctx, "COUCHDB_SECRET"))
-    made["COUCHDB_SECRET"] = secret or str(ctx.facts.setdefault("new_secret", new_words()))
+    made["COUCHDB_PASSWORD"] = existing.get("COUCHDB_PASSWORD") or ctx.config.admin_password \
+        or str(ctx.facts.setdefault("new_password", new_words()))
+    made["COUCHDB_SECRET"] = existing.get("COUCHDB_SECRET") or str(
+        ctx.facts.setdefault("new_secret", new_words()))
     made["COUCHDB_UUID"] = existing.get("COUCHDB_UUID") or str(
         ctx.facts.setdefault("new_uuid", uuid.uuid4().hex))
     for key in current.SECRET_KEYS:
@@ -162,17 +171,17 @@ def version_of_files(ctx: Context) -> str | None:
     """The CHT release the compose files in CHT_COMPOSE_PATH name (the api image's tag)."""
     text = ctx.host.read_text(compose_dir(ctx) / "cht-core.yml")
     image = str((services_of(text).get("api") or {}).get("image") or "")
-    found = VERSION_TAG.search(image)
-    return image.rsplit(":", 1)[1] if found else None
+    tag = image.rpartition(":")[2]
+    return tag if ":" in image and CHT_VERSION.match(tag) else None
 
 
 def release_key(version: str) -> tuple[int, int, int, int, str]:
-    found = re.match(r"(\d+)\.(\d+)\.(\d+)(.*)", version)
+    found = CHT_VERSION.match(version)
     if not found:
         return (0, 0, 0, 0, version)
-    final = 0 if found.group(4) else 1  # 5.0.2-rc.1 comes before 5.0.2
-    return (int(found.group(1)), int(found.group(2)), int(found.group(3)), final,
-            found.group(4))
+    suffix = found.group(4) or ""
+    final = 0 if suffix else 1  # 5.0.2-rc.1 comes before 5.0.2
+    return (int(found.group(1)), int(found.group(2)), int(found.group(3)), final, suffix)
 
 
 def check_compose(what: str) -> Any:
@@ -219,8 +228,7 @@ def data_would_move(ctx: Context, existing: dict[str, str]) -> Finding | None:
     wanted = str(data_dir(ctx))
     if not before or before == wanted or not ctx.host.live:
         return None
-    old = Path(before)
-    if not (old.is_dir() and any(old.iterdir())):
+    if not has_files(ctx, Path(before)):
         return None
     return blocked(
         f"CHT's database is in {before}, but the answers put it in {wanted}; switching "
@@ -260,11 +268,9 @@ class CurrentComposeFiles:
         moving = data_would_move(ctx, existing)
         if moving is not None:
             return moving
-        if not existing.get("COUCHDB_PASSWORD") and not ctx.config.admin_password \
-                and database_exists(ctx):
-            return blocked(*lost_secret(ctx, "COUCHDB_PASSWORD"))
-        if not existing.get("COUCHDB_SECRET") and database_exists(ctx):
-            return blocked(*lost_secret(ctx, "COUCHDB_SECRET"))
+        lost = lost_key(ctx, existing)
+        if lost is not None:
+            return blocked(*lost_secret(ctx, lost))
         missing = [name for name in current.COMPOSE_FILES
                    if ctx.host.read_text(compose_dir(ctx) / name) is None]
         if missing:
@@ -290,9 +296,10 @@ class CurrentComposeFiles:
                 return broken(f"{compose_dir(ctx)}/{name} differs from CHT {wanted}'s",
                               "cht-install puts CHT's back (yours is kept in "
                               f"{ctx.paths.cht_dir}/compose-backup/).")
-        if ctx.host.read_text(upgrade_compose(ctx)) is None:
+        upgrade = ctx.host.read_text(upgrade_compose(ctx))
+        if upgrade is None:
             return needed(f"the upgrade service's {upgrade_compose(ctx)} does not exist yet")
-        if not services_of(ctx.host.read_text(upgrade_compose(ctx))):
+        if not services_of(upgrade):
             return broken(f"{upgrade_compose(ctx)} is not a compose file",
                           "cht-install downloads it again.")
         if env_text is None:
@@ -360,17 +367,18 @@ class CurrentComposeFiles:
                   "to CHT's build server, or give a mirror as builds_url.")
         wanted = host.read_text(copy)
         now = host.read_text(target)
-        if now is not None and now != wanted:
+        if wanted is None or now == wanted:
+            return
+        if now is not None:
             host.write_file(ctx.paths.cht_dir / "compose-backup" / name, now, 0o644)
-        if now != wanted and wanted is not None:
-            host.write_file(target, wanted, 0o644)
+        host.write_file(target, wanted, 0o644)
 
 
 # ---- the images -------------------------------------------------------------------
 
-def predicted_images(version: str) -> list[str]:
-    """The images CHT's compose files name, when they are not here yet (a plan)."""
-    return [f"public.ecr.aws/medic/cht-{name}:{version}"
+def predicted_images(version: str) -> list[tuple[str, str]]:
+    """(name, image) CHT's compose files name, when they are not here yet (a plan)."""
+    return [(name, f"public.ecr.aws/medic/cht-{name}:{version}")
             for name in ("haproxy", "api", "sentinel", "nginx", "couchdb", "couchdb-nouveau")]
 
 
@@ -384,8 +392,7 @@ def compose_images(ctx: Context) -> list[tuple[str, str]]:
             if isinstance(image, str) and (service, image) not in found:
                 found.append((service, image))
     if not any(service == "api" for service, _ in found):
-        found = [(image.split("/")[-1].split(":")[0].removeprefix("cht-"), image)
-                 for image in predicted_images(ctx.config.version)] + [
+        found = predicted_images(ctx.config.version) + [
             item for item in found if item[0] == current.UPGRADE_SERVICE]
     if not any(service == current.UPGRADE_SERVICE for service, _ in found):
         found.append((current.UPGRADE_SERVICE, current.UPGRADE_SERVICE_IMAGE))
@@ -418,9 +425,9 @@ def containers(ctx: Context) -> dict[str, dict[str, Any] | None] | None:
     return found
 
 
-def stale_settings(ctx: Context, name: str, info: dict[str, Any]) -> list[str]:
+def stale_settings(ctx: Context, settings: dict[str, str], name: str,
+                   info: dict[str, Any]) -> list[str]:
     """.env keys whose value the container did not start with (a settings change)."""
-    settings = env_values(ctx.host.read_text(env_file(ctx.paths, ctx.config)))
     upgrade = current.container_name(current.UPGRADE_SERVICE, current.UPGRADE_PROJECT)
     keys = list(wanted_settings(ctx)) + list(current.SECRET_KEYS) if name == upgrade else (
         ["CERTIFICATE_MODE"] if name == current.container_name(current.WEB_SERVICE) else [])
@@ -430,12 +437,13 @@ def stale_settings(ctx: Context, name: str, info: dict[str, Any]) -> list[str]:
 
 def problems(ctx: Context, found: dict[str, dict[str, Any] | None]) -> list[str]:
     wanted_images = dict(compose_images(ctx))
+    settings = env_values(ctx.host.read_text(env_file(ctx.paths, ctx.config)))
     listed = []
     for name, info in found.items():
         if info is None:
             listed.append(f"{name} does not exist")
             continue
-        stale = stale_settings(ctx, name, info)
+        stale = stale_settings(ctx, settings, name, info)
         if stale:
             listed.append(f"{name} started before {', '.join(stale)} changed")
         if not info["State"]["Running"]:
@@ -454,10 +462,7 @@ def web_ready(ctx: Context) -> bool:
         return False
     try:
         web = client.containers.get(current.container_name(current.WEB_SERVICE))
-        started = str(web.attrs["State"].get("StartedAt", ""))[:19]
-        since = dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S").replace(
-            tzinfo=dt.timezone.utc)
-        return current.WEB_READY in web.logs(since=since)
+        return current.WEB_READY in web.logs(since=last_start(web.attrs))
     except Exception:
         return False
 

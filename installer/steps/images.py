@@ -23,11 +23,6 @@ DNS_SIGNS = ("no such host", "Temporary failure in name resolution", "Name or se
              "server misbehaving")
 
 
-def wanted_images(ctx: Context) -> list[tuple[str, str]]:
-    """(name, the reference to pull) per image."""
-    return [(name, pull) for name, pull, _ in images_of(ctx)]
-
-
 def images_of(ctx: Context) -> list[tuple[str, str, str]]:
     """(name, the reference to pull, the name compose runs it by) per image."""
     config = ctx.config
@@ -41,13 +36,13 @@ def images_of(ctx: Context) -> list[tuple[str, str, str]]:
                                 ("haproxy", config.images.haproxy))]
 
 
-def missing_images(ctx: Context) -> list[str] | None:
+def missing_images(ctx: Context, images: list[tuple[str, str, str]]) -> list[str] | None:
     """References to pull whose image is not on the host; None when Docker does not answer."""
     client = ctx.host.docker()
     if client is None:
         return None
     missing = []
-    for _, ref, local in images_of(ctx):
+    for _, ref, local in images:
         try:
             client.images.get(local)
         except Exception:
@@ -55,15 +50,12 @@ def missing_images(ctx: Context) -> list[str] | None:
     return missing
 
 
-def tag_as_named(ctx: Context, ref: str) -> None:
+def tag_as_named(ctx: Context, ref: str, local: str) -> None:
     """A mirror's image, tagged with the name CHT's compose files use (they stay CHT's)."""
-    for _, pull, local in images_of(ctx):
-        if pull != ref or local == ref:
-            continue
-        result = ctx.host.run(["docker", "tag", ref, local])
-        if not result.ok:
-            raise StepError(f"could not name {ref} as {local}: {result.tail(2)}",
-                            "Check that Docker runs (`docker ps`), then run cht-install again.")
+    result = ctx.host.run(["docker", "tag", ref, local])
+    if not result.ok:
+        raise StepError(f"could not name {ref} as {local}: {result.tail(2)}",
+                        "Check that Docker runs (`docker ps`), then run cht-install again.")
 
 
 class ImagesPulled:
@@ -71,21 +63,22 @@ class ImagesPulled:
     title = "CHT images are pulled"
 
     def probe(self, ctx: Context) -> Finding:
-        missing = missing_images(ctx)
+        wanted = images_of(ctx)
+        missing = missing_images(ctx, wanted)
         if missing is None:
             return needed("Docker is not running yet, so the images cannot be checked")
         if missing:
             return needed(f"not on this host yet: {', '.join(missing)}")
-        return ok("present: " + ", ".join(ref for _, ref in wanted_images(ctx)))
+        return ok("present: " + ", ".join(ref for _, ref, _ in wanted))
 
     def apply(self, ctx: Context) -> None:
-        missing = missing_images(ctx)  # None: Docker did not say; pull them all
-        images = [(name, ref) for name, ref in wanted_images(ctx)
-                  if missing is None or ref in missing]
-        preflight(ctx, [ref for _, ref in images])
+        wanted = images_of(ctx)
+        missing = missing_images(ctx, wanted)  # None: Docker did not say; pull them all
+        images = [image for image in wanted if missing is None or image[1] in missing]
+        preflight(ctx, [ref for _, ref, _ in images])
         layers_of: dict[str, dict[str, tuple[int, int]]] = {}
 
-        for name, ref in images:
+        for name, ref, local in images:
             def report(layers: dict[str, tuple[int, int]], status: str, name: str = name) -> None:
                 layers_of[name] = layers
                 done = sum(d for d, _ in layers.values())
@@ -99,7 +92,8 @@ class ImagesPulled:
                                   sum(p[2] for p in parts), detail, parts))
 
             pull_with_retries(ctx, ref, report)
-            tag_as_named(ctx, ref)
+            if local != ref:
+                tag_as_named(ctx, ref, local)
 
 
 def source_of(ctx: Context) -> str:

@@ -201,6 +201,15 @@ class ComposeFile:
             host.write_file(paths.env_file, render_env(password), 0o600)
 
 
+def last_start(attrs: dict[str, Any]) -> dt.datetime | None:
+    """When a container last started (Docker's State.StartedAt), for reading its log since."""
+    started = str(attrs["State"].get("StartedAt", ""))[:19]
+    try:
+        return dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Boot:
     """How far medic-os got since it last started, from its own log lines."""
@@ -212,11 +221,7 @@ class Boot:
 
 def boot_progress(container: Any) -> Boot:
     """Read medic-os's logs since its last start (streamed, never loaded whole)."""
-    started = str(container.attrs["State"].get("StartedAt", ""))[:19]
-    try:
-        since = dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
-    except ValueError:
-        since = None
+    since = last_start(container.attrs)
     percent, fatal, carry = 0, "", b""
     for chunk in container.logs(stream=True, follow=False, since=since):
         window = carry + chunk

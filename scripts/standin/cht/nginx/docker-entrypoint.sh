@@ -9,6 +9,7 @@ for script in /docker-entrypoint.d/*.sh; do
   echo "/docker-entrypoint.sh: Launching $script"
   "$script"
 done
+mkdir -p /etc/nginx/conf.d
 for template in /etc/nginx/templates/*.template; do
   [ -f "$template" ] || continue
   out=/etc/nginx/conf.d/$(basename "$template" .template)
