@@ -19,6 +19,10 @@ IMAGE_REF = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
+DAILY_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# The health check's intervals a cron line and a systemd timer both say evenly.
+EVERY_MINUTES = (*(m for m in range(1, 60) if 60 % m == 0),
+                 *(60 * h for h in range(1, 25) if 24 % h == 0))
 USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
 # CHT's release numbers: 3.9.0-rc.2, 4.21.1, 5.0.2.
 CHT_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(-[A-Za-z0-9]+(\.[A-Za-z0-9]+)*)?$")
@@ -71,6 +75,44 @@ class TlsChoice:
 
 
 @dataclass(frozen=True)
+class BackupChoice:
+    # Where the nightly backups go; null = no scheduled backups (`cht-install backup` still
+    # works, into /var/backups/cht).
+    dir: str | None = None
+    # When, every day, in the server's local time (HH:MM).
+    schedule: str = "02:30"
+    # How many backups to keep in dir; older ones are deleted once a new one is verified.
+    keep: int = 7
+
+
+@dataclass(frozen=True)
+class AlertsChoice:
+    # An incoming-webhook URL: a JSON POST when CHT breaks, recovers, and daily while broken.
+    webhook: str | None = None
+    # An address to e-mail the same alerts to, through this server's sendmail.
+    email: str | None = None
+    # A healthchecks-style URL pinged after every check (URL/fail when unhealthy): it warns
+    # you when the server itself goes silent.
+    ping_url: str | None = None
+    # How often the health check runs, in minutes.
+    every_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class UpdatesChoice:
+    # true: cht-install turns on the OS's automatic security updates; false or null: it
+    # only reports whether they are on.
+    automatic: bool | None = None
+
+
+@dataclass(frozen=True)
+class LogsChoice:
+    # cht-install's own log is rotated past this size (one older copy is kept), and its
+    # journal of runs is trimmed past it.
+    max_mb: int = 20
+
+
+@dataclass(frozen=True)
 class InstallConfig:
     hostname: str = ""
     admin_password: str | None = None
@@ -90,6 +132,10 @@ class InstallConfig:
     builds_url: str | None = None
     # The upgrade service's docker-compose.yml (CHT's repository), or a mirror's copy.
     upgrade_service_url: str | None = None
+    backup: BackupChoice = field(default_factory=BackupChoice)
+    alerts: AlertsChoice = field(default_factory=AlertsChoice)
+    updates: UpdatesChoice = field(default_factory=UpdatesChoice)
+    logs: LogsChoice = field(default_factory=LogsChoice)
 
     @property
     def line(self) -> str:
@@ -133,7 +179,9 @@ class InstallConfig:
         return data
 
 
-NESTED = {"docker": DockerChoice, "images": Images, "tls": TlsChoice}
+NESTED: dict[str, type] = {"docker": DockerChoice, "images": Images, "tls": TlsChoice,
+                           "backup": BackupChoice, "alerts": AlertsChoice,
+                           "updates": UpdatesChoice, "logs": LogsChoice}
 
 
 def to_ascii(name: str) -> str:
@@ -306,7 +354,41 @@ def validate(config: InstallConfig) -> InstallConfig:
     for flag in ("accept_warnings", "allow_unsupported"):
         if not isinstance(getattr(config, flag), bool):
             raise AnswersError(flag, getattr(config, flag), "true or false")
+    _check_care(config)
     return config
+
+
+def _whole(name: str, value: object, low: int, high: int, unit: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise AnswersError(name, value, f"a whole number of {unit} from {low} to {high}")
+
+
+def _check_care(config: InstallConfig) -> None:
+    """backup, alerts, updates and logs: what keeps CHT safe once it is installed."""
+    backup = config.backup
+    if backup.dir is not None and not (isinstance(backup.dir, str) and backup.dir.startswith("/")
+                                       and backup.dir.rstrip("/") not in ("", "/opt/cht")):
+        raise AnswersError("backup.dir", backup.dir,
+                           "an absolute folder such as /var/backups/cht (not / or /opt/cht)")
+    if not (isinstance(backup.schedule, str) and DAILY_TIME.match(backup.schedule)):
+        raise AnswersError("backup.schedule", backup.schedule,
+                           "a time of day HH:MM, such as 02:30 (every night at half past two)")
+    _whole("backup.keep", backup.keep, 1, 365, "backups")
+    alerts = config.alerts
+    for name in ("webhook", "ping_url"):
+        value = getattr(alerts, name)
+        if value is not None and not (isinstance(value, str) and URL.match(value)):
+            raise AnswersError(f"alerts.{name}", value, "an http(s):// URL, or null")
+    if alerts.email is not None and not EMAIL.match(str(alerts.email)):
+        raise AnswersError("alerts.email", alerts.email, "an e-mail address, or null")
+    _whole("alerts.every_minutes", alerts.every_minutes, 1, 1440, "minutes")
+    if alerts.every_minutes not in EVERY_MINUTES:
+        raise AnswersError("alerts.every_minutes", alerts.every_minutes,
+                           "minutes that divide an hour or hours that divide a day: "
+                           f"{', '.join(str(m) for m in EVERY_MINUTES)}")
+    if config.updates.automatic is not None and not isinstance(config.updates.automatic, bool):
+        raise AnswersError("updates.automatic", config.updates.automatic, "true, false or null")
+    _whole("logs.max_mb", config.logs.max_mb, 1, 1024, "megabytes")
 
 
 def _check_version(config: InstallConfig) -> InstallConfig:

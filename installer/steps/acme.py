@@ -4,17 +4,14 @@ medic-os's nginx, pre-flight checks, ordering, and scheduled renewal."""
 from __future__ import annotations
 
 import ipaddress
-import shutil
-import sys
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from installer import schedule
 from installer.stacks import current, web_server
 from installer.step import Context, Finding, StepError, blocked, needed, ok
-from installer.steps.docker import install_packages, recipe
 from installer.steps.tls import (
     RENEW_BEFORE_DAYS,
     host_addresses,
@@ -33,7 +30,6 @@ from installer.tls.nginx_conf import (
 
 NGINX_CONF = "/srv/settings/medic-core/nginx/nginx.conf"
 CRON_SCHEDULE = "17 3,15 * * *"  # twice a day, off the hour
-SERVICE = "cht-install-renew"
 
 
 def _new_key_pem() -> bytes:
@@ -175,44 +171,16 @@ def apply_certificate(ctx: Context) -> None:
     ctx.facts["force_renewal"] = False  # done: the new certificate now probes on its own
 
 
-def installer_command(ctx: Context) -> list[str]:
-    found = shutil.which("cht-install")
-    command = [found] if found else [sys.executable, "-m", "installer.cli"]
-    if str(ctx.paths.root) != "/":
-        command += ["--root", str(ctx.paths.root)]
-    return command
+RENEWAL = schedule.Job(
+    unit="cht-install-renew", cron_name="cht-install",
+    what="Renew CHT's Let's Encrypt certificate", command=("renew-cert",),
+    cron_time=CRON_SCHEDULE, calendar="*-*-* 03,15:17:00", when="twice a day",
+    spread_seconds=3600)
 
 
 def renewal_files(ctx: Context) -> dict[str, str]:
     """Path -> content of the renewal schedule: systemd timer, or cron without systemd."""
-    run = " ".join([*installer_command(ctx), "renew-cert"])
-    if ctx.platform.systemd:
-        unit = ctx.paths.systemd_dir
-        return {
-            str(unit / f"{SERVICE}.service"): (
-                "[Unit]\nDescription=Renew CHT's Let's Encrypt certificate (cht-install)\n"
-                "After=network-online.target docker.service\n"
-                "Wants=network-online.target\n\n"
-                f"[Service]\nType=oneshot\nExecStart={run}\n"),
-            str(unit / f"{SERVICE}.timer"): (
-                "[Unit]\nDescription=Renew CHT's certificate twice a day\n\n"
-                "[Timer]\nOnCalendar=*-*-* 03,15:17:00\nRandomizedDelaySec=1h\n"
-                "Persistent=true\n\n[Install]\nWantedBy=timers.target\n"),
-        }
-    return {str(ctx.paths.cron_file): (
-        "# cht-install: renew CHT's Let's Encrypt certificate twice a day\n"
-        f"{CRON_SCHEDULE} root {run} >/dev/null 2>&1\n")}
-
-
-CRON_PACKAGES = {"apt": "cron", "dnf": "cronie", "yum": "cronie", "zypper": "cron"}
-
-
-def cron_daemon(ctx: Context) -> str | None:
-    """The cron daemon's name (cron on Debian and SUSE, crond on the RHEL family)."""
-    for name in ("cron", "crond"):
-        if ctx.host.which(name):
-            return name
-    return None
+    return schedule.files(ctx, RENEWAL)
 
 
 class TlsRenewal:
@@ -222,39 +190,8 @@ class TlsRenewal:
     def probe(self, ctx: Context) -> Finding:
         if ctx.config.tls.mode != "letsencrypt":
             return ok("not needed (tls.mode is not letsencrypt)")
-        for path, content in renewal_files(ctx).items():
-            if ctx.host.read_text(Path(path)) != content:
-                return needed(f"{path} is not in place yet")
-        if ctx.platform.systemd:
-            state = ctx.host.query(["systemctl", "is-enabled", f"{SERVICE}.timer"])
-            if state.stdout.strip() != "enabled":
-                return needed(f"{SERVICE}.timer is not enabled")
-            return ok(f"{SERVICE}.timer runs `cht-install renew-cert` twice a day")
-        daemon = cron_daemon(ctx)
-        if daemon is None:
-            return needed("no cron daemon is installed to run the renewal")
-        if not ctx.host.query(["pgrep", "-x", daemon]).ok:
-            return needed(f"{daemon} is not running, so the renewal would never run")
-        return ok(f"cron runs `cht-install renew-cert` twice a day ({ctx.paths.cron_file})")
+        return schedule.probe(ctx, RENEWAL)
 
     def apply(self, ctx: Context) -> None:
-        for path, content in renewal_files(ctx).items():
-            ctx.host.write_file(Path(path), content, 0o644)
-        if ctx.platform.systemd:
-            commands = [["systemctl", "daemon-reload"],
-                        ["systemctl", "enable", "--now", f"{SERVICE}.timer"]]
-        else:
-            daemon = cron_daemon(ctx)
-            if daemon is None:
-                rec = recipe(ctx)
-                package = CRON_PACKAGES.get(rec.manager.name, "cron")
-                install_packages(ctx, rec, (package,), "a cron daemon for the renewal")
-                daemon = cron_daemon(ctx) or "cron"
-            running = ctx.host.query(["pgrep", "-x", daemon]).ok
-            commands = [] if running else [["service", daemon, "start"]]
-        for argv in commands:
-            result = ctx.host.run(argv)
-            if not result.ok:
-                raise StepError(f"`{' '.join(argv)}` failed: {result.tail(2)}",
-                                "Start the scheduler by hand, then run cht-install again.")
+        schedule.apply(ctx, RENEWAL)
 
