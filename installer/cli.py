@@ -16,6 +16,7 @@ from pathlib import Path
 
 from installer import stacks
 from installer.answers import AnswersError
+from installer.backup import BackupError
 from installer.journal import AlreadyRunning
 from installer.report import PlainLines, doctor_text, plan_json, plan_text
 from installer.session import Options, Session
@@ -37,6 +38,10 @@ COMMANDS = """commands:
   cht-install doctor [--json]       check everything and report; change nothing
   cht-install renew-cert [--force]  renew the Let's Encrypt certificate (the timer runs it)
   cht-install repair [options]      the same as running cht-install again: a re-run repairs
+  cht-install backup                back up CHT's data, secrets and answers now
+  cht-install restore FILE          put a backup back (here, or on a new server)
+  cht-install health-check          check, and alert when CHT breaks or recovers (scheduled)
+  cht-install alert-test            send a test alert to alerts.webhook / alerts.email
 
 Each command has its own --help."""
 
@@ -95,6 +100,22 @@ def parser() -> argparse.ArgumentParser:
                    help="letsencrypt: the ACME directory (default Let's Encrypt)")
     p.add_argument("--acme-staging", action="store_true",
                    help="letsencrypt: use Let's Encrypt's staging CA (for trials)")
+    p.add_argument("--backup-dir", metavar="DIR",
+                   help="nightly backups of CHT's data into DIR (e.g. /var/backups/cht)")
+    p.add_argument("--backup-schedule", metavar="HH:MM", help="when, each day (default 02:30)")
+    p.add_argument("--backup-keep", type=int, metavar="N", help="backups to keep (default 7)")
+    p.add_argument("--alerts-webhook", metavar="URL",
+                   help="alert this incoming webhook when CHT breaks and recovers")
+    p.add_argument("--alerts-email", metavar="ADDRESS",
+                   help="e-mail alerts to ADDRESS (through this server's sendmail)")
+    p.add_argument("--alerts-ping-url", metavar="URL",
+                   help="a healthchecks-style URL pinged after every health check")
+    p.add_argument("--alerts-every", type=int, metavar="MINUTES",
+                   help="how often the health check runs (default 15)")
+    p.add_argument("--automatic-updates", choices=("yes", "no"),
+                   help="yes: turn on the OS's automatic security updates")
+    p.add_argument("--log-max-mb", type=int, metavar="MB",
+                   help="cht-install's log is rotated past this size (default 20)")
     p.add_argument("--lock-timeout", type=int, metavar="SECONDS",
                    help="how long to wait for another package install (default 600)")
     p.add_argument("--root", type=Path, default=Path("/"),
@@ -128,6 +149,13 @@ def options_from(args: argparse.Namespace) -> Options:
                 "acme_directory": LETS_ENCRYPT_STAGING if args.acme_staging
                 else args.acme_directory,
             },
+            "backup": {"dir": args.backup_dir, "schedule": args.backup_schedule,
+                       "keep": args.backup_keep},
+            "alerts": {"webhook": args.alerts_webhook, "email": args.alerts_email,
+                       "ping_url": args.alerts_ping_url, "every_minutes": args.alerts_every},
+            "updates": {"automatic": None if args.automatic_updates is None
+                        else args.automatic_updates == "yes"},
+            "logs": {"max_mb": args.log_max_mb},
             "docker": {
                 "source": args.docker_source,
                 "repo_url": args.docker_repo_url,
@@ -229,6 +257,97 @@ def renew_cert(argv: list[str]) -> int:
     return 0 if result.ok else 1
 
 
+def backup_command(argv: list[str]) -> int:
+    from installer.restore import describe, make_backup
+
+    p = argparse.ArgumentParser(
+        prog="cht-install backup",
+        description="Back up CHT's data, the secrets in .env, the answers and the certificate "
+                    "into one checksummed archive in backup.dir (default /var/backups/cht), "
+                    "then keep only the newest backup.keep of them.")
+    p.add_argument("--scheduled", action="store_true",
+                   help="as the nightly job: only when backup.dir is set")
+    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    session = Session(Options(root=args.root))
+    if args.scheduled and not session.config.backup.dir:
+        say("No scheduled backups: backup.dir is not set in the answers.")
+        return 0
+    made = make_backup(session, PlainLines(say), say)
+    for line in describe(made, session):
+        say(line)
+    return 0
+
+
+def restore_command(argv: list[str]) -> int:
+    from installer.restore import restore
+
+    p = argparse.ArgumentParser(
+        prog="cht-install restore",
+        description="Put a backup made by `cht-install backup` back: on this server, or on "
+                    "a new one (it installs CHT with the backup's answers and secrets first). "
+                    "The backup is checked to its last byte before anything changes; what it "
+                    "replaces is kept.")
+    p.add_argument("file", type=Path, help="a cht-backup-*.tar.gz")
+    p.add_argument("--replace-data", action="store_true",
+                   help="replace the CHT data this server has (kept beside it, renamed)")
+    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    replace = args.replace_data or confirm_replace(args.root, args.file)
+    ok = restore(Options(root=args.root), args.file.absolute(), replace, PlainLines(say), say)
+    if not ok:
+        say("The data is back, but CHT is not healthy yet: see the lines above. Run "
+            "cht-install again once it is fixed.")
+        return 1
+    session = Session(Options(root=args.root))
+    say(f"Restored. CHT answers at {session.url()} (user medic; the password is the one the "
+        f"backup had: sudo grep {stacks.password_key(session.config)} {session.env_file}).")
+    return 0
+
+
+def health_check_command(argv: list[str]) -> int:
+    from installer.health_check import check
+
+    p = argparse.ArgumentParser(
+        prog="cht-install health-check",
+        description="Check CHT as doctor does; alert alerts.webhook / alerts.email when it "
+                    "breaks and when it recovers (and daily while it stays broken); ping "
+                    "alerts.ping_url. The schedule runs this every alerts.every_minutes.")
+    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    return 0 if check(Session(Options(root=args.root)), say) else 1
+
+
+def alert_test_command(argv: list[str]) -> int:
+    from installer.health_check import test_alert
+
+    p = argparse.ArgumentParser(prog="cht-install alert-test",
+                                description="Send a test alert to every receiver set up.")
+    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    return 0 if test_alert(Session(Options(root=args.root)), say) else 1
+
+
+def confirm_replace(root: Path, file: Path) -> bool:
+    """On a terminal, ask before a restore replaces live data (headless: --replace-data)."""
+    from installer.host import PlanHost
+    from installer.restore import has_data
+
+    if not sys.stdin.isatty():
+        return False
+    session = Session(Options(root=root))
+    live = has_data(session.context(PlanHost(session.real)))
+    if live is None:
+        return False
+    try:
+        answer = input(f"This server has CHT data in {live}. Restoring {file.name} replaces "
+                       "it (the current data is kept beside it, renamed). Type 'replace' to "
+                       "go on: ")
+    except (EOFError, KeyboardInterrupt):
+        return False
+    return answer.strip().lower() == "replace"
+
+
 def doctor(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="cht-install doctor",
                                 description="Check every step and report; change nothing.")
@@ -241,6 +360,10 @@ def doctor(argv: list[str]) -> int:
     report = session.doctor()
     say(json.dumps(report, indent=2) if args.json else doctor_text(report))
     return 0 if report["healthy"] else 1
+
+
+CARE_COMMANDS = {"backup": backup_command, "restore": restore_command,
+                 "health-check": health_check_command, "alert-test": alert_test_command}
 
 
 def not_root(argv: list[str]) -> bool:
@@ -279,6 +402,15 @@ def run(argv: list[str]) -> int:
             return doctor(argv[1:])
         except AnswersError as exc:
             print(f"cht-install doctor: {exc}", file=sys.stderr)
+            return 2
+    if argv[:1] and argv[0] in CARE_COMMANDS:
+        try:
+            return CARE_COMMANDS[argv[0]](argv[1:])
+        except (AnswersError, AlreadyRunning, BackupError) as exc:
+            print(f"cht-install {argv[0]}: {exc}", file=sys.stderr)
+            if isinstance(exc, BackupError) and exc.fix:
+                print(f"Nothing was changed. {exc.fix}" if exc.untouched and argv[0] != "backup"
+                      else exc.fix, file=sys.stderr)
             return 2
     if argv[:1] == ["renew-cert"]:
         try:

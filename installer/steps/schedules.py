@@ -1,0 +1,66 @@
+"""backup.scheduled and alerts.scheduled: the nightly backup and the health check on the
+schedule the answers ask for; taken off it when the answers stop asking."""
+
+from __future__ import annotations
+
+from installer import schedule
+from installer.alerts import wanted
+from installer.step import Context, Finding, needed, ok
+
+
+def backup_job(ctx: Context) -> schedule.Job:
+    cron_time, calendar = schedule.daily(ctx.config.backup.schedule)
+    return schedule.Job(
+        unit="cht-install-backup", cron_name="cht-install-backup",
+        what="Back up CHT's data", command=("backup", "--scheduled"), cron_time=cron_time,
+        calendar=calendar, when=f"every night at {ctx.config.backup.schedule}")
+
+
+def health_job(ctx: Context) -> schedule.Job:
+    minutes = ctx.config.alerts.every_minutes
+    cron_time, calendar = schedule.every(minutes)
+    return schedule.Job(
+        unit="cht-install-health", cron_name="cht-install-health",
+        what="Check CHT's health and alert", command=("health-check",), cron_time=cron_time,
+        calendar=calendar, when=f"every {minutes} minutes")
+
+
+def scheduled(ctx: Context, job: schedule.Job, asked: bool, not_asked: str) -> Finding:
+    if asked:
+        return schedule.probe(ctx, job)
+    left = schedule.present(ctx, job)
+    if left:
+        return needed(f"{left[0]} is left from earlier answers ({not_asked})",
+                      "cht-install takes it off the schedule.")
+    return ok(f"not asked for ({not_asked})")
+
+
+def put(ctx: Context, job: schedule.Job, asked: bool) -> None:
+    if asked:
+        schedule.apply(ctx, job)
+    else:
+        schedule.remove(ctx, job)
+
+
+class BackupScheduled:
+    id = "backup.scheduled"
+    title = "CHT's data is backed up every night"
+
+    def probe(self, ctx: Context) -> Finding:
+        return scheduled(ctx, backup_job(ctx), bool(ctx.config.backup.dir),
+                         "backup.dir is not set")
+
+    def apply(self, ctx: Context) -> None:
+        put(ctx, backup_job(ctx), bool(ctx.config.backup.dir))
+
+
+class HealthCheckScheduled:
+    id = "alerts.scheduled"
+    title = "A health check alerts you when CHT breaks"
+
+    def probe(self, ctx: Context) -> Finding:
+        return scheduled(ctx, health_job(ctx), wanted(ctx.config.alerts),
+                         "no alerts.webhook, alerts.email or alerts.ping_url")
+
+    def apply(self, ctx: Context) -> None:
+        put(ctx, health_job(ctx), wanted(ctx.config.alerts))
