@@ -14,6 +14,7 @@ from installer.step import Context, Finding, broken, ok, warning
 
 FREE_WARNING = 0.20  # warn when less than this share of the data's disk is free
 BACKUP_TOO_OLD_DAYS = 7
+SCHEDULED_TOO_OLD_DAYS = 2  # a nightly backup missed twice
 EXPIRY_WARNING_DAYS = 30
 
 
@@ -25,11 +26,6 @@ class Check:
 
     def as_dict(self) -> dict[str, str]:
         return {"id": self.id, "title": self.title, **self.finding.as_dict()}
-
-
-def backup_marker(ctx: Context) -> Path:
-    """Touched (mtime = when) by the operator's backup job after each backup of CHT's data."""
-    return ctx.paths.journal.parent / "last-backup"
 
 
 def data_location(ctx: Context) -> tuple[str, Path] | None:
@@ -118,27 +114,122 @@ def data_checks(ctx: Context) -> list[Check]:
             text, "Under 20% left: CHT's database grows every day. Free space (`docker system "
                   "prune` removes unused images) or grow the disk before it fills up.")
         checks.append(Check("data.disk-free", "Room left for CHT's data", finding))
-    checks.append(backup_check(ctx, what, path))
+    checks.append(backup_check(ctx))
     return checks
 
 
-def backup_check(ctx: Context, what: str, path: Path) -> Check:
-    marker = backup_marker(ctx)
-    # The server's own tar on the data's place on disk: no image to pull (a mirror-only or
-    # offline server has none but CHT's); CHT stopped meanwhile, so the copy is consistent.
-    containers = ("cht-couchdb-1", "cht-couchdb-1") if ctx.config.line == "current" else (
-        "medic-os haproxy", "haproxy medic-os")
-    how = (f"Back up {what} with CHT stopped for a minute (e.g. `mkdir -p /backup && docker "
-           f"stop {containers[0]} && tar czf /backup/cht-$(date +%F).tgz -C {path} . ; "
-           f"docker start {containers[1]}`), copy it off this server, then record it with "
-           f"`touch {marker}`; a nightly cron job can do all three.")
+def backup_check(ctx: Context) -> Check:
+    """The last good backup cht-install made (its record, and the file still there)."""
+    from installer.backup import backup_dir, last_recorded
+
     title = "A recent backup of CHT's data is known"
-    try:
-        age_days = (time.time() - marker.stat().st_mtime) / 86400
-    except FileNotFoundError:
-        return Check("data.backup", title, warning("no backup of CHT's data is recorded", how))
-    if age_days > BACKUP_TOO_OLD_DAYS:
+    choice = ctx.config.backup
+    into = backup_dir(choice.dir, ctx.paths.root)
+    how = ("Turn on nightly backups: `sudo cht-install --backup-dir /var/backups/cht` (or "
+           "backup.dir in the answers, or the settings screen); `sudo cht-install backup` "
+           "makes one now.") if not choice.dir else (
+        f"See why in {ctx.paths.log} (lines with 'backup'), then run `sudo cht-install "
+        "backup` to make one now.")
+    record = last_recorded(ctx.paths)
+    if record is None:
+        return Check("data.backup", title, warning("no backup made by cht-install is "
+                                                   "recorded", how))
+    age_days = (time.time() - float(record["time"])) / 86400
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(record["time"])))
+    if not Path(str(record["file"])).is_file():
         return Check("data.backup", title, warning(
-            f"the last recorded backup is {age_days:.0f} days old", how))
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(marker.stat().st_mtime))
-    return Check("data.backup", title, ok(f"last backup recorded {when}"))
+            f"the last backup ({when}) is no longer at {record['file']}", how))
+    too_old = BACKUP_TOO_OLD_DAYS if not choice.dir else SCHEDULED_TOO_OLD_DAYS
+    if age_days > too_old:
+        return Check("data.backup", title, warning(
+            f"the last backup is {age_days:.0f} days old ({when})", how))
+    kept = f"; nightly at {choice.schedule} into {into}, keeping {choice.keep}" \
+        if choice.dir else "; no nightly backups (backup.dir is not set)"
+    size = human(int(record.get("bytes", 0)))
+    text = f"last backup {when}, {size}, checksummed: {record['file']}{kept}"
+    return Check("data.backup", title, ok(text) if choice.dir else warning(text, how))
+
+
+def version_check(ctx: Context) -> Check:
+    """The CHT version that runs (its image's tag), and whether its line is past its end
+    of life."""
+    from installer import stacks
+    from installer.stacks import current
+
+    title = "CHT's version is supported"
+    container = current.container_name("api") if ctx.config.line == "current" else "medic-os"
+    image = ctx.host.query(["docker", "inspect", "--format", "{{.Config.Image}}", container])
+    tag = image.stdout.strip().rsplit(":", 1)[-1] if image.ok and image.stdout.strip() else ""
+    running = tag.removeprefix("cht-") if tag else "not running"
+    about = stacks.describe(ctx.config)
+    said = f"CHT {running} runs ({container})"
+    if about.get("end_of_life"):
+        return Check("cht.version", title, warning(
+            f"{said}: CHT 3.x is past its end of life (no fixes, security ones included)",
+            "Plan the move to CHT's current line with CHT's migration guide: "
+            "https://docs.communityhealthtoolkit.org/hosting/cht/migration/"))
+    return Check("cht.version", title, ok(
+        f"{said}, a supported line; CHT releases often: upgrade from CHT's admin app "
+        "(the upgrade service), or set cht_version and re-run cht-install"))
+
+
+def alerting_check(ctx: Context) -> Check:
+    """Whether someone hears about it when CHT breaks: receivers set, the scheduled check
+    running, and the last delivery through."""
+    from installer.alerts import read_state, wanted
+
+    title = "Someone is alerted when CHT breaks"
+    choice = ctx.config.alerts
+    if not wanted(choice):
+        return Check("alerts.set-up", title, warning(
+            "no alerts are set up: if CHT stops at night, nobody is told",
+            "Set a webhook (ntfy, Slack, Teams ...) and/or an e-mail address: `sudo "
+            "cht-install --alerts-webhook URL` or `--alerts-email ADDRESS` (or the settings "
+            "screen), then `sudo cht-install alert-test`."))
+    receivers = ", ".join(f"{name} {value}" for name, value in (
+        ("webhook", choice.webhook), ("e-mail", choice.email), ("ping", choice.ping_url))
+        if value)
+    state = read_state(ctx.paths.journal.parent / "health-state.json")
+    if state is None:
+        return Check("alerts.set-up", title, warning(
+            f"alerts go to {receivers}, but the scheduled health check has not run yet",
+            f"It runs every {choice.every_minutes} minutes once cht-install has set it up; "
+            "`sudo cht-install alert-test` sends a test alert now."))
+    last = time.time() - float(state.get("checked", 0))
+    if last > 3 * 60 * choice.every_minutes + 600:
+        return Check("alerts.set-up", title, warning(
+            f"the scheduled health check last ran {last / 3600:.1f} hours ago",
+            "Run cht-install: it repairs the schedule (alerts.scheduled)."))
+    if state.get("undelivered"):
+        return Check("alerts.set-up", title, warning(
+            f"the last alert ({state['undelivered']}) could not be delivered to {receivers}",
+            f"See {ctx.paths.log} (lines with 'health check'), then `sudo cht-install "
+            "alert-test`."))
+    return Check("alerts.set-up", title, ok(
+        f"a health check every {choice.every_minutes} minutes alerts {receivers}"))
+
+
+def bounded_check(ctx: Context) -> Check:
+    """cht-install's own files stay within the limits the answers set."""
+    from installer.backup import backup_dir, backups_in
+
+    limit = ctx.config.logs.max_mb * 1_000_000
+    sizes = []
+    for path in (ctx.paths.log, ctx.paths.journal):
+        try:
+            sizes.append((path, path.stat().st_size))
+        except OSError:
+            continue
+    over = [(path, size) for path, size in sizes if size > 2 * limit]
+    into = backup_dir(ctx.config.backup.dir, ctx.paths.root)
+    kept = backups_in(into)
+    total = sum(p.stat().st_size for p in kept)
+    text = (f"log and journal {human(sum(size for _, size in sizes))} (each kept under "
+            f"{ctx.config.logs.max_mb} MB, logs.max_mb); backups {human(total)} in "
+            f"{len(kept)} file(s), the newest {ctx.config.backup.keep} kept (backup.keep)")
+    title = "cht-install's logs and backups stay within their limits"
+    if over or len(kept) > ctx.config.backup.keep:
+        return Check("care.bounded", title, warning(
+            text + ": over the limit", "Run cht-install (or `cht-install backup`): it "
+            "rotates them."))
+    return Check("care.bounded", title, ok(text))

@@ -130,6 +130,16 @@ def append_private(path: Path, text: str) -> None:
         pass
 
 
+def rotate_past(path: Path, limit: int) -> None:
+    """Past ``limit`` bytes the file becomes FILE.1 (the one before is dropped), so that a
+    log written for years stays under twice the limit."""
+    try:
+        if path.stat().st_size > limit:
+            os.replace(path, path.with_name(path.name + ".1"))
+    except OSError:
+        pass
+
+
 def write_atomically(path: Path, data: bytes, mode: int, uid: int = 0, gid: int = 0) -> None:
     """Write via a temporary file in the same folder, set owner and mode, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,8 +196,9 @@ class RealHost:
 
     live = True
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, log_limit: int = 20_000_000) -> None:
         self.log_path = log_path
+        self.log_limit = log_limit  # bytes (logs.max_mb)
         self.redact = Redactor()
         self._docker: Any | None = None
 
@@ -198,6 +209,7 @@ class RealHost:
     def log(self, text: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
         lines = "".join(f"{stamp} {line}\n" for line in self.redact(text).splitlines() or [""])
+        rotate_past(self.log_path, self.log_limit)
         append_private(self.log_path, lines)
 
     def _log_result(self, result: CommandResult, kind: str) -> None:

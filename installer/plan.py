@@ -24,8 +24,10 @@ from installer.steps.hardware import HardwareEnough
 from installer.steps.images import ImagesPulled
 from installer.steps.os_support import OsSupported
 from installer.steps.post_setup import CompleteInstall, UnneededServices
+from installer.steps.schedules import BackupScheduled, HealthCheckScheduled
 from installer.steps.stack import ChtRunning, ComposeFile
 from installer.steps.tls import TlsCertificate, TlsInstalled
+from installer.steps.updates import AutomaticUpdates
 from installer.steps.verify import AnswersHttps
 
 
@@ -41,11 +43,17 @@ def tls_steps() -> list[Step]:
             AnswersHttps()]
 
 
+def care_steps() -> list[Step]:
+    """What keeps CHT safe once it runs: backups, alerts, the OS's security updates."""
+    return [BackupScheduled(), HealthCheckScheduled(), AutomaticUpdates()]
+
+
 def build_plan(config: InstallConfig) -> list[Step]:
     if config.line == "current":
         # CHT's own layout and services; medic-os's post-setup steps do not apply.
         return [OsSupported(), NoOtherLine(), HardwareEnough(), *docker_steps(),
                 CurrentComposeFiles(), ImagesPulled(), CurrentServicesRunning(),
-                *tls_steps(), AdminPassword()]
+                *tls_steps(), AdminPassword(), *care_steps()]
     return [OsSupported(), HardwareEnough(), *docker_steps(), ComposeFile(), ImagesPulled(),
-            ChtRunning(), *tls_steps(), CompleteInstall(), UnneededServices(), AdminPassword()]
+            ChtRunning(), *tls_steps(), CompleteInstall(), UnneededServices(), AdminPassword(),
+            *care_steps()]

@@ -184,7 +184,7 @@ def describe(made: Made, session: Session) -> list[str]:
              "read it. Copying it off this server is yours to do (a disk that dies takes "
              "the backups on it along), e.g.:",
              f"    sudo scp {made.file} you@another-machine:",
-             f"Put it back, here or on a new server: sudo cht-install restore FILE"]
+             "Put it back, here or on a new server: sudo cht-install restore FILE"]
     if made.removed:
         lines.append(f"Removed {len(made.removed)} older backup(s) (backup.keep is "
                      f"{session.config.backup.keep}).")

@@ -13,7 +13,7 @@ from typing import Any
 from installer import answers, background
 from installer.answers import InstallConfig
 from installer.events import Emit, Event, RunFinished, StepFailed
-from installer.host import Host, PlanHost, RealHost
+from installer.host import Host, PlanHost, RealHost, rotate_past
 from installer.journal import Holder, Journal, RunLock
 from installer.paths import Paths
 from installer.plan import build_plan
@@ -73,7 +73,7 @@ class Session:
         self.paths = Paths.under(options.root)
         self.config = answers.check_files(config or resolve_config(options, self.paths))
         self.platform: Platform = detect(options.os_release, options.arch)
-        self.real = RealHost(self.paths.log)
+        self.real = RealHost(self.paths.log, self.config.logs.max_mb * 1_000_000)
         # Set by run(): whether this run created the admin password (then shown once).
         self.password_created = False
         # The operator chose to keep a hand-edited compose file (asked by the TUI).
@@ -128,6 +128,7 @@ class Session:
         """Install or repair in this process, under the single-run lock, journaled."""
         run_id = run_id or uuid.uuid4().hex[:12]
         with RunLock(self.paths.lock, run_id):
+            rotate_past(self.paths.journal, self.config.logs.max_mb * 1_000_000)
             had_password = self.admin_password() is not None
             journal = Journal(self.paths.journal, run_id, self.real.redact)
             self.real.log(f"run {run_id} started by pid {os.getpid()} "
@@ -259,7 +260,18 @@ class Session:
 
     def doctor(self) -> dict[str, object]:
         """Every step probed (nothing changed) and the Considerations' checks."""
-        from installer.health import certificate_expiry, certificate_trust, data_checks
+        from installer import security
+        from installer.health import (
+            Check,
+            alerting_check,
+            bounded_check,
+            certificate_expiry,
+            certificate_trust,
+            data_checks,
+            data_location,
+            version_check,
+        )
+        from installer.steps.updates import updates_finding
 
         certificate = self.certificate_summary()
         days = certificate.get("days_left") if certificate else None
@@ -267,7 +279,15 @@ class Session:
         ctx = self.context(PlanHost(None if self.planning_elsewhere else self.real))
         checks = [certificate_expiry(days if isinstance(days, int) else None,
                                      str(expires) if expires else None),
-                  certificate_trust(self.config.tls.mode), *data_checks(ctx)]
+                  certificate_trust(self.config.tls.mode), *data_checks(ctx),
+                  alerting_check(ctx), version_check(ctx),
+                  Check("os.security-updates", "The OS installs security updates by itself",
+                        updates_finding(ctx))]
+        place = data_location(ctx)
+        if place is not None:
+            checks.append(security.disk_encryption(ctx.host, place[1]))
+        checks += [security.firewall(ctx.host, self.config.http_port, self.config.https_port),
+                   security.ssh_root_password(ctx.host), bounded_check(ctx)]
         return doctor_report(self.plan(), certificate, checks)
 
     @property

@@ -1,0 +1,134 @@
+"""os.automatic-updates: whether the OS installs its security updates by itself
+(unattended-upgrades on Debian/Ubuntu, dnf-automatic on the RHEL family), reported always
+and turned on when the answers ask (updates.automatic: true)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from installer import schedule
+from installer.step import Context, Finding, StepError, needed, ok, warning
+from installer.steps.docker import install_packages, installed_packages, recipe_or_none
+
+APT_PERIODIC = "/etc/apt/apt.conf.d/20auto-upgrades"
+# What `dpkg-reconfigure -plow unattended-upgrades` writes: refresh the lists and run
+# unattended-upgrade (security origins only, by Debian's and Ubuntu's own 50unattended-
+# upgrades) every day.
+APT_PERIODIC_TEXT = ('APT::Periodic::Update-Package-Lists "1";\n'
+                     'APT::Periodic::Unattended-Upgrade "1";\n')
+APT_DAILY_CRON = "/etc/cron.daily/apt-compat"
+DNF_CONF = "/etc/dnf/automatic.conf"
+DNF_TIMER = "dnf-automatic-install.timer"
+PACKAGES = {"apt": "unattended-upgrades", "dnf": "dnf-automatic", "yum": "dnf-automatic"}
+ENABLE = {"apt": "sudo apt-get install unattended-upgrades && sudo dpkg-reconfigure -plow "
+                 "unattended-upgrades",
+          "dnf": f"sudo dnf install dnf-automatic && sudo systemctl enable --now {DNF_TIMER}"}
+
+
+def manager(ctx: Context) -> str | None:
+    found = recipe_or_none(ctx)
+    name = found.manager.name if found else None
+    return "dnf" if name == "yum" else name
+
+
+def how_to_enable(ctx: Context) -> str:
+    name = manager(ctx)
+    command = ENABLE.get(name or "")
+    asked = "or answer updates.automatic: true (--automatic-updates yes) and cht-install does it"
+    return f"Turn them on: `{command}`, {asked}." if command else (
+        "Turn on your OS's automatic security updates (cht-install knows how on Debian, "
+        "Ubuntu and the RHEL family only).")
+
+
+def apt_state(ctx: Context) -> str | None:
+    """None when unattended-upgrades installs security updates daily; else what is missing."""
+    found = recipe_or_none(ctx)
+    if found is None or not installed_packages(ctx, found, ("unattended-upgrades",)):
+        return "unattended-upgrades is not installed"
+    dump = ctx.host.query(["apt-config", "dump", "APT::Periodic::Unattended-Upgrade"])
+    if '"1"' not in dump.stdout:
+        return "unattended-upgrades is installed but not turned on (APT::Periodic)"
+    if ctx.platform.systemd:
+        timer = ctx.host.query(["systemctl", "is-enabled", "apt-daily-upgrade.timer"])
+        if timer.stdout.strip() != "enabled":
+            return "apt-daily-upgrade.timer, which runs it, is not enabled"
+        return None
+    if ctx.host.read_bytes(Path(APT_DAILY_CRON)) is None:
+        return f"nothing runs it: no systemd, and no {APT_DAILY_CRON}"
+    daemon = schedule.cron_daemon(ctx)
+    if daemon is None or not ctx.host.query(["pgrep", "-x", daemon]).ok:
+        return "cron, which runs it without systemd, is not running"
+    return None
+
+
+def dnf_state(ctx: Context) -> str | None:
+    found = recipe_or_none(ctx)
+    if found is None or not installed_packages(ctx, found, ("dnf-automatic",)):
+        return "dnf-automatic is not installed"
+    timers = [ctx.host.query(["systemctl", "is-enabled", timer]).stdout.strip()
+              for timer in (DNF_TIMER, "dnf-automatic.timer")]
+    conf = ctx.host.read_text(Path(DNF_CONF)) or ""
+    applies = timers[0] == "enabled" or (timers[1] == "enabled" and any(
+        line.replace(" ", "") == "apply_updates=yes" for line in conf.splitlines()))
+    return None if applies else f"dnf-automatic is installed but {DNF_TIMER} is not enabled"
+
+
+def missing(ctx: Context) -> str | None:
+    """What keeps security updates from installing themselves; None when they do."""
+    name = manager(ctx)
+    if name == "apt":
+        return apt_state(ctx)
+    if name == "dnf":
+        return dnf_state(ctx)
+    return "cht-install cannot tell on this OS"
+
+
+def updates_finding(ctx: Context) -> Finding:
+    gap = missing(ctx)
+    if gap is None:
+        tool = "unattended-upgrades" if manager(ctx) == "apt" else "dnf-automatic"
+        return ok(f"the OS installs its security updates by itself ({tool})")
+    return warning(f"security updates are not installed automatically: {gap}",
+                   how_to_enable(ctx))
+
+
+class AutomaticUpdates:
+    id = "os.automatic-updates"
+    title = "The OS installs security updates by itself"
+
+    def probe(self, ctx: Context) -> Finding:
+        if ctx.config.updates.automatic is not True:
+            return ok("not asked for (updates.automatic is not true): doctor reports them")
+        gap = missing(ctx)
+        if gap is None:
+            return updates_finding(ctx)
+        return needed(gap, "cht-install turns them on, as asked (updates.automatic: true).")
+
+    def apply(self, ctx: Context) -> None:
+        name = manager(ctx)
+        found = recipe_or_none(ctx)
+        if name not in PACKAGES or found is None:
+            raise StepError("cht-install cannot turn on automatic updates on this OS",
+                            "Turn them on with your OS's own tool, and set "
+                            "updates.automatic: false.")
+        if not installed_packages(ctx, found, (PACKAGES[name],)):
+            install_packages(ctx, found, (PACKAGES[name],), "automatic security updates")
+        if name == "apt":
+            ctx.host.write_file(Path(APT_PERIODIC), APT_PERIODIC_TEXT, 0o644)
+            if ctx.platform.systemd:
+                commands = [["systemctl", "enable", "--now", "apt-daily.timer",
+                             "apt-daily-upgrade.timer"]]
+            else:
+                daemon = schedule.cron_daemon(ctx)
+                if daemon is None:
+                    install_packages(ctx, found, ("cron",), "cron, to run them daily")
+                    daemon = "cron"
+                running = ctx.host.query(["pgrep", "-x", daemon]).ok
+                commands = [] if running else [["service", daemon, "start"]]
+        else:
+            commands = [["systemctl", "enable", "--now", DNF_TIMER]]
+        for argv in commands:
+            result = ctx.host.run(argv)
+            if not result.ok:
+                raise StepError(f"`{' '.join(argv)}` failed: {result.tail(2)}",
+                                how_to_enable(ctx))
