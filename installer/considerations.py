@@ -1,5 +1,6 @@
-"""The Considerations (restarts, backups, disaster recovery, scale, updates, security,
-privacy) as a checklist: what the installer did about each, from doctor's findings."""
+"""The Considerations of CHT's hosting guide (alerting, restarts, backups, disaster recovery,
+scale, updates, renewals, security, privacy) as a checklist: each done only when doctor
+verified it just now, otherwise to do, with the next step."""
 
 from __future__ import annotations
 
@@ -34,30 +35,51 @@ def checklist(report: dict[str, object], paths: Paths, tls_mode: str,
     def reason(row_id: str) -> str:
         return str(rows.get(row_id, {}).get("reason", "not checked"))
 
+    def said(*ids: str) -> str:
+        """The rows' reasons, each with its next step when it is not ok."""
+        parts = []
+        for row_id in ids:
+            row = rows.get(row_id)
+            if row is None:
+                parts.append(f"{row_id}: not checked")
+                continue
+            fix = str(row.get("fix") or "")
+            text = str(row["reason"])
+            if row.get("status") != "ok" and fix:
+                text += f" (to do: {fix})"
+            parts.append(text)
+        return "; ".join(parts)
+
     certificate = {"self-signed": "a self-signed certificate (trust it on each phone)",
                    "own": "your own certificate, chain verified",
                    "letsencrypt": "a Let's Encrypt certificate that renews itself"}[tls_mode]
-    backups = worst("data.backup")
     restarts = worst("docker.enabled-at-boot", "cht.running")
     recovery = worst("data.location", "data.backup")
+    renewal = "tls.renewal" if tls_mode == "letsencrypt" else "tls.expiry"
+    security = ("tls.certificate", "tls.installed", "cht.answers-https", "tls.trusted",
+                "security.disk-encryption", "security.firewall", "security.ssh")
     return [
+        Item("Alerting", worst("alerts.set-up", "alerts.scheduled"),
+             said("alerts.set-up")),
         Item("Restarts", restarts,
              "Docker starts at boot; the containers restart always (verified)"
              if restarts == "ok" else "not verified: " + reason("docker.enabled-at-boot")),
-        Item("Backups", backups,
-             reason("data.backup") + ("" if backups == "ok" else ": set up a nightly backup "
-                                      "(`cht-install doctor` shows how)")),
+        Item("Backups", worst("data.backup", "backup.scheduled"), said("data.backup")),
         Item("Disaster recovery", recovery,
-             f"data: {reason('data.location')}; answers: {paths.answers}. With both and a "
-             "backup, cht-install rebuilds CHT on a new server"
-             + ("" if recovery == "ok" else " (no recent backup is known yet)")),
+             f"data: {reason('data.location')}; answers: {paths.answers}. A backup holds "
+             "both and the secrets: `cht-install restore FILE` rebuilds CHT on a new server"
+             + (". Keep a copy off this server (cht-install cannot see it)" if recovery == "ok"
+                else " (to do: a recent backup, then copy it off this server)")),
         Item("Scale", worst("hardware.enough"), reason("hardware.enough")),
-        Item("Updates", worst("os.supported"),
-             reason("os.supported") + "; the CHT version is cht_version in the answers"),
-        Item("Security", worst("tls.certificate", "tls.installed", "cht.answers-https",
-                               "tls.trusted"),
-             f"HTTPS with {certificate}; {reason('tls.expiry')}; admin password only in "
-             f"{env or paths.env_file} (root only)"),
+        Item("Updates", worst("os.security-updates", "cht.version"),
+             said("os.security-updates", "cht.version")),
+        Item("Renewals", worst(renewal),
+             f"{certificate}: {said(renewal)}; the domain name's registration is yours to "
+             "renew"),
+        Item("Security", worst(*security),
+             f"HTTPS with {certificate}; "
+             + said("security.disk-encryption", "security.firewall", "security.ssh")
+             + f"; admin password only in {env or paths.env_file} (root only)"),
         Item("Privacy", worst("cht.answers-https"),
              "health data travels only over HTTPS (verified on the wire)"
              if worst("cht.answers-https") == "ok" else reason("cht.answers-https")),

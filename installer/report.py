@@ -100,6 +100,12 @@ def doctor_text(report: dict[str, object]) -> str:
                      + (f"; renewal: {renewal['reason']}" if renewal else ""))
     else:
         lines.append("Certificate: none installed yet")
+    considerations = report.get("considerations")
+    if isinstance(considerations, list) and considerations:
+        lines.append("Considerations (CHT's hosting guide), each checked just now:")
+        for item in considerations:
+            done = "done" if item["status"] == "ok" else "to do"
+            lines.append(f"  [{done:>5}] {item['topic']}: {item['text']}")
     lines.append(summary(rows))
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from installer import answers, background
 from installer.answers import InstallConfig
+from installer.considerations import checklist
 from installer.events import Emit, Event, RunFinished, StepFailed
 from installer.host import Host, PlanHost, RealHost, rotate_past
 from installer.journal import Holder, Journal, RunLock
@@ -288,7 +289,11 @@ class Session:
             checks.append(security.disk_encryption(ctx.host, place[1]))
         checks += [security.firewall(ctx.host, self.config.http_port, self.config.https_port),
                    security.ssh_root_password(ctx.host), bounded_check(ctx)]
-        return doctor_report(self.plan(), certificate, checks)
+        report = doctor_report(self.plan(), certificate, checks)
+        report["considerations"] = [
+            {"topic": item.topic, "status": item.status, "text": item.text}
+            for item in checklist(report, self.paths, self.config.tls.mode, self.env_file)]
+        return report
 
     @property
     def env_file(self) -> Path:
