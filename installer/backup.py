@@ -226,10 +226,12 @@ def create(paths: Paths, data: Path, into: Path, about: dict[str, object], keep:
 
 
 def backups_in(into: Path) -> list[Path]:
-    """The backups in a folder, oldest first (their names sort by time)."""
+    """The backups in a folder, oldest first (by the time in their names, whatever the
+    server was called when each was made)."""
     if not into.is_dir():
         return []
-    return sorted(p for p in into.glob(f"cht-backup-*{SUFFIX}") if p.is_file())
+    found = [p for p in into.glob(f"cht-backup-*{SUFFIX}") if p.is_file()]
+    return sorted(found, key=lambda p: (p.name[-len(SUFFIX) - 15:], p.name))
 
 
 def rotate(into: Path, keep: int) -> list[Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
+from typing import Any
 
 from rich.markup import escape
 from textual import work
@@ -52,6 +53,9 @@ FIELD_LABELS = {
     "data": "Where CHT keeps its data", "http_port": "HTTP port", "https_port": "HTTPS port",
     "registry": "Registry mirror", "cht_version": "CHT version",
     "builds_url": "Mirror of CHT's build server",
+    "backup.dir": "Nightly backups folder", "backup.schedule": "Backup time",
+    "backup.keep": "Backups to keep", "alerts.webhook": "Alert webhook",
+    "alerts.email": "Alert e-mail",
 }
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
@@ -137,6 +141,23 @@ class SettingsScreen(Paged):
                 yield Label("4.x/5.x: mirror of CHT's build server, for the compose files "
                             "(empty = CHT's):")
                 yield Input(config.builds_url or "", id="builds-url", placeholder="none")
+            with Collapsible(title="After the install: backups, alerts, updates",
+                             id="care", collapsed=True):
+                yield Label("Nightly backups of CHT's data into this folder (empty = none):")
+                yield Input(config.backup.dir or "", id="backup-dir",
+                            placeholder="/var/backups/cht")
+                yield Label("Every night at (HH:MM), keeping this many:")
+                yield Input(config.backup.schedule, id="backup-schedule", placeholder="02:30")
+                yield Input(str(config.backup.keep), id="backup-keep", placeholder="7")
+                yield Label("Alert this webhook when CHT breaks or recovers (ntfy, Slack, "
+                            "Teams ...; empty = none):")
+                yield Input(config.alerts.webhook or "", id="alerts-webhook",
+                            placeholder="https://ntfy.sh/your-topic")
+                yield Label("and/or this e-mail address (needs sendmail on this server):")
+                yield Input(config.alerts.email or "", id="alerts-email", placeholder="none")
+                yield MarkedCheckbox("Install the OS's security updates automatically",
+                                     value=bool(config.updates.automatic),
+                                     id="automatic-updates")
             yield Static("", id="error")
             yield Static("[b]Tab[/b] moves between fields, [b]Enter[/b] on the last "
                          "field or [b]Ctrl+N[/b] goes on.", classes="hint")
@@ -232,6 +253,18 @@ class SettingsScreen(Paged):
         for field, key in (("http-port", "http_port"), ("https-port", "https_port")):
             typed = self.typed(field) or ""
             changes[key] = int(typed) if typed.isdigit() else typed
+        config = self.session.config
+        keep = self.typed("backup-keep") or "7"
+        # a number as typed, so that answers' validation names the field when it is not one
+        count: Any = int(keep) if keep.isdigit() else keep
+        changes["backup"] = replace(config.backup, dir=self.typed("backup-dir"),
+                                    schedule=self.typed("backup-schedule") or "02:30",
+                                    keep=count)
+        changes["alerts"] = replace(config.alerts, webhook=self.typed("alerts-webhook"),
+                                    email=self.typed("alerts-email"))
+        asked = self.query_one("#automatic-updates", Checkbox).value
+        changes["updates"] = replace(config.updates, automatic=True if asked else (
+            False if config.updates.automatic is not None else None))
         if self.sudo_user:
             grant = self.query_one("#docker-group", Checkbox).value
             changes["docker"] = replace(self.session.config.docker,

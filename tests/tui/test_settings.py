@@ -34,7 +34,7 @@ def settle_on_settings(user: str | None, monkeypatch: pytest.MonkeyPatch,
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, SettingsScreen)
-            boxes = list(screen.query(Checkbox))
+            boxes = list(screen.query("#docker-group").results(Checkbox))
             assert len(boxes) == (1 if user and user != "root" else 0)
             if boxes:
                 assert boxes[0].value is False  # default: no

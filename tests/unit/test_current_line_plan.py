@@ -14,7 +14,8 @@ CURRENT_STEPS = [
     "docker.repository", "docker.installed", "docker.running", "docker.enabled-at-boot",
     "docker.group", "compose.available", "cht.compose-file", "images.pulled", "cht.running",
     "tls.challenge-location", "tls.certificate", "tls.installed", "tls.renewal",
-    "cht.answers-https", "cht.admin-password",
+    "cht.answers-https", "cht.admin-password", "backup.scheduled", "alerts.scheduled",
+    "os.automatic-updates",
 ]
 BUILDS = "https://staging.dev.medicmobile.org/_couch/builds_4/medic:medic:5.0.2/docker-compose"
 

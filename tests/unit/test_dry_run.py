@@ -20,7 +20,7 @@ STEP_IDS = [
     "compose.available", "cht.compose-file", "images.pulled",
     "cht.running", "tls.challenge-location", "tls.certificate", "tls.installed",
     "tls.renewal", "cht.answers-https", "cht.complete-install", "cht.unneeded-services",
-    "cht.admin-password",
+    "cht.admin-password", "backup.scheduled", "alerts.scheduled", "os.automatic-updates",
 ]
 
 

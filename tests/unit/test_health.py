@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import time
 from pathlib import Path
 
@@ -29,25 +29,39 @@ def test_certificate_expiry_warns_under_30_days_and_breaks_when_expired() -> Non
 
 
 def test_no_backup_recorded_is_a_warning_with_how_to(tmp_path: Path) -> None:
-    ctx = context(tmp_path)
-    check = backup_check(ctx, "volume medic-data", tmp_path)
+    check = backup_check(context(tmp_path))
     assert check.finding.status is Status.WARNING
-    assert "touch" in check.finding.fix and "last-backup" in check.finding.fix
-    # The server's own tar, on the data's place: no image to pull (mirror-only, offline).
-    assert f"tar czf /backup/cht-$(date +%F).tgz -C {tmp_path} ." in check.finding.fix
-    assert "docker run" not in check.finding.fix
+    assert "no backup made by cht-install" in check.finding.reason
+    assert "--backup-dir /var/backups/cht" in check.finding.fix
+    assert "cht-install backup" in check.finding.fix
 
 
-def test_a_recent_backup_is_ok_and_an_old_one_warns(tmp_path: Path) -> None:
+def test_a_recent_scheduled_backup_is_ok_an_old_or_missing_one_warns(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from installer.backup import record_path
+
     ctx = context(tmp_path)
-    marker = ctx.paths.journal.parent / "last-backup"
-    marker.parent.mkdir(parents=True)
-    marker.touch()
-    assert backup_check(ctx, "x", tmp_path).finding.status is Status.OK
-    old = time.time() - 10 * 86400
-    os.utime(marker, (old, old))
-    finding = backup_check(ctx, "x", tmp_path).finding
-    assert finding.status is Status.WARNING and "10 days old" in finding.reason
+    ctx.config = replace(ctx.config, backup=replace(ctx.config.backup, dir="/var/backups/cht"))
+    made = tmp_path / "cht-backup-h-20261126-023000.tar.gz"
+    made.write_bytes(b"x" * 2000)
+    record = record_path(ctx.paths)
+    record.parent.mkdir(parents=True)
+
+    def recorded(age_days: float) -> None:
+        record.write_text(json.dumps({"file": str(made), "time": time.time() - age_days * 86400,
+                                      "bytes": 2000, "sha256": "0" * 64}))
+
+    recorded(0.5)
+    finding = backup_check(ctx).finding
+    assert finding.status is Status.OK and "nightly at 02:30" in finding.reason
+    recorded(3)  # two nights missed
+    finding = backup_check(ctx).finding
+    assert finding.status is Status.WARNING and "3 days old" in finding.reason
+    recorded(0.5)
+    made.unlink()
+    finding = backup_check(ctx).finding
+    assert finding.status is Status.WARNING and "no longer at" in finding.reason
 
 
 def test_a_host_path_data_directory_is_measured(tmp_path: Path) -> None:
