@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from installer import alerts
 from installer.alerts import REMIND_EVERY, Alert, decide
+from tests.receiver import Got, receiving
 
 NOW = 1_800_000_000.0
 
@@ -48,51 +46,32 @@ def test_the_payload_suits_slack_teams_discord_and_anything_else() -> None:
     assert body["status"] == "broken" and body["problems"] == list(alert.problems)
 
 
-class Receiver(BaseHTTPRequestHandler):
-    got: list[tuple[str, dict[str, str], bytes]] = []
-    status = 200
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        length = int(self.headers.get("Content-Length", 0))
-        Receiver.got.append((self.path, dict(self.headers), self.rfile.read(length)))
-        self.send_response(Receiver.status)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.got = []
-    Receiver.status = 200
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def receiver() -> Iterator[Got]:
+    with receiving() as got:
+        yield got
 
 
-def test_a_webhook_gets_one_json_post(receiver: str) -> None:
+def test_a_webhook_gets_one_json_post(receiver: Got) -> None:
     alert = Alert("recovered", "cht.example.org", "https://cht.example.org/", (), NOW)
-    assert alerts.send_webhook(f"{receiver}/hook", alert) is None
-    path, headers, body = Receiver.got[0]
+    assert alerts.send_webhook(f"{receiver.url}/hook", alert) is None
+    path, headers, body = receiver.requests[0]
     assert path == "/hook" and headers["Content-Type"] == "application/json"
     assert headers["Title"] == "CHT on cht.example.org is healthy again"  # ntfy's title
     assert json.loads(body)["status"] == "recovered"
 
 
-def test_healthchecks_style_pings_say_fail_when_unhealthy(receiver: str) -> None:
-    assert alerts.ping(f"{receiver}/uuid", True) is None
-    assert alerts.ping(f"{receiver}/uuid", False) is None
-    assert [path for path, _, _ in Receiver.got] == ["/uuid", "/uuid/fail"]
+def test_healthchecks_style_pings_say_fail_when_unhealthy(receiver: Got) -> None:
+    assert alerts.ping(f"{receiver.url}/uuid", True) is None
+    assert alerts.ping(f"{receiver.url}/uuid", False) is None
+    assert [path for path, _, _ in receiver.requests] == ["/uuid", "/uuid/fail"]
 
 
-def test_a_receiver_answering_an_error_is_said(receiver: str) -> None:
-    Receiver.status = 500
+def test_a_receiver_answering_an_error_is_said(receiver: Got) -> None:
+    receiver.status = 500
     alert = Alert("test", "h.example.org", "https://h.example.org/", (), NOW)
-    assert alerts.send_webhook(receiver, alert) == f"{receiver} answered 500 Internal Server Error"
+    assert alerts.send_webhook(receiver.url, alert) == \
+        f"{receiver.url} answered 500 Internal Server Error"
 
 
 def test_a_receiver_that_is_down_or_never_answers_costs_at_most_the_timeout(
