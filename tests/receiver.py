@@ -53,3 +53,44 @@ def receiving(port: int = 0) -> Iterator[Got]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def smtp_receiving() -> Iterator[tuple[int, list[bytes]]]:
+    """An SMTP server on loopback that accepts every message: (its port, the messages)."""
+    import socketserver
+
+    messages: list[bytes] = []
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            def reply(line: str) -> None:
+                self.wfile.write(line.encode() + b"\r\n")
+
+            reply("220 receiver ESMTP")
+            while line := self.rfile.readline():
+                command = line.decode(errors="replace").strip().upper()
+                if command.startswith(("EHLO", "HELO")):
+                    reply("250 receiver")
+                elif command == "DATA":
+                    reply("354 go on")
+                    body = b""
+                    while (chunk := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
+                        body += chunk
+                    messages.append(body)
+                    reply("250 queued")
+                elif command == "QUIT":
+                    reply("221 bye")
+                    return
+                else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                    reply("250 ok")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], messages
+    finally:
+        server.shutdown()
+        server.server_close()

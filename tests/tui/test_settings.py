@@ -241,3 +241,44 @@ def test_keeping_3x_keeps_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
     session, shown, error = choose_line(monkeypatch, 1, None)
     assert (shown, error) == ("3.9.0-rc.2", "")
     assert session.config.line == "3.x"
+
+
+def test_backups_alerts_and_updates_are_asked_out_of_the_way(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from textual.widgets import Collapsible, Input
+
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    session = planning_session(tmp_path)
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        screen = app.screen
+        care = screen.query_one("#care", Collapsible)
+        assert care.collapsed  # one line at 80x24 until asked for
+        care.query_one("CollapsibleTitle").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        for field, value in (("backup-dir", "/var/backups/cht"), ("backup-schedule", "03:15"),
+                             ("backup-keep", "14"),
+                             ("alerts-webhook", "https://ntfy.sh/clinic-server"),
+                             ("alerts-email", "ops@example.org")):
+            screen.query_one(f"#{field}", Input).value = value
+        screen.query_one("#automatic-updates", Checkbox).value = True
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanReviewScreen)
+
+    drive(session, steps)
+    config = session.config
+    assert (config.backup.dir, config.backup.schedule, config.backup.keep) == (
+        "/var/backups/cht", "03:15", 14)
+    assert (config.alerts.webhook, config.alerts.email) == (
+        "https://ntfy.sh/clinic-server", "ops@example.org")
+    assert config.updates.automatic is True
+
+
+def test_a_bad_backup_time_names_the_field_by_its_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    session, error = choose_tls(monkeypatch, 0, {"backup-schedule": "2am"})
+    assert error.startswith("Backup time:") and "a time of day HH:MM" in error
+    assert session.config.backup.schedule == "02:30"  # nothing taken from a bad form
