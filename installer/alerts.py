@@ -113,18 +113,15 @@ def ping(url: str, healthy: bool) -> str | None:
                                                                       "cht-install"})
 
 
-def deliver(choice: AlertsChoice, alert: Alert) -> list[str]:
-    """Send to every configured receiver; the failures, in words (empty: all delivered)."""
-    failures = []
+def deliver(choice: AlertsChoice, alert: Alert) -> dict[str, str | None]:
+    """Send to every receiver set up: each one's name -> None when delivered, else why
+    not, in words."""
+    sent: dict[str, str | None] = {}
     if choice.webhook:
-        problem = send_webhook(choice.webhook, alert)
-        if problem:
-            failures.append(f"webhook: {problem}")
+        sent["webhook"] = send_webhook(choice.webhook, alert)
     if choice.email:
-        problem = send_email(choice.email, alert)
-        if problem:
-            failures.append(f"e-mail to {choice.email}: {problem}")
-    return failures
+        sent[f"e-mail to {choice.email}"] = send_email(choice.email, alert)
+    return sent
 
 
 def wanted(choice: AlertsChoice) -> bool:

@@ -58,9 +58,9 @@ def check(session: Session, say: Callable[[str], None], now: float | None = None
         shown = problems or list((state or {}).get("problems", []))
         if kind == "recovered":
             shown = [f"was: {problem}" for problem in shown]
-        failures = alerts.deliver(choice, alert_for(session, kind, shown, now))
-        channels = int(bool(choice.webhook)) + int(bool(choice.email))
-        delivered = channels > len(failures)
+        sent = alerts.deliver(choice, alert_for(session, kind, shown, now))
+        failures = [f"{name}: {problem}" for name, problem in sent.items() if problem]
+        delivered = any(problem is None for problem in sent.values())
     if choice.ping_url:
         problem = alerts.ping(choice.ping_url, healthy)
         if problem:
@@ -92,16 +92,13 @@ def test_alert(session: Session, say: Callable[[str], None]) -> bool:
         say("No alerts are set up: set alerts.webhook and/or alerts.email in the answers "
             "(or --alerts-webhook URL / --alerts-email ADDRESS), then run cht-install.")
         return False
-    alert = alert_for(session, "test", [], time.time())
-    failures = alerts.deliver(choice, alert)
+    sent = alerts.deliver(choice, alert_for(session, "test", [], time.time()))
     if choice.ping_url:
-        problem = alerts.ping(choice.ping_url, True)
-        if problem:
-            failures.append(f"ping: {problem}")
-    for name, target in (("webhook", choice.webhook), ("e-mail", choice.email),
-                         ("ping", choice.ping_url)):
-        if target:
-            failed = [f for f in failures if f.startswith(name.split("-")[0])]
-            say(f"{name}: {target}: " + (failed[0] if failed else "sent"))
-    session.real.log(f"alert-test: {len(failures)} failed: {failures}")
-    return not failures
+        sent[f"ping {choice.ping_url}"] = alerts.ping(choice.ping_url, True)
+    for name, problem in sent.items():
+        target = choice.webhook if name == "webhook" else ""
+        say(f"{name}{' ' + target if target else ''}: {problem or 'sent'}")
+    failed = [name for name, problem in sent.items() if problem]
+    session.real.log(f"alert-test: sent to {len(sent) - len(failed)} of {len(sent)}"
+                     + (f"; not to {', '.join(failed)}" if failed else ""))
+    return not failed

@@ -53,8 +53,10 @@ def cron_file(ctx: Context, job: Job) -> Path:
 
 
 def files(ctx: Context, job: Job) -> dict[str, str]:
-    """Path -> content of the job's schedule. Its output goes to cht-install's own log,
-    which is bounded (logs.max_mb), not to mail or the system journal."""
+    """Path -> content of the job's schedule. What it says goes to cht-install's own log,
+    which is bounded (logs.max_mb): cron mails nothing, and only errors cht-install could
+    not log itself reach the log (cron) or the system journal (systemd, bounded by
+    journald)."""
     run = " ".join([*installer_command(ctx), *job.command])
     if ctx.platform.systemd:
         unit = ctx.paths.systemd_dir
@@ -64,7 +66,7 @@ def files(ctx: Context, job: Job) -> dict[str, str]:
                 f"[Unit]\nDescription={job.what} (cht-install)\n"
                 "After=network-online.target docker.service\n"
                 "Wants=network-online.target\n\n"
-                f"[Service]\nType=oneshot\nExecStart={run}\n"),
+                f"[Service]\nType=oneshot\nExecStart={run}\nStandardOutput=null\n"),
             str(unit / f"{job.unit}.timer"): (
                 f"[Unit]\nDescription={job.what}, {job.when}\n\n"
                 f"[Timer]\nOnCalendar={job.calendar}\n{spread}"
@@ -72,7 +74,7 @@ def files(ctx: Context, job: Job) -> dict[str, str]:
         }
     return {str(cron_file(ctx, job)): (
         f"# cht-install: {job.what[0].lower() + job.what[1:]}, {job.when}\n"
-        f"{job.cron_time} root {run} >/dev/null 2>&1\n")}
+        f"{job.cron_time} root {run} >/dev/null 2>>{ctx.paths.log}\n")}
 
 
 def cron_daemon(ctx: Context) -> str | None:
