@@ -3,7 +3,6 @@ systemd timer where systemd runs, else a cron entry; written, checked and remove
 
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,8 @@ def daily(hh_mm: str) -> tuple[str, str]:
 
 def every(minutes: int) -> tuple[str, str]:
     """(cron time, OnCalendar) for every N minutes (N divides an hour or a day)."""
+    if minutes == 1:
+        return "* * * * *", "*-*-* *:*:00"
     if minutes < 60:
         return f"*/{minutes} * * * *", f"*-*-* *:00/{minutes}:00"
     hours = minutes // 60
@@ -41,8 +42,11 @@ def every(minutes: int) -> tuple[str, str]:
 
 
 def installer_command(ctx: Context) -> list[str]:
-    found = shutil.which("cht-install")
-    command = [found] if found else [sys.executable, "-m", "installer.cli"]
+    """The command that runs this very cht-install: the console script of the environment
+    running now (/opt/cht-install/bin/cht-install once bootstrapped), not whichever
+    cht-install comes first on PATH."""
+    beside = Path(sys.executable).parent / "cht-install"
+    command = [str(beside)] if beside.is_file() else [sys.executable, "-m", "installer.cli"]
     if str(ctx.paths.root) != "/":
         command += ["--root", str(ctx.paths.root)]
     return command

@@ -22,7 +22,7 @@ def health_job(ctx: Context) -> schedule.Job:
     return schedule.Job(
         unit="cht-install-health", cron_name="cht-install-health",
         what="Check CHT's health and alert", command=("health-check",), cron_time=cron_time,
-        calendar=calendar, when=f"every {minutes} minutes")
+        calendar=calendar, when="every minute" if minutes == 1 else f"every {minutes} minutes")
 
 
 def scheduled(ctx: Context, job: schedule.Job, asked: bool, not_asked: str) -> Finding:
