@@ -105,7 +105,8 @@ def test_renewal_is_scheduled(issued: tuple[Path, InstallRun]) -> None:
         assert "OnCalendar=" in timer.read_text()
     else:
         line = (root / "etc/cron.d/cht-install").read_text().splitlines()[-1]
-        assert re.fullmatch(r"17 3,15 \* \* \* root \S.* renew-cert >/dev/null 2>&1", line)
+        assert re.fullmatch(r"17 3,15 \* \* \* root \S.* renew-cert >/dev/null "
+                            rf"2>>{root}/var/log/cht-install.log", line)
 
 
 def test_a_second_run_changes_nothing(issued: tuple[Path, InstallRun], trust: Path) -> None:
