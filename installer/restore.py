@@ -149,8 +149,8 @@ def restore(options: Options, file: Path, replace: bool, emit: Emit,
         f"replaced is in {kept}.")
     ctx = session.context(PlanHost(session.real))
     if data_location(ctx) is None:
-        say("CHT is not installed here yet: installing it first, with the restored answers "
-            "and secrets ...")
+        say("CHT's data has no place here yet: installing CHT first, with the restored "
+            "answers and secrets ...")
         if not session.run([emit]).ok:
             raise BackupError("the install before putting the data back did not finish",
                               f"See {session.paths.log}; fix what it says, then run the same "

@@ -101,7 +101,7 @@ def test_restore_onto_a_new_server_installs_cht_from_the_backup(
     docker_client.volumes.get("medic-data").remove()
     run = cht_install("restore", str(file), "--root", str(new_server))
     assert run.returncode == 0, run.output
-    assert "installing it first, with the restored answers and secrets" in run.output
+    assert "installing CHT first, with the restored answers and secrets" in run.output
     marker_survives(docker_client)
     assert (new_server / "opt/cht/.env").read_bytes() == (healthy / "opt/cht/.env").read_bytes()
     assert doctor(new_server)["healthy"]

@@ -13,6 +13,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tarfile
 import urllib.request
 from collections.abc import Iterator
 from contextlib import closing
@@ -240,6 +241,31 @@ def test_a_lost_env_is_refused_while_the_database_exists(
     finally:
         env_path.write_bytes(saved)
         env_path.chmod(0o600)
+
+
+def test_a_backup_brings_back_couchdb_and_env_once_both_are_lost(
+        current: tuple[Path, InstallRun, InstallRun]) -> None:
+    root, _, _ = current
+    marker = root / "opt/cht/couchdb/cht-install-backup-marker"
+    marker.write_text("precious")
+    before = env_of(root)
+    made = cht_install("backup", "--root", str(root))
+    assert made.returncode == 0, made.output
+    file = sorted((root / "var/backups/cht").glob("cht-backup-*.tar.gz"))[-1]
+    with tarfile.open(file) as archive:
+        names = set(archive.getnames())
+    # CHT's backup guide: the couchdb directory and upgrade-service/.env
+    assert {"data/cht-install-backup-marker", "cht/upgrade-service/.env"} <= names
+    with closing(client()) as docker:
+        for name in CONTAINERS:
+            docker.containers.get(name).stop()
+    shutil.rmtree(root / "opt/cht/couchdb")
+    (root / "opt/cht/upgrade-service/.env").unlink()
+    run = cht_install("restore", str(file), "--root", str(root))
+    assert run.returncode == 0, run.output
+    assert marker.read_text() == "precious"
+    assert env_of(root) == before
+    assert json.loads(handshake()[1]) == {"version": VERSION}
 
 
 def test_own_certificate_goes_into_the_cht_ssl_volume_and_verifies_like_a_phone(
