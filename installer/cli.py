@@ -236,14 +236,17 @@ def confirm_stop() -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def renew_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="cht-install renew-cert",
-        description="Renew the Let's Encrypt certificate when under 30 days are left "
-                    "(the timer or cron runs this twice a day).",
-    )
-    p.add_argument("--force", action="store_true", help="renew now, whatever is left")
+def command_parser(name: str, description: str) -> argparse.ArgumentParser:
+    """A command's own parser, with the tests' --root (hidden)."""
+    p = argparse.ArgumentParser(prog=f"cht-install {name}", description=description)
     p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
+    return p
+
+
+def renew_parser() -> argparse.ArgumentParser:
+    p = command_parser("renew-cert", "Renew the Let's Encrypt certificate when under 30 days "
+                                     "are left (the timer or cron runs this twice a day).")
+    p.add_argument("--force", action="store_true", help="renew now, whatever is left")
     return p
 
 
@@ -260,14 +263,13 @@ def renew_cert(argv: list[str]) -> int:
 def backup_command(argv: list[str]) -> int:
     from installer.restore import describe, make_backup
 
-    p = argparse.ArgumentParser(
-        prog="cht-install backup",
-        description="Back up CHT's data, the secrets in .env, the answers and the certificate "
+    p = command_parser(
+        "backup",
+        "Back up CHT's data, the secrets in .env, the answers and the certificate "
                     "into one checksummed archive in backup.dir (default /var/backups/cht), "
                     "then keep only the newest backup.keep of them.")
     p.add_argument("--scheduled", action="store_true",
                    help="as the nightly job: only when backup.dir is set")
-    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     session = Session(Options(root=args.root))
     if args.scheduled and not session.config.backup.dir:
@@ -282,16 +284,15 @@ def backup_command(argv: list[str]) -> int:
 def restore_command(argv: list[str]) -> int:
     from installer.restore import restore
 
-    p = argparse.ArgumentParser(
-        prog="cht-install restore",
-        description="Put a backup made by `cht-install backup` back: on this server, or on "
+    p = command_parser(
+        "restore",
+        "Put a backup made by `cht-install backup` back: on this server, or on "
                     "a new one (it installs CHT with the backup's answers and secrets first). "
                     "The backup is checked to its last byte before anything changes; what it "
                     "replaces is kept.")
     p.add_argument("file", type=Path, help="a cht-backup-*.tar.gz")
     p.add_argument("--replace-data", action="store_true",
                    help="replace the CHT data this server has (kept beside it, renamed)")
-    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     replace = args.replace_data or confirm_replace(args.root, args.file)
     ok = restore(Options(root=args.root), args.file.absolute(), replace, PlainLines(say), say)
@@ -308,12 +309,11 @@ def restore_command(argv: list[str]) -> int:
 def health_check_command(argv: list[str]) -> int:
     from installer.health_check import check
 
-    p = argparse.ArgumentParser(
-        prog="cht-install health-check",
-        description="Check CHT as doctor does; alert alerts.webhook / alerts.email when it "
+    p = command_parser(
+        "health-check",
+        "Check CHT as doctor does; alert alerts.webhook / alerts.email when it "
                     "breaks and when it recovers (and daily while it stays broken); ping "
                     "alerts.ping_url. The schedule runs this every alerts.every_minutes.")
-    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     return 0 if check(Session(Options(root=args.root)), say) else 1
 
@@ -321,10 +321,8 @@ def health_check_command(argv: list[str]) -> int:
 def alert_test_command(argv: list[str]) -> int:
     from installer.health_check import test_alert
 
-    p = argparse.ArgumentParser(prog="cht-install alert-test",
-                                description="Send a test alert to every receiver set up.")
-    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    args = command_parser("alert-test", "Send a test alert to every receiver set up.").parse_args(
+        argv)
     return 0 if test_alert(Session(Options(root=args.root)), say) else 1
 
 
@@ -349,10 +347,8 @@ def confirm_replace(root: Path, file: Path) -> bool:
 
 
 def doctor(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="cht-install doctor",
-                                description="Check every step and report; change nothing.")
+    p = command_parser("doctor", "Check every step and report; change nothing.")
     p.add_argument("--json", action="store_true", help="one JSON object")
-    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     session = Session(Options(root=args.root))
     if not args.json and sys.stdin.isatty() and sys.stdout.isatty():

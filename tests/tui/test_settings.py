@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -124,6 +125,15 @@ def test_own_mode_without_a_certificate_names_the_field(monkeypatch: pytest.Monk
     assert session.config.tls.mode == "self-signed"  # nothing taken from a bad form
 
 
+async def opened(section: Any, pilot: Pilot[int]) -> None:
+    """A settings section, out of the way (one line at 80x24) until opened with Enter."""
+    assert section.collapsed
+    section.query_one("CollapsibleTitle").focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert not section.collapsed
+
+
 def test_more_settings_take_ports_data_and_a_registry_mirror(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from textual.widgets import Collapsible, Input
@@ -135,12 +145,7 @@ def test_more_settings_take_ports_data_and_a_registry_mirror(
         app.go("settings")
         await pilot.pause()
         screen = app.screen
-        more = screen.query_one("#more", Collapsible)
-        assert more.collapsed  # out of the way until asked for
-        more.query_one("CollapsibleTitle").focus()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert not more.collapsed
+        await opened(screen.query_one("#more", Collapsible), pilot)
         for field, value in (("data", "/srv/cht"), ("http-port", "8080"),
                              ("https-port", "8443"), ("registry", "mirror.lan:5000")):
             screen.query_one(f"#{field}", Input).value = value
@@ -254,11 +259,7 @@ def test_backups_alerts_and_updates_are_asked_out_of_the_way(
         app.go("settings")
         await pilot.pause()
         screen = app.screen
-        care = screen.query_one("#care", Collapsible)
-        assert care.collapsed  # one line at 80x24 until asked for
-        care.query_one("CollapsibleTitle").focus()
-        await pilot.press("enter")
-        await pilot.pause()
+        await opened(screen.query_one("#care", Collapsible), pilot)
         for field, value in (("backup-dir", "/var/backups/cht"), ("backup-schedule", "03:15"),
                              ("backup-keep", "14"),
                              ("alerts-webhook", "https://ntfy.sh/clinic-server"),
