@@ -46,10 +46,7 @@ def installer_command(ctx: Context) -> list[str]:
     running now (/opt/cht-install/bin/cht-install once bootstrapped), not whichever
     cht-install comes first on PATH."""
     beside = Path(sys.executable).parent / "cht-install"
-    command = [str(beside)] if beside.is_file() else [sys.executable, "-m", "installer.cli"]
-    if str(ctx.paths.root) != "/":
-        command += ["--root", str(ctx.paths.root)]
-    return command
+    return [str(beside)] if beside.is_file() else [sys.executable, "-m", "installer.cli"]
 
 
 def cron_file(ctx: Context, job: Job) -> Path:
@@ -61,7 +58,9 @@ def files(ctx: Context, job: Job) -> dict[str, str]:
     which is bounded (logs.max_mb): cron mails nothing, and only errors cht-install could
     not log itself reach the log (cron) or the system journal (systemd, bounded by
     journald)."""
-    run = " ".join([*installer_command(ctx), *job.command])
+    # the command first: `cht-install renew-cert --root DIR` (tests' prefix) is what it reads
+    where = ["--root", str(ctx.paths.root)] if str(ctx.paths.root) != "/" else []
+    run = " ".join([*installer_command(ctx), *job.command, *where])
     if ctx.platform.systemd:
         unit = ctx.paths.systemd_dir
         spread = f"RandomizedDelaySec={job.spread_seconds}\n" if job.spread_seconds else ""

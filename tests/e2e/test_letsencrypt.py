@@ -105,7 +105,7 @@ def test_renewal_is_scheduled(issued: tuple[Path, InstallRun]) -> None:
         assert "OnCalendar=" in timer.read_text()
     else:
         line = (root / "etc/cron.d/cht-install").read_text().splitlines()[-1]
-        assert re.fullmatch(r"17 3,15 \* \* \* root \S.* renew-cert >/dev/null "
+        assert re.fullmatch(rf"17 3,15 \* \* \* root \S+ renew-cert --root {root} >/dev/null "
                             rf"2>>{root}/var/log/cht-install.log", line)
 
 

@@ -33,7 +33,7 @@ def test_without_systemd_a_cron_entry_runs_renew_cert_twice_a_day(tmp_path: Path
     minute, hours, *rest = entry.split()
     assert minute.isdigit() and re.fullmatch(r"\d+,\d+", hours) and rest[:4] == ["*", "*", "*",
                                                                                  "root"]
-    assert f"--root {tmp_path} renew-cert" in entry
+    assert f"renew-cert --root {tmp_path} >" in entry  # the command first, as it is read
 
 
 def test_with_systemd_a_timer_and_a_oneshot_service(tmp_path: Path) -> None:
