@@ -371,8 +371,19 @@ def not_root(argv: list[str]) -> bool:
     return True
 
 
+SYSTEM_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+def with_system_path(path: str) -> str:
+    """PATH with the system's sbin folders: cron starts jobs with /usr/bin:/bin only, where
+    dockerd, cron and sshd are not found."""
+    parts = [part for part in path.split(":") if part]
+    return ":".join([*parts, *(p for p in SYSTEM_PATH if p not in parts)])
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command, with its output's reader gone (`cht-install ... | head`) a quiet end."""
+    os.environ["PATH"] = with_system_path(os.environ.get("PATH", ""))
     try:
         return run(sys.argv[1:] if argv is None else argv)
     except BrokenPipeError:

@@ -80,3 +80,15 @@ def test_a_user_without_sudo_is_told_to_use_it_even_for_a_dry_run() -> None:
         assert "bad answer" not in done.stderr and "Permission denied" not in done.stderr
     finally:
         subprocess.run(["rm", "-rf", str(root)], check=True)
+
+
+def test_a_scheduled_job_finds_the_system_tools_with_crons_short_path() -> None:
+    from installer.cli import with_system_path
+
+    assert with_system_path("/usr/bin:/bin").split(":")[:2] == ["/usr/bin", "/bin"]
+    assert "/usr/sbin" in with_system_path("/usr/bin:/bin").split(":")
+    done = subprocess.run(
+        [sys.executable, "-c", "import os, installer.cli as c; c.run = lambda argv: "
+         "print(os.environ['PATH']) or 0; c.main([])"],
+        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True)
+    assert "/usr/sbin" in done.stdout.split(":")
