@@ -131,6 +131,10 @@ def backup_check(ctx: Context) -> Check:
         f"See why in {ctx.paths.log} (lines with 'backup'), then run `sudo cht-install "
         "backup` to make one now.")
     record = last_recorded(ctx.paths)
+    if record is None and choice.dir:
+        return Check("data.backup", title, warning(
+            f"no backup yet: the first one runs at {choice.schedule} into {into}",
+            "Make one now to see that it works: `sudo cht-install backup`."))
     if record is None:
         return Check("data.backup", title, warning("no backup made by cht-install is "
                                                    "recorded", how))

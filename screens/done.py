@@ -13,7 +13,6 @@ from installer.considerations import Item, checklist
 from installer.health import SELF_SIGNED_PHONES
 from installer.session import Session
 from installer.stacks import password_key
-from installer.vocabulary import MARK
 from screens.scrolling import PAGE_KEYS, Paged
 
 CHT_DOCS = "https://docs.communityhealthtoolkit.org/"
@@ -78,9 +77,9 @@ class DoneScreen(Paged):
         self.app.call_from_thread(self.show_checklist, items)
 
     def show_checklist(self, items: list[Item]) -> None:
-        lines = ["[b]Considerations[/b] (what the installer did about each):"]
+        lines = ["[b]Considerations[/b] of CHT's hosting guide, each checked just now:"]
         for item in items:
-            mark = "\\" + MARK.get(item.status, "[ ?? ]")
+            mark = "\\[done] " if item.ok else "\\[to do]"
             lines.append(f"{mark} [b]{item.topic}:[/b] {escape(item.text)}")
         self.query_one("#checklist", Static).update("\n".join(lines))
         self.page_changed()  # the page may scroll now

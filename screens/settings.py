@@ -146,8 +146,9 @@ class SettingsScreen(Paged):
                 yield Label("Nightly backups of CHT's data into this folder (empty = none):")
                 yield Input(config.backup.dir or "", id="backup-dir",
                             placeholder="/var/backups/cht")
-                yield Label("Every night at (HH:MM), keeping this many:")
+                yield Label("Every night at (HH:MM, this server's time):")
                 yield Input(config.backup.schedule, id="backup-schedule", placeholder="02:30")
+                yield Label("How many backups to keep (older ones are deleted):")
                 yield Input(str(config.backup.keep), id="backup-keep", placeholder="7")
                 yield Label("Alert this webhook when CHT breaks or recovers (ntfy, Slack, "
                             "Teams ...; empty = none):")

@@ -36,6 +36,18 @@ def test_no_backup_recorded_is_a_warning_with_how_to(tmp_path: Path) -> None:
     assert "cht-install backup" in check.finding.fix
 
 
+def test_nightly_backups_just_turned_on_say_when_the_first_runs(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    ctx = context(tmp_path)
+    ctx.config = replace(ctx.config, backup=replace(ctx.config.backup, dir="/var/backups/cht"))
+    finding = backup_check(ctx).finding
+    assert finding.status is Status.WARNING
+    assert finding.reason == f"no backup yet: the first one runs at 02:30 into " \
+                             f"{tmp_path}/var/backups/cht"
+    assert finding.fix == "Make one now to see that it works: `sudo cht-install backup`."
+
+
 def test_a_recent_scheduled_backup_is_ok_an_old_or_missing_one_warns(tmp_path: Path) -> None:
     from dataclasses import replace
 
