@@ -12,6 +12,7 @@ from typing import Any
 
 from installer import backup
 from installer.backup import BackupError, Made
+from installer.disk import human
 from installer.events import Emit, Progress
 from installer.health import data_location
 from installer.host import PlanHost
@@ -178,7 +179,7 @@ def stop_cht(session: Session, ctx: Context, say: Callable[[str], None]) -> None
 
 def describe(made: Made, session: Session) -> list[str]:
     """What a backup is and what the operator still has to do with it."""
-    lines = [f"Backup written: {made.file} ({made.bytes / 1e6:.1f} MB, {made.seconds:.0f} s), "
+    lines = [f"Backup written: {made.file} ({human(made.bytes)}, {made.seconds:.0f} s), "
              f"checksum in {made.file.name}.sha256.",
              "It holds CHT's data, the secrets in .env and the answers, so only root may "
              "read it. Copying it off this server is yours to do (a disk that dies takes "
