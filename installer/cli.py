@@ -265,9 +265,9 @@ def backup_command(argv: list[str]) -> int:
 
     p = command_parser(
         "backup",
-        "Back up CHT's data, the secrets in .env, the answers and the certificate "
-                    "into one checksummed archive in backup.dir (default /var/backups/cht), "
-                    "then keep only the newest backup.keep of them.")
+        "Back up CHT's data, the secrets in .env, the answers and the certificate into one "
+        "checksummed archive in backup.dir (default /var/backups/cht), then keep only the "
+        "newest backup.keep of them.")
     p.add_argument("--scheduled", action="store_true",
                    help="as the nightly job: only when backup.dir is set")
     args = p.parse_args(argv)
@@ -286,10 +286,9 @@ def restore_command(argv: list[str]) -> int:
 
     p = command_parser(
         "restore",
-        "Put a backup made by `cht-install backup` back: on this server, or on "
-                    "a new one (it installs CHT with the backup's answers and secrets first). "
-                    "The backup is checked to its last byte before anything changes; what it "
-                    "replaces is kept.")
+        "Put a backup made by `cht-install backup` back: on this server, or on a new one (it "
+        "installs CHT with the backup's answers and secrets first). The backup is checked to "
+        "its last byte before anything changes; what it replaces is kept.")
     p.add_argument("file", type=Path, help="a cht-backup-*.tar.gz")
     p.add_argument("--replace-data", action="store_true",
                    help="replace the CHT data this server has (kept beside it, renamed)")
@@ -311,9 +310,9 @@ def health_check_command(argv: list[str]) -> int:
 
     p = command_parser(
         "health-check",
-        "Check CHT as doctor does; alert alerts.webhook / alerts.email when it "
-                    "breaks and when it recovers (and daily while it stays broken); ping "
-                    "alerts.ping_url. The schedule runs this every alerts.every_minutes.")
+        "Check CHT as doctor does; alert alerts.webhook / alerts.email when it breaks and "
+        "when it recovers (and daily while it stays broken); ping alerts.ping_url. The "
+        "schedule runs this every alerts.every_minutes.")
     args = p.parse_args(argv)
     return 0 if check(Session(Options(root=args.root)), say) else 1
 

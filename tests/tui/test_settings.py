@@ -134,8 +134,10 @@ async def opened(section: Any, pilot: Pilot[int]) -> None:
     assert not section.collapsed
 
 
-def test_more_settings_take_ports_data_and_a_registry_mirror(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def filled_in(section: str, fields: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+              tmp_path: Path, tick: str | None = None) -> Session:
+    """The settings with one section opened and its fields filled (a box ticked), gone on
+    to the plan: the session's choices after it."""
     from textual.widgets import Collapsible, Input
 
     monkeypatch.delenv("SUDO_USER", raising=False)
@@ -145,16 +147,23 @@ def test_more_settings_take_ports_data_and_a_registry_mirror(
         app.go("settings")
         await pilot.pause()
         screen = app.screen
-        await opened(screen.query_one("#more", Collapsible), pilot)
-        for field, value in (("data", "/srv/cht"), ("http-port", "8080"),
-                             ("https-port", "8443"), ("registry", "mirror.lan:5000")):
+        await opened(screen.query_one(f"#{section}", Collapsible), pilot)
+        for field, value in fields.items():
             screen.query_one(f"#{field}", Input).value = value
+        if tick:
+            screen.query_one(f"#{tick}", Checkbox).value = True
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, PlanReviewScreen)
 
     drive(session, steps)
-    config = session.config
+    return session
+
+
+def test_more_settings_take_ports_data_and_a_registry_mirror(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = filled_in("more", {"data": "/srv/cht", "http-port": "8080", "https-port": "8443",
+                                "registry": "mirror.lan:5000"}, monkeypatch, tmp_path).config
     assert (config.data, config.http_port, config.https_port, config.registry) == (
         "/srv/cht", 8080, 8443, "mirror.lan:5000")
 
@@ -250,28 +259,11 @@ def test_keeping_3x_keeps_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_backups_alerts_and_updates_are_asked_out_of_the_way(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from textual.widgets import Collapsible, Input
-
-    monkeypatch.delenv("SUDO_USER", raising=False)
-    session = planning_session(tmp_path)
-
-    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
-        app.go("settings")
-        await pilot.pause()
-        screen = app.screen
-        await opened(screen.query_one("#care", Collapsible), pilot)
-        for field, value in (("backup-dir", "/var/backups/cht"), ("backup-schedule", "03:15"),
-                             ("backup-keep", "14"),
-                             ("alerts-webhook", "https://ntfy.sh/clinic-server"),
-                             ("alerts-email", "ops@example.org")):
-            screen.query_one(f"#{field}", Input).value = value
-        screen.query_one("#automatic-updates", Checkbox).value = True
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        assert isinstance(app.screen, PlanReviewScreen)
-
-    drive(session, steps)
-    config = session.config
+    config = filled_in("care", {"backup-dir": "/var/backups/cht", "backup-schedule": "03:15",
+                                "backup-keep": "14",
+                                "alerts-webhook": "https://ntfy.sh/clinic-server",
+                                "alerts-email": "ops@example.org"},
+                       monkeypatch, tmp_path, tick="automatic-updates").config
     assert (config.backup.dir, config.backup.schedule, config.backup.keep) == (
         "/var/backups/cht", "03:15", 14)
     assert (config.alerts.webhook, config.alerts.email) == (
