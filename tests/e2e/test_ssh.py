@@ -137,7 +137,7 @@ def test_the_readmes_first_command_over_ssh_walks_the_whole_tui_at_80x24(
         term.keys("NPage")
         time.sleep(1)
     shown = term.wait_for("Restarts:", 5)
-    assert "[done] Restarts: Docker starts at boot" in shown
+    assert "[done]  Restarts: Docker starts at boot" in shown
     term.keys("q")
     # the TUI ended with status 0, said by the remote shell (tmux may be slow to mark the
     # pane dead once ssh has gone)
@@ -183,7 +183,8 @@ def test_small_and_plain_terminals_stay_readable(
     if "a Accept warnings" in pages[-1]:  # offered only while not accepted yet
         term.keys("a")
     term.keys("Enter")
-    pages.append(term.wait_for("Host name", 30))  # the settings ("esc Back" is on both)
+    term.wait_for("Host name", 30)  # the settings ("esc Back" is on the system check too)
+    pages.append(term.wait_for("esc Back", 10))  # ... and its keys drawn
     term.keys("NPage")  # the settings page is taller than 20 lines: its TLS choice is below
     pages.append(term.wait_for("Self-signed", 30))
     term.keys("C-n")
