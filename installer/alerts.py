@@ -18,6 +18,7 @@ from typing import Any
 
 from installer.answers import AlertsChoice
 from installer.host import write_atomically
+from installer.paths import Paths
 
 TIMEOUT = 10.0  # seconds for one delivery: a receiver that is down costs at most this
 REMIND_EVERY = 24 * 3600.0
@@ -144,6 +145,11 @@ def decide(state: dict[str, Any] | None, healthy: bool, now: float) -> str | Non
     if not healthy and now - float(state.get("last_alert", 0)) >= REMIND_EVERY:
         return "still-broken"
     return None
+
+
+def state_path(paths: Paths) -> Path:
+    """The health check's last verdict and alert (doctor reads it too)."""
+    return paths.journal.parent / "health-state.json"
 
 
 def read_state(path: Path) -> dict[str, Any] | None:

@@ -93,14 +93,16 @@ def walk(part: Part) -> Iterator[tuple[Path, str]]:
     if part.path.is_file():
         yield part.path, part.name
         return
-    everything: list[Path] = [part.path]
-    for top, dirs, files in os.walk(part.path):
+    folders: list[Path] = [part.path]
+    databases: list[Path] = []
+    rest: list[Path] = []
+    for top, dirs, files in os.walk(part.path):  # symbolic links to folders are not entered
         here = Path(top)
         dirs[:] = sorted(d for d in dirs if here / d not in part.skip)
-        everything += [here / d for d in dirs] + [here / f for f in sorted(files)]
-    folders = [p for p in everything if p.is_dir() and not p.is_symlink()]
-    databases = [p for p in everything if p not in folders and is_database(p)]
-    rest = [p for p in everything if p not in folders and not is_database(p)]
+        for name in dirs:
+            (rest if (here / name).is_symlink() else folders).append(here / name)
+        for name in sorted(files):
+            (databases if is_database(here / name) else rest).append(here / name)
     for path in [*folders, *databases, *rest]:
         relative = path.relative_to(part.path).as_posix()
         yield path, part.name if relative == "." else f"{part.name}/{relative}"
@@ -108,14 +110,13 @@ def walk(part: Part) -> Iterator[tuple[Path, str]]:
 
 class HashingReader(io.RawIOBase):
     """Reads exactly ``size`` bytes of a file (a file that grows meanwhile is copied as it
-    was; one cut shorter is padded with zeros and said so), hashing what it gives."""
+    was; one cut shorter is padded with zeros), hashing what it gives."""
 
     def __init__(self, handle: IO[bytes], size: int, done: Callable[[int], None]) -> None:
         self.handle = handle
         self.left = size
         self.sha = hashlib.sha256()
         self.done = done
-        self.short = False
 
     def readable(self) -> bool:
         return True
@@ -127,7 +128,6 @@ class HashingReader(io.RawIOBase):
         data = self.handle.read(want)
         if not data:
             data = bytes(want)
-            self.short = True
         buffer[:len(data)] = data
         self.sha.update(data)
         self.left -= len(data)
@@ -329,17 +329,23 @@ def safe_link(member: tarfile.TarInfo) -> bool:
 
 def extract(file: Path, part: str, into: Path,
             progress: Progress = lambda done, total, what: None) -> int:
-    """Put one part of a verified backup in place below ``into`` (owners, modes and times
-    as they were); the number of entries written."""
+    """Put one part of a verified backup in place at ``into``; the entries written."""
+    return extract_parts(file, {part: into}, progress)
+
+
+def extract_parts(file: Path, places: dict[str, Path],
+                  progress: Progress = lambda done, total, what: None) -> int:
+    """Put parts of a verified backup in place (part name -> where), owners, modes and
+    times as they were, in one pass over the archive; the number of entries written."""
     count = 0
     total = file.stat().st_size
     with file.open("rb") as raw, tarfile.open(fileobj=raw, mode="r|gz") as tar:
         for member in tar:
-            if member.name != part and not member.name.startswith(part + "/"):
+            part, _, relative = member.name.partition("/")
+            into = places.get(part)
+            if into is None:
                 continue
-            relative = member.name[len(part) + 1:] if member.name != part else ""
-            target = into / relative if relative else into
-            member.name = str(target.relative_to(into.parent)) if relative else into.name
+            member.name = f"{into.name}/{relative}" if relative else into.name
             tar.extract(member, str(into.parent), numeric_owner=True)
             count += 1
             progress(raw.tell(), total, f"putting back {part}")

@@ -275,7 +275,7 @@ def backup_command(argv: list[str]) -> int:
     if args.scheduled and not session.config.backup.dir:
         say("No scheduled backups: backup.dir is not set in the answers.")
         return 0
-    made = make_backup(session, PlainLines(say), say)
+    made = make_backup(session, PlainLines(say))
     for line in describe(made, session):
         say(line)
     return 0

@@ -180,7 +180,7 @@ def version_check(ctx: Context) -> Check:
 def alerting_check(ctx: Context) -> Check:
     """Whether someone hears about it when CHT breaks: receivers set, the scheduled check
     running, and the last delivery through."""
-    from installer.alerts import read_state, wanted
+    from installer.alerts import read_state, state_path, wanted
 
     title = "Someone is alerted when CHT breaks"
     choice = ctx.config.alerts
@@ -193,7 +193,7 @@ def alerting_check(ctx: Context) -> Check:
     receivers = ", ".join(f"{name} {value}" for name, value in (
         ("webhook", choice.webhook), ("e-mail", choice.email), ("ping", choice.ping_url))
         if value)
-    state = read_state(ctx.paths.journal.parent / "health-state.json")
+    state = read_state(state_path(ctx.paths))
     if state is None:
         return Check("alerts.set-up", title, warning(
             f"alerts go to {receivers}, but the scheduled health check has not run yet",

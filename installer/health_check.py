@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from installer import alerts
 from installer.alerts import Alert
-from installer.paths import Paths
 from installer.session import Session
 
 FINE = ("ok", "warning")
-
-
-def state_path(paths: Paths) -> Path:
-    return paths.journal.parent / "health-state.json"
 
 
 def problems_in(report: dict[str, Any]) -> list[str]:
@@ -48,7 +42,7 @@ def check(session: Session, say: Callable[[str], None], now: float | None = None
         log("health check skipped: an install or repair is running")
         return True
     healthy, problems = verdict(session)
-    path = state_path(session.paths)
+    path = alerts.state_path(session.paths)
     state = alerts.read_state(path)
     kind = alerts.decide(state, healthy, now)
     failures: list[str] = []

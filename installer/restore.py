@@ -35,7 +35,7 @@ def backup_lock(session: Session) -> RunLock:
     return RunLock(session.paths.lock.with_name(BACKUP_LOCK))
 
 
-def make_backup(session: Session, emit: Emit, log: Callable[[str], None]) -> Made:
+def make_backup(session: Session, emit: Emit) -> Made:
     ctx = session.context(PlanHost(session.real))
     place = data_location(ctx)
     if place is None:
@@ -100,15 +100,15 @@ def put_back_settings(session: Session, file: Path, data: Path | None, kept: Pat
     from the backup, what they replace kept aside first."""
     paths = session.paths
     log = session.real.log
-    for name, place in (("answers.yml", paths.answers), ("tls", paths.tls_dir),
-                        ("acme", paths.acme_account_key.parent)):
+    places = {"answers.yml": paths.answers, "tls": paths.tls_dir,
+              "acme": paths.acme_account_key.parent}
+    for place in places.values():
         keep_aside(place, kept, log)
-        backup.extract(file, name, place, progress_to(emit))
     if paths.cht_dir.is_dir():
         for item in sorted(paths.cht_dir.iterdir()):
             if data is None or item != data:
                 keep_aside(item, kept / "cht", log)
-    backup.extract(file, "cht", paths.cht_dir, progress_to(emit))
+    backup.extract_parts(file, {**places, "cht": paths.cht_dir}, progress_to(emit))
 
 
 def swap_data(session: Session, file: Path, data: Path, emit: Emit) -> Path | None:
