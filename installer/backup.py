@@ -11,6 +11,7 @@ index is newer than its database. Nothing is stopped: phones keep syncing.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -285,7 +286,10 @@ def verify(file: Path, progress: Progress = lambda done, total, what: None) -> d
     manifest: dict[str, Any] | None = None
     total = file.stat().st_size
     try:
-        with file.open("rb") as raw, tarfile.open(fileobj=raw, mode="r|gz") as tar:
+        # gzip's own reader, not tarfile's: it checks the stream's end (length and CRC), so a
+        # file cut between two members is found cut short, not taken for a shorter archive
+        with file.open("rb") as raw, gzip.open(raw) as unpacked, \
+                tarfile.open(fileobj=unpacked, mode="r|") as tar:
             for member in tar:
                 if not safe_name(member.name) or (member.issym() and not safe_link(member)):
                     raise BackupError(f"{file} holds an unsafe path ({member.name})", damaged)
@@ -303,6 +307,8 @@ def verify(file: Path, progress: Progress = lambda done, total, what: None) -> d
                     else:
                         sums[member.name] = sha.hexdigest()
                 progress(raw.tell(), total, "reading every file in the backup")
+            while unpacked.read(CHUNK):
+                pass  # to the gzip trailer, which is checked
     except (tarfile.TarError, EOFError, OSError, ValueError, UnicodeDecodeError) as exc:
         raise BackupError(f"{file} is damaged or cut short ({type(exc).__name__}): it cannot "
                           "be read to its end", damaged) from None
