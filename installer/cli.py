@@ -16,6 +16,7 @@ from pathlib import Path
 
 from installer import stacks
 from installer.answers import AnswersError
+from installer.arguments import WordsParser, command_parser
 from installer.backup import BackupError
 from installer.journal import AlreadyRunning
 from installer.report import PlainLines, doctor_text, plan_json, plan_text
@@ -47,7 +48,7 @@ Each command has its own --help."""
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = WordsParser(
         prog="cht-install",
         description="Install or repair a Community Health Toolkit (CHT) server. With no "
                     "options on a terminal it opens the installer's screens; run it again "
@@ -236,13 +237,6 @@ def confirm_stop() -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def command_parser(name: str, description: str) -> argparse.ArgumentParser:
-    """A command's own parser, with the tests' --root (hidden)."""
-    p = argparse.ArgumentParser(prog=f"cht-install {name}", description=description)
-    p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
-    return p
-
-
 def renew_parser() -> argparse.ArgumentParser:
     p = command_parser("renew-cert", "Renew the Let's Encrypt certificate when under 30 days "
                                      "are left (the timer or cron runs this twice a day).")
@@ -293,7 +287,8 @@ def restore_command(argv: list[str]) -> int:
     p.add_argument("--replace-data", action="store_true",
                    help="replace the CHT data this server has (kept beside it, renamed)")
     args = p.parse_args(argv)
-    replace = args.replace_data or confirm_replace(args.root, args.file)
+    # --yes asks nothing: over live data, only --replace-data replaces it.
+    replace = args.replace_data or (not args.yes and confirm_replace(args.root, args.file))
     ok = restore(Options(root=args.root), args.file.absolute(), replace, PlainLines(say), say)
     if not ok:
         say("The data is back, but CHT is not healthy yet: see the lines above. Run "
@@ -350,7 +345,7 @@ def doctor(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="one JSON object")
     args = p.parse_args(argv)
     session = Session(Options(root=args.root))
-    if not args.json and sys.stdin.isatty() and sys.stdout.isatty():
+    if not args.json and not args.yes and sys.stdin.isatty() and sys.stdout.isatty():
         return int(importlib.import_module("screens.app").run_tui(session, first="doctor"))
     report = session.doctor()
     say(json.dumps(report, indent=2) if args.json else doctor_text(report))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from installer.health import Check
-from installer.host import Host
+from installer.host import CommandResult, Host
 from installer.step import ok, warning
 
 # -- disk encryption -------------------------------------------------------------------
@@ -234,15 +234,52 @@ SSH_FIX = ("Let root in with a key only: put `PermitRootLogin prohibit-password`
            "SSH.")
 
 
+PRIVSEP = "Missing privilege separation directory"
+# sshd -T insists on its runtime folder (/run/sshd on Debian and Ubuntu), which systemd
+# makes when ssh.service starts. With socket activation (Ubuntu 22.10 and later) it starts
+# on the first connection, so the folder may not exist yet. The settings are then read in a
+# mount namespace of this command's own, where /run is a fresh tmpfs holding that folder:
+# nothing on the server changes. The script is constant; sshd's arguments follow it.
+IN_OWN_RUN = 'mount -t tmpfs -o mode=0755 cht-install /run && mkdir -m 0755 /run/sshd && exec "$@"'
+
+CANT_TELL_FIX = ("Look yourself: `sudo grep -riE 'PermitRootLogin|PasswordAuthentication' "
+                 "/etc/ssh/sshd_config /etc/ssh/sshd_config.d/` shows what SSH was told; root "
+                 "should not be let in with a password. cht-install never changes SSH.")
+
+
+def sshd_settings(host: Host, sshd_config: Path | None = None) -> CommandResult:
+    """SSH's effective settings (`sshd -T`), also where SSH has not started yet."""
+    argv = ["sshd", "-T"] + (["-f", str(sshd_config)] if sshd_config else [])
+    found = host.query(argv)
+    if found.ok or PRIVSEP not in found.stderr or not host.which("unshare"):
+        return found
+    return host.query(["unshare", "--mount", "--propagation", "private", "--",
+                       "sh", "-c", IN_OWN_RUN, "sh", *argv])
+
+
+def why_sshd_failed(found: CommandResult) -> str:
+    """Why `sshd -T` gave no settings, in words (sshd's own last line kept whole)."""
+    said = found.tail(1)
+    if PRIVSEP in found.stderr:
+        return ("SSH starts only when someone connects and has not made its runtime folder "
+                "yet, and this server does not let cht-install read the settings without it "
+                f"(sshd said: {said})")
+    if "no hostkeys available" in found.stderr:
+        return f"SSH has no host keys, so it cannot start as it is (sshd said: {said})"
+    if "Bad configuration option" in found.stderr or "bad configuration" in found.stderr:
+        return f"SSH's configuration has an error, so it cannot be read (sshd said: {said})"
+    return f"SSH's settings could not be read (sshd said: {said or 'nothing'})"
+
+
 def ssh_root_password(host: Host, sshd_config: Path | None = None) -> Check:
     title = "SSH does not let root log in with a password"
     if not host.which("sshd"):
         return Check("security.ssh", title, ok("no SSH server is installed"))
-    argv = ["sshd", "-T"] + (["-f", str(sshd_config)] if sshd_config else [])
-    found = host.query(argv)
+    found = sshd_settings(host, sshd_config)
     if not found.ok:
         return Check("security.ssh", title, warning(
-            f"`sshd -T` could not tell ({found.tail(1)})", SSH_FIX))
+            "cht-install cannot tell whether root may log in with a password: "
+            + why_sshd_failed(found), CANT_TELL_FIX))
     if root_password_login(found.stdout):
         return Check("security.ssh", title, warning(
             "SSH lets root log in with a password (PermitRootLogin yes): password guessing "

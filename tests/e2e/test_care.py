@@ -50,10 +50,11 @@ def test_backup_then_destroy_the_data_then_restore_finds_the_marker(
     checks = {c["id"]: c for c in doctor(healthy)["checks"]}
     assert "last backup" in checks["data.backup"]["reason"]
 
-    refused = cht_install("restore", str(file), "--root", str(healthy))
-    assert refused.returncode == 2
-    assert "already has CHT data" in refused.output and "--replace-data" in refused.output
-    assert "Nothing was changed" in refused.output
+    for no_questions in ((), ("--yes",)):  # --yes asks nothing and replaces nothing
+        refused = cht_install("restore", str(file), *no_questions, "--root", str(healthy))
+        assert refused.returncode == 2
+        assert "already has CHT data" in refused.output and "--replace-data" in refused.output
+        assert "Nothing was changed" in refused.output
 
     for name in ("medic-os", "haproxy"):
         docker_client.containers.get(name).stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from installer.host import CommandResult, RealHost
 from installer.step import Status
 
 LSBLK = Path(__file__).parent.parent / "data/lsblk"
+REPO = Path(__file__).resolve().parents[2]
 
 
 class InNamespace(RealHost):
@@ -127,6 +129,43 @@ def sshd_t(tmp_path: Path, settings: str) -> Path:
     return config
 
 
+# What doctor's SSH check says, run in a mount namespace of the test's own whose /run is a
+# fresh tmpfs: with /run/sshd (SSH started, as after a connection or on Debian) or without
+# it (Ubuntu 22.10+'s socket-activated SSH before its first connection). The machine's own
+# /run is never touched, whatever an earlier test or a running sshd left in it.
+IN_RUN = ('mount -t tmpfs -o mode=0755 cht-test /run && '
+          '{ [ "$1" = without ] || mkdir /run/sshd; } && shift && exec "$@"')
+CHECK = """
+import json, sys
+from pathlib import Path
+from installer import security
+from installer.host import RealHost
+
+class NoUnshare(RealHost):
+    def which(self, name):
+        return None if name == "unshare" else super().which(name)
+
+config, log, unshare = sys.argv[1:]
+host = (RealHost if unshare == "yes" else NoUnshare)(Path(log))
+check = security.ssh_root_password(host, Path(config))
+print(json.dumps({"status": check.finding.status.value, "reason": check.finding.reason,
+                  "fix": check.finding.fix}))
+"""
+
+
+def ssh_check(tmp_path: Path, config: Path, run_sshd: bool, unshare: bool = True
+              ) -> dict[str, str]:
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", IN_RUN, "sh",
+         "with" if run_sshd else "without", sys.executable, "-c", CHECK, str(config),
+         str(tmp_path / "log"), "yes" if unshare else "no"],
+        capture_output=True, text=True, check=False, cwd=REPO, timeout=60)
+    assert done.returncode == 0, done.stderr
+    said: dict[str, str] = json.loads(done.stdout)
+    return said
+
+
+@pytest.mark.parametrize("run_sshd", [True, False], ids=["run-sshd", "socket-activated"])
 @pytest.mark.parametrize(("settings", "status"), [
     ("PermitRootLogin yes\nPasswordAuthentication yes", Status.WARNING),
     ("PermitRootLogin yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no",
@@ -135,12 +174,32 @@ def sshd_t(tmp_path: Path, settings: str) -> Path:
     ("PermitRootLogin no", Status.OK),
 ])
 def test_ssh_root_password_logins_from_sshd_effective_settings(
-        tmp_path: Path, settings: str, status: Status) -> None:
-    host = RealHost(tmp_path / "log")
-    check = security.ssh_root_password(host, sshd_t(tmp_path, settings))
-    assert check.finding.status is status, check.finding
+        tmp_path: Path, settings: str, status: Status, run_sshd: bool) -> None:
+    said = ssh_check(tmp_path, sshd_t(tmp_path, settings), run_sshd)
+    assert said["status"] == status.value, said
     if status is Status.WARNING:
-        assert "PermitRootLogin prohibit-password" in check.finding.fix
+        assert "PermitRootLogin prohibit-password" in said["fix"]
+    log = (tmp_path / "log").read_text()
+    assert ("unshare" in log) is not run_sshd  # the namespace only where it is needed
+
+
+def test_ssh_that_cannot_be_read_is_said_in_words_with_a_way_to_look(tmp_path: Path) -> None:
+    config = sshd_t(tmp_path, "PermitRootLogin yes\nPasswordAuthentication yes")
+    # Socket-activated SSH on a server where no mount namespace can be made.
+    said = ssh_check(tmp_path, config, run_sshd=False, unshare=False)
+    assert said["status"] == Status.WARNING.value
+    assert said["reason"].startswith(
+        "cht-install cannot tell whether root may log in with a password: SSH starts only "
+        "when someone connects")
+    assert said["reason"].endswith("(sshd said: Missing privilege separation directory: "
+                                   "/run/sshd)")
+    assert "sudo grep -riE 'PermitRootLogin|PasswordAuthentication'" in said["fix"]
+    # No host key: sshd cannot start at all.
+    keyless = tmp_path / "sshd_config-keyless"
+    keyless.write_text(f"HostKey {tmp_path / 'absent_key'}\nPermitRootLogin no\n")
+    said = ssh_check(tmp_path, keyless, run_sshd=True)
+    assert said["status"] == Status.WARNING.value
+    assert "SSH has no host keys" in said["reason"], said
 
 
 def test_this_machines_disk_is_read_from_the_block_device_tree(tmp_path: Path) -> None:

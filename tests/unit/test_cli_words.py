@@ -92,3 +92,45 @@ def test_a_scheduled_job_finds_the_system_tools_with_crons_short_path() -> None:
          "print(os.environ['PATH']) or 0; c.main([])"],
         env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True)
     assert "/usr/sbin" in done.stdout.split(":")
+
+
+@pytest.mark.parametrize("command", ["doctor", "renew-cert", "backup", "restore",
+                                     "health-check", "alert-test"])
+def test_every_command_takes_yes_and_answers_a_wrong_option_with_its_own(
+        command: str, tmp_path: Path) -> None:
+    file = [str(tmp_path / "cht-backup.tar.gz")] if command == "restore" else []
+    done = cli(command, *file, "--yes", "--no-such-option", "--root", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        f"cht-install {command}: --no-such-option is not one of its options.\n"
+        f"What cht-install {command} takes:\n"), done.stderr
+    assert "--yes " in done.stderr and "--root" not in done.stderr
+    assert "usage:" not in done.stderr and "unrecognized" not in done.stderr
+    if command == "restore":
+        assert "FILE " in done.stderr and "--replace-data" in done.stderr
+
+
+def test_restore_takes_yes_and_still_changes_nothing_unasked(tmp_path: Path) -> None:
+    # Refused for the missing file, or (on a test host with CHT's data) for the data that
+    # only --replace-data replaces: either way before any change.
+    done = cli("restore", str(tmp_path / "cht-backup-x.tar.gz"), "--yes", "--root",
+               str(tmp_path))
+    assert done.returncode == 2
+    assert "Nothing was changed" in done.stderr, done.stderr
+    assert "not one of its options" not in done.stderr
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("--no-such-option",), "cht-install: --no-such-option is not one of its options.\n"),
+    (("restor", "x"), "cht-install: there is no command 'restor'. The commands are doctor, "),
+    (("--http-port", "eighty"), "cht-install: --http-port takes a whole number, not "
+                                "'eighty'.\n"),
+    (("--tls-mode", "lets"), "cht-install: --tls-mode takes self-signed, own, letsencrypt, "
+                             "not 'lets'.\n"),
+])
+def test_a_wrong_word_on_the_command_line_is_answered_in_words(
+        args: tuple[str, ...], said: str) -> None:
+    done = cli(*args)
+    assert done.returncode == 2
+    assert done.stderr.startswith(said), done.stderr
+    assert "`cht-install --help` lists every option" in done.stderr
