@@ -117,7 +117,7 @@ def shared_install_back(fresh_install: Installed) -> Iterator[None]:
 
 
 def test_the_current_line_is_refused_beside_a_3x_install_and_nothing_changes(
-        fresh_install: Installed, docker_client: Any, tmp_path: Path) -> None:
+        healthy: Path, docker_client: Any, tmp_path: Path) -> None:
     assert docker_client.volumes.get("medic-data")  # the 3.x site's data
     run = install(tmp_path)
     assert run.returncode == 1, run.output

@@ -46,7 +46,7 @@ def test_install_from_scratch_succeeds(fresh_install: Installed) -> None:
 
 
 def test_docker_came_from_debians_packages_and_runs(
-    fresh_install: Installed, docker_client: Any
+    fresh_install: Installed, healthy: Path, docker_client: Any
 ) -> None:
     status = Path("/var/lib/dpkg/status").read_text()
     assert "Package: docker.io\nStatus: install ok installed" in status
@@ -58,7 +58,7 @@ def test_docker_came_from_debians_packages_and_runs(
     assert {"docker.installed", "docker.running", "compose.available"} <= set(applied)
 
 
-def test_images_are_present(docker_client: Any) -> None:
+def test_images_are_present(healthy: Path, docker_client: Any) -> None:
     for ref in IMAGES.values():
         assert docker_client.images.get(ref).id
 
@@ -76,7 +76,7 @@ def test_pull_reported_real_byte_progress_per_layer(fresh_install: Installed) ->
                for name, done, total in last["parts"])
 
 
-def test_containers_run_with_restart_always(docker_client: Any) -> None:
+def test_containers_run_with_restart_always(healthy: Path, docker_client: Any) -> None:
     for name, ref in IMAGES.items():
         container = docker_client.containers.get(name)
         assert container.status == "running"

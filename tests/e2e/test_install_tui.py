@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -64,7 +65,7 @@ async def drive(app: ChtInstallApp) -> list[str]:
 
 
 def test_tui_walks_every_screen_and_repairs_a_broken_install(
-    fresh_install: Installed, docker_client: Any
+    fresh_install: Installed, healthy: Path, docker_client: Any
 ) -> None:
     # Break it: the containers are gone and the certificate is lost.
     for name in ("medic-os", "haproxy"):

@@ -65,7 +65,7 @@ def env_password(root: Path) -> str:
 
 
 def test_the_install_waited_for_medic_os_then_for_cht_then_ran_chts_own_post_setup(
-    fresh_install: Installed, docker_client: Any
+    fresh_install: Installed, healthy: Path, docker_client: Any
 ) -> None:
     out = fresh_install.first.output
     assert fresh_install.first.returncode == 0, out
@@ -234,7 +234,7 @@ def test_a_medic_os_that_picked_its_own_password_is_said_with_what_to_do(
         assert not_ok(doctor(healthy))["cht.admin-password"].startswith("the password in")
 
 
-def test_compose_v1_reads_the_env_line_as_written(fresh_install: Installed,
+def test_compose_v1_reads_the_env_line_as_written(fresh_install: Installed, healthy: Path,
                                                   tmp_path: Path) -> None:
     """docker-compose 1.29 (Debian's, installed by the install above) on cht-install's own
     compose file and .env: the password it hands to medic-os is the one written. (It

@@ -80,7 +80,7 @@ def test_own_certificate_is_installed_and_verifies_like_a_phone(
     assert again.returncode == 0 and "nothing was changed" in again.output
 
 
-def test_a_phone_that_does_not_trust_the_ca_refuses_the_server(live_env: str) -> None:
+def test_a_phone_that_does_not_trust_the_ca_refuses_the_server(healthy: Path) -> None:
     with pytest.raises(ssl.SSLCertVerificationError):
         served_verified(tf.root("Unrelated").pem)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.e2e.conftest import REPO, TESTENV, Installed
+from tests.e2e.conftest import REPO, TESTENV
 
 VOLUME = Path("/var/lib/docker/volumes/medic-data")
 MARK = Path("/var/lib/docker/.made-by-cht-install-tests")
@@ -47,14 +47,14 @@ def refused(*argv: str) -> str:
     return done.stderr
 
 
-def test_the_cht_the_tests_made_does_not_stop_them(fresh_install: Installed) -> None:
+def test_the_cht_the_tests_made_does_not_stop_them(healthy: Path) -> None:
     assert VOLUME.is_dir() and MARK.is_file()
     done = run(str(TESTENV), "check-safe")
     assert done.returncode == 0, done.stderr
 
 
 def test_a_cht_the_tests_did_not_make_stops_every_way_in_and_nothing_changes(
-        fresh_install: Installed) -> None:
+        healthy: Path) -> None:
     with mark_hidden():
         for argv in ([str(TESTENV), "check-safe"], [str(TESTENV), "purge-docker"],
                      [str(REPO / "scripts/test"), "--co"]):
@@ -67,7 +67,7 @@ def test_a_cht_the_tests_did_not_make_stops_every_way_in_and_nothing_changes(
         assert allowed.returncode == 0, allowed.stderr
 
 
-def test_an_install_in_opt_cht_stops_them_whoever_made_docker(fresh_install: Installed) -> None:
+def test_an_install_in_opt_cht_stops_them_whoever_made_docker(healthy: Path) -> None:
     # The tests write /opt/cht only under roots of their own: one here is somebody's.
     opt = Path("/opt/cht")
     assert not opt.exists(), "this machine has /opt/cht: the run should have refused at start"
