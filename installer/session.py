@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from installer import answers, background
+from installer.answer_changes import answer_changes
 from installer.answers import InstallConfig
 from installer.considerations import checklist
 from installer.events import Emit, Event, RunFinished, StepFailed
@@ -105,6 +106,10 @@ class Session:
             return answers.load(self.paths.answers)
         except (answers.AnswersError, OSError):
             return None
+
+    def answer_changes(self) -> list[str]:
+        """The answers that differ from the last run's on this server, one line each."""
+        return answer_changes(self.saved_answers(), self.config)
 
     def hostname_note(self, hostname: str | None = None) -> tuple[bool, str]:
         """Whether phones could fail to reach the host name, and why (or where it points)."""

@@ -34,6 +34,7 @@ class PlanReviewScreen(Screen[None]):
         self.session = session
         self.planned: list[PlannedStep] | None = None
         self.warning = ""  # phones may not reach the host name: said, not blocking
+        self.changes: list[str] = []  # answers that differ from the last run's
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,6 +63,7 @@ class PlanReviewScreen(Screen[None]):
         planned = self.session.plan()
         unreachable, note = self.session.hostname_note()
         self.warning = note if unreachable else ""
+        self.changes = self.session.answer_changes()
         self.app.call_from_thread(self.show, planned)
 
     def show(self, planned: list[PlannedStep]) -> None:
@@ -84,6 +86,9 @@ class PlanReviewScreen(Screen[None]):
                     f"{'is' if fine == 1 else 'are'} already fine. Press [b]i[/b] to install.")
         if self.warning and not stops:
             text = f"[b]Warning:[/b] {escape(self.warning)}\n{text}"
+        if self.changes:  # first, before anything can run: what the settings changed
+            text = ("[b]You changed:[/b] " + escape("; ".join(self.changes))
+                    + " (Esc to go back)\n" + text)
         self.query_one("#summary", Static).update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -24,6 +24,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
+from installer.answer_changes import FIELD_LABELS
 from installer.answers import AnswersError, InstallConfig, check_files, hostname_problem
 from installer.session import Session
 from screens.scrolling import PAGE_KEYS, Paged
@@ -46,17 +47,6 @@ MODES = {
 
 
 # Errors name the field as this screen labels it (headless, the answers key is named).
-FIELD_LABELS = {
-    "hostname": "Host name", "admin_password": "Admin password",
-    "tls.certificate": "Certificate file", "tls.chain": "Chain file", "tls.key": "Key file",
-    "tls.password": "Password of the PFX or key", "tls.email": "E-mail for expiry notices",
-    "data": "Where CHT keeps its data", "http_port": "HTTP port", "https_port": "HTTPS port",
-    "registry": "Registry mirror", "cht_version": "CHT version",
-    "builds_url": "Mirror of CHT's build server",
-    "backup.dir": "Nightly backups folder", "backup.schedule": "Backup time",
-    "backup.keep": "Backups to keep", "alerts.webhook": "Alert webhook",
-    "alerts.email": "Alert e-mail",
-}
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
 
@@ -70,6 +60,8 @@ class SettingsScreen(Paged):
         Binding("ctrl+n", "next", "Next"),
         Binding("f1", "why", "Why (TLS)"),
         Binding("escape", "back", "Back"),
+        # q quits as on every screen while no field is being typed in (then it is a letter)
+        Binding("q", "quit", "Quit"),
         # priority, as the app's own Ctrl+Q is: else the footer would show the app's (hidden)
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
         *PAGE_KEYS,
@@ -167,7 +159,12 @@ class SettingsScreen(Paged):
     def on_mount(self) -> None:
         for field in self.query(Input):
             field.cursor_blink = False  # a blinking cursor redraws twice a second over SSH
-        self.query_one("#hostname", Input).focus()
+            field.select_on_focus = False  # one stray key must not replace a whole answer
+        if self.session.saved_answers() is None:
+            self.query_one("#hostname", Input).focus()
+        else:
+            # A server with CHT: nothing is being edited until the person moves to a field.
+            self.query_one(VerticalScroll).focus()
         self.show_fields(self.session.config.tls.mode)
         self.note_hostname(self.session.config.hostname, 0.0)
 
@@ -285,6 +282,20 @@ class SettingsScreen(Paged):
                 self.session.real.add_secret(secret)
         self.query_one("#error", Static).update("")
         self.app.go("plan")  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit":  # q: a letter while a field is being typed in
+            return not isinstance(self.focused, Input)
+        return True
+
+    async def action_quit(self) -> None:
+        await self.app.action_quit()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
 
     def action_why(self) -> None:
         self.app.push_screen(WhyScreen("Which certificate: what it means for phones",

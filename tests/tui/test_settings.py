@@ -275,3 +275,57 @@ def test_a_bad_backup_time_names_the_field_by_its_label(monkeypatch: pytest.Monk
     session, error = choose_tls(monkeypatch, 0, {"backup-schedule": "2am"})
     assert error.startswith("Backup time:") and "a time of day HH:MM" in error
     assert session.config.backup.schedule == "02:30"  # nothing taken from a bad form
+
+
+def rerun_session(tmp_path: Path) -> Session:
+    """A server that ran cht-install before: its saved answers name cht.example.org."""
+    session = planning_session(tmp_path)
+    saved = session.config
+    session.saved_answers = lambda: saved  # type: ignore[method-assign]
+    return session
+
+
+def test_on_a_rerun_a_stray_q_on_settings_quits_and_changes_no_answer(tmp_path: Path) -> None:
+    session = rerun_session(tmp_path)
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        assert app.screen.query_one("#hostname").has_focus is False
+        await pilot.press("q")
+        await pilot.pause()
+
+    app = drive(session, steps)
+    assert app.return_value == 0
+    assert session.config.hostname == "cht.example.org"
+    assert session.answer_changes() == []
+
+
+def test_a_key_typed_in_a_field_adds_to_it_and_the_plan_says_what_changes_first(
+        tmp_path: Path) -> None:
+    session = rerun_session(tmp_path)
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        await pilot.press("tab")  # into the host name: nothing selected, nothing replaced
+        await pilot.pause()
+        assert app.screen.query_one("#hostname").has_focus
+        await pilot.press("q")  # a letter here, not Quit (the footer says so)
+        await pilot.pause()
+        assert "q" not in {k for k, a in app.screen.active_bindings.items()
+                           if a.binding.show and a.enabled}
+        await pilot.press("ctrl+n")
+        screen = None
+        for _ in range(100):
+            await pilot.pause(0.1)
+            screen = app.screen
+            if isinstance(screen, PlanReviewScreen) and screen.planned is not None:
+                break
+        assert isinstance(screen, PlanReviewScreen)
+        summary = str(screen.query_one("#summary").render())
+        assert summary.startswith(
+            "You changed: Host name: cht.example.org -> cht.example.orgq (Esc to go back)\n")
+
+    drive(session, steps)
+    assert session.config.hostname == "cht.example.orgq"
