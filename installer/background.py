@@ -133,26 +133,45 @@ def request_stop(run: Run) -> None:
         pass
 
 
-def last_outcome(path: Path) -> str | None:
-    """How the last run recorded in the journal ended, in a sentence; None when none ran."""
+def ago(seconds: float) -> str:
+    """How long ago, in the largest whole unit ("3 hours ago")."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            return f"{words.count(int(seconds // size), unit)} ago"
+    return "just now"
+
+
+SCREENS_LOOK = "the system check on the next screen looks again now"
+
+
+def last_outcome(path: Path, now: float | None = None, looking: str = SCREENS_LOOK
+                 ) -> str | None:
+    """How the last run recorded in the journal ended, in a sentence that says when it was
+    and that it speaks of then (``looking``: what looks now); None when none ran."""
     last = None
     for _, run_entries in runs(path):
         last = run_entries
     if not last:
         return None
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(str(last[0].get("time", 0)))))
+    started = float(str(last[0].get("time", 0)))
+    when = (time.strftime("%Y-%m-%d at %H:%M", time.localtime(started))
+            + f" ({ago(max(0.0, (time.time() if now is None else now) - started))})")
+    titles = {e.get("step_id"): e.get("title") for e in last if e.get("event") == "StepStarted"}
     finished = [e for e in last if e.get("event") == "RunFinished"]
     if not finished:
         reached = [e for e in last if e.get("event") == "StepStarted"]
-        where = f" during {reached[-1]['step_id']}" if reached else ""
-        return (f"The last run ({when}) ended without finishing{where} (killed, or the "
+        where = f" during \"{reached[-1].get('title')}\"" if reached else ""
+        return (f"The last run, on {when}, ended without finishing{where} (stopped, or the "
                 "machine restarted). Running cht-install again completes it.")
     end = finished[-1]
+    failed = titles.get(end.get("failed")) or end.get("failed")
     if end.get("ok"):
         changed = end.get("applied")
         count = len(changed) if isinstance(changed, list) else 0
-        return f"The last run ({when}) finished: CHT was healthy" + (
-            f" after {words.count(count, 'change')}." if count else ", nothing needed changing.")
+        return (f"The last run, on {when}, found CHT healthy"
+                + (f" after {words.count(count, 'change')}" if count else "")
+                + f". That was then: {looking}.")
     if end.get("stopped"):
-        return f"The last run ({when}) was stopped, as asked, before {end.get('failed')}."
-    return f"The last run ({when}) stopped at {end.get('failed')}: see the log for why."
+        return f"The last run, on {when}, was stopped, as asked, before \"{failed}\"."
+    return (f"The last run, on {when}, stopped at \"{failed}\" (the log says why); "
+            f"{looking}.")

@@ -199,8 +199,8 @@ class Session:
         if self.current is not None:
             background.request_stop(self.current)
 
-    def last_outcome(self) -> str | None:
-        return background.last_outcome(self.paths.journal)
+    def last_outcome(self, looking: str = background.SCREENS_LOOK) -> str | None:
+        return background.last_outcome(self.paths.journal, looking=looking)
 
     def renew_certificate(self, force: bool, sinks: Sequence[Emit]) -> RunFinished:
         """Renew the Let's Encrypt certificate if due (or forced): order, install, reload,

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from installer.background import Run, follow, last_outcome
@@ -53,7 +54,9 @@ def test_an_attached_follower_gets_the_whole_run_and_its_outcome(tmp_path: Path)
     result = follow(paths, Run("r2", os.getpid()), [seen.append])
     assert result == RunFinished(ok=True, applied=("os.supported",))
     assert [type(e).__name__ for e in seen] == ["StepStarted", "RunFinished"]
-    assert "finished: CHT was healthy after 1 change." in str(last_outcome(paths.journal))
+    said = str(last_outcome(paths.journal, now=time.time() + 3 * 3600 + 5))
+    assert said.startswith("The last run, on ") and "(3 hours ago), found CHT healthy after " \
+        "1 change. That was then: the system check on the next screen looks again now." in said
 
 
 def test_a_run_killed_without_an_outcome_is_told_as_such(tmp_path: Path) -> None:
@@ -61,7 +64,8 @@ def test_a_run_killed_without_an_outcome_is_told_as_such(tmp_path: Path) -> None
     journal = Journal(paths.journal, "r3")
     journal.record(StepStarted("images.pulled", "CHT images are pulled", 11, 17))
     assert follow(paths, Run("r3", 0), []) is None  # nobody holds the lock: it died
-    assert "ended without finishing during images.pulled" in str(last_outcome(paths.journal))
+    assert 'ended without finishing during "CHT images are pulled"' in str(
+        last_outcome(paths.journal))
 
 
 def test_the_lock_names_its_holder_to_other_processes(tmp_path: Path) -> None:
