@@ -20,6 +20,7 @@ from installer.events import (
 from installer.health import Check
 from installer.platform import Platform
 from installer.rate import Rate
+from installer.repairs import RepairNotes
 from installer.runner import PlannedStep
 from installer.step import Status
 from installer.vocabulary import WIDEST, summary, word
@@ -113,9 +114,11 @@ def doctor_text(report: dict[str, object]) -> str:
 class PlainLines:
     """Turns events into short lines for a log-like terminal; progress is throttled."""
 
-    def __init__(self, write: object, step_every: float = 10.0) -> None:
+    def __init__(self, write: object, step_every: float = 10.0, repair: bool = False) -> None:
         self.write = write
         self.step_every = step_every
+        self.repair = repair  # CHT was installed here before: the end speaks of repairs
+        self.notes = RepairNotes()
         self._last_percent: dict[str, float] = {}
         self._last_note: dict[str, float] = {}
         self._rate: dict[str, Rate] = {}
@@ -126,6 +129,7 @@ class PlainLines:
             self.write(line)  # type: ignore[operator]
 
     def line(self, event: Event) -> str | None:
+        self.notes(event)
         if isinstance(event, StepStarted):
             return f"[{event.index:2}/{event.total}] {event.title} ..."
         if isinstance(event, Progress):
@@ -160,7 +164,6 @@ class PlainLines:
                         "left half-done. Run cht-install again to finish.")
             if not event.ok:
                 return f"cht-install stopped at {event.failed}."
-            if not event.applied:
-                return "Everything was already in place: nothing was changed."
-            return f"Done. Changed: {', '.join(event.applied)}."
+            return "\n".join([self.notes.outcome(event, self.repair),
+                              *(f"  {line}" for line in self.notes.lines(event))])
         return None

@@ -21,6 +21,7 @@ from installer.paths import Paths
 from installer.plan import build_plan
 from installer.platform import Platform, detect
 from installer.reachable import local_addresses, phones_note
+from installer.repairs import RepairNotes, ever_finished
 from installer.report import doctor_report
 from installer.runner import PlannedStep, Runner
 from installer.stacks import env_file, password_in
@@ -82,6 +83,10 @@ class Session:
         self.keep_compose_edits = False
         # The detached run this front end follows, if any.
         self.current: background.Run | None = None
+        # CHT was installed here before (a run once ended healthy): a run is a repair.
+        self.had_cht = not self.planning_elsewhere and ever_finished(self.paths.journal)
+        # What the TUI's run found and changed, for the done screen.
+        self.notes = RepairNotes()
         for secret in (self.config.admin_password, self.config.tls.password):
             if secret:
                 self.real.add_secret(secret)

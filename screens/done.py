@@ -38,7 +38,7 @@ class DoneScreen(Paged):
     def compose(self) -> ComposeResult:
         env = self.session.env_file
         summary = self.session.certificate_summary()
-        lines = ["[b]CHT is installed and answers over HTTPS.[/b]", "",
+        lines = [*self.what_was_done(),
                  f"  Address:     {self.session.url()}", "  User:        medic"]
         if self.session.password_created and not self.session.config.admin_password:
             password = escape(self.session.admin_password() or "")
@@ -65,6 +65,19 @@ class DoneScreen(Paged):
             yield Static(text, id="done")
             yield Static("Checking the Considerations ...", id="checklist")
         yield Footer()
+
+    def what_was_done(self) -> list[str]:
+        """The heading: installed, or (where CHT was before) what was wrong and what was
+        done about it, in the run's own words."""
+        if not self.session.had_cht:
+            return ["[b]CHT is installed and answers over HTTPS.[/b]", ""]
+        result = self.session.notes.result
+        if result is None or not result.applied:
+            return ["[b]CHT answers over HTTPS.[/b] Nothing needed repair: every step was "
+                    "checked just now and is fine.", ""]
+        return ["[b]CHT is repaired and answers over HTTPS again.[/b] What was wrong, and "
+                "what was done:", *(f"  {escape(line)}" for line in
+                                    self.session.notes.lines(result)), ""]
 
     def on_mount(self) -> None:
         self.load_checklist()

@@ -26,9 +26,9 @@ from installer.events import (
 )
 from installer.plan import build_plan
 from installer.rate import Rate
+from installer.repairs import RepairNotes
 from installer.session import Session
 from installer.step import Status
-from installer.words import count
 from screens.confirm import ConfirmScreen
 from screens.why import WhyScreen
 
@@ -61,6 +61,7 @@ class InstallScreen(Screen[None]):
         self.result: RunFinished | None = None
         self._last_draw = 0.0
         self.rate = Rate()
+        session.notes = self.notes = RepairNotes()  # what was found and done, for the end
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -109,6 +110,7 @@ class InstallScreen(Screen[None]):
         self.refresh_bindings()
 
     def handle(self, event: Event) -> None:
+        self.notes(event)
         log = self.query_one(RichLog)
         current = self.query_one("#current", Static)
         bar = self.query_one(ProgressBar)
@@ -167,10 +169,8 @@ class InstallScreen(Screen[None]):
         current = self.query_one("#current", Static)
         if result.ok:
             bar.update(total=1, progress=1)
-            changed = (f"{count(len(result.applied), 'step')} done" if result.applied
-                       else "nothing needed changing")
-            current.update(f"[b]CHT is installed[/b] ({changed}). Press [b]Enter[/b] for the "
-                           "details.")
+            current.update(f"[b]{escape(self.notes.outcome(result, self.session.had_cht))}[/b] "
+                           "Press [b]Enter[/b] for the details.")
         elif result.stopped:
             current.update(f"[b]Stopped, as asked, before: {escape(self.title_of(result.failed))}"
                            ".[/b] Press [b]r[/b] to go on, or [b]q[/b] to quit.")

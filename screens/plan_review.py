@@ -24,6 +24,9 @@ from screens.why import WhyScreen
 class PlanReviewScreen(Screen[None]):
     BINDINGS = [
         Binding("i", "install", "Install"),
+        Binding("i", "repair", "Repair"),
+        Binding("i", "check_again", "Check again"),
+        Binding("i", "say_blocked", "", show=False),
         Binding("w", "why", "Why"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
@@ -79,11 +82,16 @@ class PlanReviewScreen(Screen[None]):
             text = "[b]Blocked:[/b] " + escape(
                 f"{stops[0].finding.reason}\nFix: {stops[0].finding.fix}")
         elif not todo:
-            text = "Everything is already in place. Press [b]i[/b] to check it again."
+            text = ("Everything is in place: nothing needs repair. Press [b]i[/b] to check "
+                    "every step again (nothing that is right is changed)."
+                    if self.session.had_cht else
+                    "Everything is already in place. Press [b]i[/b] to check it again.")
         else:
             fine = len(planned) - len(todo)
-            text = (f"{count(len(todo), 'step')} will run; {fine} "
-                    f"{'is' if fine == 1 else 'are'} already fine. Press [b]i[/b] to install.")
+            verb = "repair" if self.session.had_cht else "install"
+            text = (f"{count(len(todo), 'step')} to {verb}; {fine} "
+                    f"{'is' if fine == 1 else 'are'} fine (a step that the ones before it "
+                    f"put right is skipped). Press [b]i[/b] to {verb}.")
         if self.warning and not stops:
             text = f"[b]Warning:[/b] {escape(self.warning)}\n{text}"
         if self.changes:  # first, before anything can run: what the settings changed
@@ -101,10 +109,33 @@ class PlanReviewScreen(Screen[None]):
             f"[b]{escape(step.title)}:[/b] {escape(finding.reason + fix)}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "install":  # not offered while the plan loads or a step is blocked
-            return self.planned is not None and not any(
-                s.finding.status is Status.BLOCKED for s in self.planned)
+        if action == "say_blocked":
+            return self.planned is not None and self.blocked()
+        if action in ("install", "repair", "check_again"):
+            # i, named for what it does here; not offered while the plan loads or a step is
+            # blocked (pressed then, it says why)
+            return self.planned is not None and not self.blocked() and action == self.i_does()
         return True
+
+    def blocked(self) -> bool:
+        return any(s.finding.status is Status.BLOCKED for s in self.planned or [])
+
+    def i_does(self) -> str:
+        if not self.session.had_cht:
+            return "install"
+        todo = [s for s in self.planned or [] if s.finding.status in (Status.NEEDED,
+                                                                      Status.BROKEN)]
+        return "repair" if todo else "check_again"
+
+    def action_say_blocked(self) -> None:
+        self.notify("A step is blocked, so nothing can run yet: its fix is above. Press Esc "
+                    "to change the settings, or q to quit.", severity="error")
+
+    def action_repair(self) -> None:
+        self.action_install()
+
+    def action_check_again(self) -> None:
+        self.action_install()
 
     def action_install(self) -> None:
         if self.planned is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from installer.session import Options, Session
 from screens.app import ChtInstallApp
@@ -30,7 +31,9 @@ async def until(pilot: Pilot[Any], condition: Any, timeout: float, what: str) ->
         await pilot.pause(0.2)
 
 
-async def drive(app: ChtInstallApp) -> list[str]:
+async def drive(app: ChtInstallApp, said: list[str] | None = None) -> list[str]:
+    """Walk every screen to the done screen; the plan's, the run's and the done screen's
+    words go into ``said``."""
     seen: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
         seen.append(type(app.screen).__name__)
@@ -48,6 +51,8 @@ async def drive(app: ChtInstallApp) -> list[str]:
         await until(pilot, lambda: plan.planned is not None, 60, "the plan")
         seen.append(type(app.screen).__name__)
         assert plan.planned is not None
+        words = said if said is not None else []
+        words.append(str(plan.query_one("#summary", Static).render()))
         todo = {s.id for s in plan.planned if s.finding.status.value in ("needed", "broken")}
         assert {"cht.running", "tls.certificate", "tls.installed"} <= todo
         await pilot.press("i")
@@ -57,9 +62,11 @@ async def drive(app: ChtInstallApp) -> list[str]:
         seen.append(type(app.screen).__name__)
         assert install.result is not None and install.result.ok, install.result
         assert "cht.running" in install.result.applied
+        words.append(str(install.query_one("#current", Static).render()))
         await pilot.press("n")
         assert isinstance(app.screen, DoneScreen)
         seen.append(type(app.screen).__name__)
+        words.append(str(app.screen.query_one("#done", Static).render()))
         await pilot.press("q")
     return seen
 
@@ -75,11 +82,20 @@ def test_tui_walks_every_screen_and_repairs_a_broken_install(
 
     session = Session(Options(root=fresh_install.root))
     app = ChtInstallApp(session)
-    seen = asyncio.run(drive(app))
+    said: list[str] = []
+    seen = asyncio.run(drive(app, said))
 
     assert seen == ["WelcomeScreen", "SystemCheckScreen", "SettingsScreen",
                     "PlanReviewScreen", "InstallScreen", "DoneScreen"]
     assert app.return_value == 0
+    # A server that had CHT: the screens speak of repairing, and say what was wrong.
+    plan, run, done = said
+    assert "to repair;" in plan and "Press i to repair." in plan, plan
+    assert run.startswith("CHT is repaired: "), run
+    assert done.startswith("CHT is repaired and answers over HTTPS again. What was wrong, "
+                           "and what was done:\n"), done
+    assert "Now: CHT containers are running and set up." in done, done
+    assert "cht.running" not in done and "CHT is installed" not in done, done
     new = (fresh_install.root / "etc/cht-install/tls/cht.crt").read_text()
     assert der_of(new) != der_of(old)
     assert der_of(read_in_container(docker_client, "medic-os", CERT_IN_CONTAINER)) == der_of(new)

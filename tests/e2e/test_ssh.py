@@ -114,7 +114,7 @@ def test_the_readmes_first_command_over_ssh_walks_the_whole_tui_at_80x24(
     shown = term.wait_for("Settings", 30)
     assert HOSTNAME in shown
     term.keys("C-n")
-    shown = term.wait_for("steps will run", 120)
+    shown = term.wait_for("steps to install", 120)
     assert "CHT containers are running" in shown
     term.keys("w")
     assert "Why this matters" in term.wait_for("Why this matters", 10)

@@ -177,7 +177,7 @@ def test_at_60x20_the_plan_keeps_its_summary_details_and_status_column(tmp_path:
     drive(planning_session(tmp_path), steps, size=(60, 20))
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", shot[0])
     page = html.unescape("".join(texts)).replace("\xa0", " ")
-    for words in ("steps will run", "Hardware meets CHT's requirements:", "to change",
+    for words in ("steps to install", "Hardware meets CHT's requirements:", "to change",
                   "Docker engine is installed", "Install"):
         assert words in page, words
 
@@ -193,3 +193,37 @@ def test_a_page_taller_than_the_terminal_offers_pgdn(session: Session) -> None:
         assert app.screen.query_one(".page").scroll_y > before  # type: ignore[attr-defined]
 
     drive(session, steps)
+
+
+def test_i_on_a_blocked_plan_says_why_nothing_runs(tmp_path: Path) -> None:
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        screen = await plan_loaded(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        assert screen is app.screen  # nothing ran
+        said = [str(n.message) for n in app._notifications]
+        assert said and said[-1].startswith("A step is blocked, so nothing can run yet"), said
+
+    drive(planning_session(tmp_path, arch="armv7l"), steps)
+
+
+def test_on_a_server_that_had_cht_i_repairs_or_checks_again(tmp_path: Path) -> None:
+    keys: list[dict[str, str]] = []
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        screen = await plan_loaded(app, pilot)
+        keys.append(shown_keys(app))
+        assert screen.planned is not None
+        for step in screen.planned:  # as if every step had probed ok just now
+            object.__setattr__(step, "finding", ok("fine"))
+        screen.refresh_bindings()
+        await pilot.pause()
+        keys.append(shown_keys(app))
+
+    session = planning_session(tmp_path)
+    session.had_cht = True
+    drive(session, steps)
+    assert keys[0].get("i") == "Repair" and keys[1].get("i") == "Check again"
+    fresh = planning_session(tmp_path / "fresh")
+    drive(fresh, steps)
+    assert keys[2].get("i") == "Install"

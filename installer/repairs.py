@@ -1,0 +1,56 @@
+"""What a run put right, in words: what each changed step found wrong, and what is now so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from installer.events import Event, RunFinished, StepProbed, StepStarted
+from installer.journal import runs
+from installer.step import Finding
+
+
+def ever_finished(journal: Path) -> bool:
+    """Whether a run on this server ever ended with CHT healthy: then a run is a repair."""
+    return any(entry.get("event") == "RunFinished" and entry.get("ok")
+               for _, entries in runs(journal) for entry in entries)
+
+
+class RepairNotes:
+    """A sink for a run's events that remembers, for each step, what its first probe found
+    (before anything was applied) and its title."""
+
+    def __init__(self) -> None:
+        self.before: dict[str, Finding] = {}
+        self.titles: dict[str, str] = {}
+        self.result: RunFinished | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, StepStarted):
+            self.titles[event.step_id] = event.title
+        elif isinstance(event, StepProbed):
+            self.before.setdefault(event.step_id, event.finding)
+        elif isinstance(event, RunFinished):
+            self.result = event
+
+    def lines(self, result: RunFinished) -> list[str]:
+        """One line per step the run changed: what its probe found, and what is now so."""
+        said = []
+        for step_id in result.applied:
+            title = self.titles.get(step_id, step_id)
+            found = self.before.get(step_id)
+            was = found.reason.rstrip(".") if found and found.reason else "not done yet"
+            said.append(f"Found: {was}. Now: {title}.")
+        return said
+
+    def outcome(self, result: RunFinished, repair: bool) -> str:
+        """The run's end in one sentence: installed, repaired, or nothing needed."""
+        if not result.applied:
+            return ("Nothing needed repair: every step was checked and is fine, so nothing "
+                    "was changed." if repair else
+                    "Everything was already in place: nothing was changed.")
+        steps = len(result.applied)
+        count = f"{steps} step{'s' if steps != 1 else ''}"
+        if repair:
+            return (f"CHT is repaired: {count} put right (steps found fine when their turn "
+                    "came are not counted).")
+        return f"CHT is installed ({count} done)."
