@@ -32,7 +32,8 @@ def scheduled(ctx: Context, job: schedule.Job, asked: bool, not_asked: str) -> F
     if left:
         return needed(f"{left[0]} is left from earlier answers ({not_asked})",
                       "cht-install takes it off the schedule.")
-    return ok(f"not asked for ({not_asked})")
+    return ok(f"none asked for ({not_asked}); the checklist at the end says what that "
+              "leaves to do")
 
 
 def put(ctx: Context, job: schedule.Job, asked: bool) -> None:
@@ -44,11 +45,12 @@ def put(ctx: Context, job: schedule.Job, asked: bool) -> None:
 
 class BackupScheduled:
     id = "backup.scheduled"
-    title = "CHT's data is backed up every night"
+    # What the settings ask (doctor's data.backup says whether a recent backup exists)
+    title = "Nightly backups as the settings ask"
 
     def probe(self, ctx: Context) -> Finding:
         return scheduled(ctx, backup_job(ctx), bool(ctx.config.backup.dir),
-                         "backup.dir is not set")
+                         "no folder for nightly backups is set")
 
     def apply(self, ctx: Context) -> None:
         put(ctx, backup_job(ctx), bool(ctx.config.backup.dir))
@@ -56,11 +58,12 @@ class BackupScheduled:
 
 class HealthCheckScheduled:
     id = "alerts.scheduled"
-    title = "A health check alerts you when CHT breaks"
+    # What the settings ask (doctor's alerts.set-up says whether anyone would be told)
+    title = "Alerts as the settings ask"
 
     def probe(self, ctx: Context) -> Finding:
         return scheduled(ctx, health_job(ctx), wanted(ctx.config.alerts),
-                         "no alerts.webhook, alerts.email or alerts.ping_url")
+                         "no webhook, e-mail or ping address for alerts is set")
 
     def apply(self, ctx: Context) -> None:
         put(ctx, health_job(ctx), wanted(ctx.config.alerts))

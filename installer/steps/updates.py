@@ -94,11 +94,13 @@ def updates_finding(ctx: Context) -> Finding:
 
 class AutomaticUpdates:
     id = "os.automatic-updates"
-    title = "The OS installs security updates by itself"
+    # What the settings ask (doctor's os.security-updates says whether the OS does it)
+    title = "Security updates as the settings ask"
 
     def probe(self, ctx: Context) -> Finding:
         if ctx.config.updates.automatic is not True:
-            return ok("not asked for (updates.automatic is not true): doctor reports them")
+            return ok("cht-install was not asked to turn them on; the checklist at the end "
+                      "says whether the OS installs them by itself")
         gap = missing(ctx)
         if gap is None:
             return updates_finding(ctx)
