@@ -28,7 +28,7 @@ from installer.answer_changes import FIELD_LABELS
 from installer.answers import AnswersError, InstallConfig, check_files, hostname_problem
 from installer.session import Session
 from screens.scrolling import PAGE_KEYS, Paged
-from screens.toggles import MarkedCheckbox, MarkedRadioButton
+from screens.toggles import ChoiceSet, MarkedCheckbox, MarkedRadioButton
 from screens.why import WhyScreen
 
 # The CHT lines: the current one first, marked supported; 3.x marked end of life.
@@ -80,74 +80,80 @@ class SettingsScreen(Paged):
         with VerticalScroll(classes="page"):
             yield Static("[b]Settings[/b]", classes="title")
             yield Label("Host name people will use to reach CHT (also the certificate's name):")
-            yield Input(config.hostname, id="hostname", placeholder="cht.example.org")
+            yield Input(config.hostname, id="hostname",
+                        placeholder="(not set; e.g. cht.example.org)")
             yield Static("", id="hostname-note", classes="hint")
             if self.password_kept:
                 yield Label(f"Admin password: kept (it is in {self.session.env_file}).")
             else:
                 yield Label("Admin password for user 'medic' (leave empty to generate one):")
-                yield Input("", id="password", password=True, placeholder="generated")
+                yield Input("", id="password", password=True,
+                            placeholder="(not set: one is generated)")
             if self.sudo_user:
                 yield MarkedCheckbox(f"Let {self.sudo_user} run docker without sudo (adds them to "
                                "the docker group; root-equivalent)",
                                value=bool(config.docker.group_user), id="docker-group")
-            yield Label("Which CHT:")
-            with RadioSet(id="cht-line"):
+            saved = self.session.saved_answers()
+            yield Label("Which CHT:" if saved is None else
+                        f"Which CHT (this server has CHT {saved.version}):")
+            with ChoiceSet(id="cht-line"):
                 for line, text in LINES.items():
                     yield MarkedRadioButton(text, value=config.line == line,
                                             id=f"line-{LINE_IDS[line]}")
             yield Label("CHT version (e.g. 5.0.2, 4.21.1; 3.9.0-rc.2 for 3.x):")
-            yield Input(config.version, id="cht-version", placeholder="5.0.2")
+            yield Input(config.version, id="cht-version", placeholder="(not set; e.g. 5.0.2)")
             tls = config.tls
             yield Label("TLS certificate (phones sync only with one they trust):")
-            with RadioSet(id="tls-mode", classes="tls-mode"):
+            with ChoiceSet(id="tls-mode", classes="tls-mode"):
                 for mode, text in MODES.items():
                     yield MarkedRadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
             with Vertical(id="own-fields", classes="mode-fields"):
                 yield Label("Certificate file (PEM with its chain, DER or PFX):")
                 yield Input(tls.certificate or "", id="certificate",
-                            placeholder="/path/to/cht.pem")
+                            placeholder="(not set; e.g. /path/to/cht.pem)")
                 yield Label("Chain file (optional, when the chain is separate):")
-                yield Input(tls.chain or "", id="chain", placeholder="/path/to/chain.pem")
+                yield Input(tls.chain or "", id="chain", placeholder="(not set: optional)")
                 yield Label("Key file (not for a PFX file, which carries its own):")
-                yield Input(tls.key or "", id="key", placeholder="/path/to/cht.key")
+                yield Input(tls.key or "", id="key", placeholder="(not set; e.g. /path/to/cht.key)")
                 yield Label("Password of the PFX file or the key (if it has one):")
-                yield Input("", id="tls-password", password=True, placeholder="none")
+                yield Input("", id="tls-password", password=True, placeholder="(not set)")
             with Vertical(id="letsencrypt-fields", classes="mode-fields"):
                 yield Label("E-mail for Let's Encrypt's expiry notices:")
-                yield Input(tls.email or "", id="email", placeholder="you@example.org")
+                yield Input(tls.email or "", id="email",
+                            placeholder="(not set; e.g. you@example.org)")
                 yield Static("Needs DNS for the host name pointing here and port 80 open.",
                              classes="hint")
             with Collapsible(title="More settings: data, ports, registry mirror",
                              id="more", collapsed=True):
                 yield Label("Where CHT keeps its data: 'volume' (3.x: Docker's medic-data; "
                             "4.x/5.x: /opt/cht/couchdb) or a directory such as /srv:")
-                yield Input(config.data, id="data", placeholder="volume")
+                yield Input(config.data, id="data", placeholder="(not set: volume)")
                 yield Label("HTTP port (redirects to HTTPS; Let's Encrypt checks it):")
-                yield Input(str(config.http_port), id="http-port", placeholder="80")
+                yield Input(str(config.http_port), id="http-port", placeholder="(not set: 80)")
                 yield Label("HTTPS port (phones and browsers connect here):")
-                yield Input(str(config.https_port), id="https-port", placeholder="443")
+                yield Input(str(config.https_port), id="https-port", placeholder="(not set: 443)")
                 yield Label("Registry mirror to pull CHT's images from (host:port; empty = "
                             "Docker Hub and CHT's own registry):")
-                yield Input(config.registry or "", id="registry", placeholder="none")
+                yield Input(config.registry or "", id="registry", placeholder="(not set)")
                 yield Label("4.x/5.x: mirror of CHT's build server, for the compose files "
                             "(empty = CHT's):")
-                yield Input(config.builds_url or "", id="builds-url", placeholder="none")
+                yield Input(config.builds_url or "", id="builds-url", placeholder="(not set)")
             with Collapsible(title="After the install: backups, alerts, updates",
                              id="care", collapsed=True):
                 yield Label("Nightly backups of CHT's data into this folder (empty = none):")
                 yield Input(config.backup.dir or "", id="backup-dir",
-                            placeholder="/var/backups/cht")
+                            placeholder="(not set: no nightly backups)")
                 yield Label("Every night at (HH:MM, this server's time):")
-                yield Input(config.backup.schedule, id="backup-schedule", placeholder="02:30")
+                yield Input(config.backup.schedule, id="backup-schedule",
+                            placeholder="(not set: 02:30)")
                 yield Label("How many backups to keep (older ones are deleted):")
-                yield Input(str(config.backup.keep), id="backup-keep", placeholder="7")
+                yield Input(str(config.backup.keep), id="backup-keep", placeholder="(not set: 7)")
                 yield Label("Alert this webhook when CHT breaks or recovers (ntfy, Slack, "
                             "Teams ...; empty = none):")
                 yield Input(config.alerts.webhook or "", id="alerts-webhook",
-                            placeholder="https://ntfy.sh/your-topic")
+                            placeholder="(not set; e.g. https://ntfy.sh/your-topic)")
                 yield Label("and/or this e-mail address (needs sendmail on this server):")
-                yield Input(config.alerts.email or "", id="alerts-email", placeholder="none")
+                yield Input(config.alerts.email or "", id="alerts-email", placeholder="(not set)")
                 yield MarkedCheckbox("Install the OS's security updates automatically",
                                      value=bool(config.updates.automatic),
                                      id="automatic-updates")

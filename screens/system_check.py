@@ -34,6 +34,7 @@ class SystemCheckScreen(Paged):
         self.session = session
         self.checks: list[Check] | None = None
         self.loaded = False
+        self.accepted_here = False  # accepted on this screen, not by saved settings
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,8 +94,11 @@ class SystemCheckScreen(Paged):
             verdict.update("[b]Cannot install here[/b] until this is fixed:")
         elif problems and not self.session.config.accept_warnings:
             verdict.update("[b]Below CHT's requirements.[/b] Press [b]a[/b] to accept and go on.")
-        elif problems:
+        elif problems and self.accepted_here:
             verdict.update("Warnings accepted. Press [b]Enter[/b] to go on.")
+        elif problems:
+            verdict.update("These were accepted before (on an earlier run, or when "
+                           "cht-install was started). Press [b]Enter[/b] to go on.")
         else:
             verdict.update("[b]All requirements met.[/b] Press [b]Enter[/b] to go on.")
         lines = [escape(f"- {c.reason}\n  Fix: {c.fix}") for c in problems]
@@ -103,6 +107,7 @@ class SystemCheckScreen(Paged):
     def action_accept(self) -> None:
         if self.checks and not any(c.status is Status.BLOCKED for c in self.checks):
             self.session.config = self.session.config.with_changes(accept_warnings=True)
+            self.accepted_here = True
             self._explain()
             self.refresh_bindings()
 

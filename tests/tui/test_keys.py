@@ -227,3 +227,18 @@ def test_on_a_server_that_had_cht_i_repairs_or_checks_again(tmp_path: Path) -> N
     fresh = planning_session(tmp_path / "fresh")
     drive(fresh, steps)
     assert keys[2].get("i") == "Install"
+
+
+def test_warnings_accepted_before_are_not_said_to_be_accepted_just_now(
+        session: Session) -> None:
+    verdicts: list[str] = []
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("system")
+        await pilot.pause(0.3)
+        verdicts.append(str(app.screen.query_one("#verdict", Static).render()))
+
+    session.config = session.config.with_changes(accept_warnings=True)  # saved, or a flag
+    drive(session, steps)
+    assert verdicts[0].startswith("These were accepted before (on an earlier run, or when "
+                                  "cht-install was started)."), verdicts

@@ -197,10 +197,10 @@ def test_an_error_of_one_tls_mode_goes_when_another_is_chosen(
     assert shown[0].startswith("Certificate file:") and shown[1] == ""
 
 
-def choose_line(monkeypatch: pytest.MonkeyPatch, downs: int,
+def choose_line(monkeypatch: pytest.MonkeyPatch, choice: int,
                 version: str | None) -> tuple[Session, str, str]:
-    """Pick the CHT line with the keyboard (the highlight starts on the first, the supported
-    line; 3.x is the default answer), maybe type a version,
+    """Pick the CHT line with the keyboard (0: the supported line, listed first; 1: 3.x, the
+    default answer, where the highlight starts), maybe type a version,
     go on: the session, the version field as the pick left it, and the error shown."""
     from textual.widgets import Input, RadioSet, Static
 
@@ -219,7 +219,7 @@ def choose_line(monkeypatch: pytest.MonkeyPatch, downs: int,
             labels = [str(button.label) for button in lines.query("RadioButton")]
             assert "supported" in labels[0] and "end of life" in labels[1]
             lines.focus()
-            await pilot.press(*["down"] * downs, "enter")
+            await pilot.press(*["up"] * (1 - choice), "enter")
             await pilot.pause()
             seen.append(screen.query_one("#cht-version", Input).value)
             if version is not None:
@@ -329,3 +329,23 @@ def test_a_key_typed_in_a_field_adds_to_it_and_the_plan_says_what_changes_first(
 
     drive(session, steps)
     assert session.config.hostname == "cht.example.orgq"
+
+
+def test_tab_into_a_choice_highlights_the_chosen_one_and_enter_keeps_it(tmp_path: Path) -> None:
+    session = rerun_session(tmp_path)  # a 3.x server: the default line
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        screen = app.screen
+        line = screen.query_one("#cht-line")
+        line.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one("#line-cht3").value is True  # type: ignore[attr-defined]
+        assert screen.query_one("#cht-version").value == "3.9.0-rc.2"  # type: ignore[attr-defined]
+        label = [str(w.render()) for w in screen.query("Label")]
+        assert "Which CHT (this server has CHT 3.9.0-rc.2):" in label
+
+    drive(session, steps)
