@@ -19,8 +19,9 @@ def word(status: str) -> str:
     return WORD.get(status, status)
 
 
-def summary(rows: Iterable[Mapping[str, object]]) -> str:
-    """One line for a whole report: healthy or not, and what is not ok, by word."""
+def summary(rows: Iterable[Mapping[str, object]], mark: str = WORD["warning"]) -> str:
+    """One line for a whole report: healthy or not, and what is not ok, by word (``mark``:
+    how the rows show a warning)."""
     tally: dict[str, int] = {}
     for row in rows:
         status = str(row["status"])
@@ -33,5 +34,5 @@ def summary(rows: Iterable[Mapping[str, object]]) -> str:
         return (f"Not healthy: {', '.join(problems)}{extra}. Run sudo cht-install to repair "
                 "what it can.")
     if warnings:
-        return f"Healthy, with {count(warnings, 'warning')} (marked warning above)."
+        return f"Healthy, with {count(warnings, 'warning')} (marked {mark} above)."
     return "Healthy: everything is ok."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
@@ -23,8 +25,9 @@ def report_markup(report: dict[str, object]) -> str:
         if row["fix"] and row["status"] != "ok":
             lines.append(f"       [b]fix:[/b] {escape(str(row['fix']))}")
     # the verdict first and last: with a long report, the last line is what stays in sight
-    verdict = f"[b]{escape(summary(rows))}[/b]"
-    return verdict + "\n\n" + "\n".join(lines) + "\n\n" + verdict
+    verdict = f"[b]{escape(summary(rows, MARK['warning']))}[/b]"
+    checked = f"Checked at {time.strftime('%H:%M:%S')} (r checks again)."
+    return verdict + " " + checked + "\n\n" + "\n".join(lines) + "\n\n" + verdict
 
 
 class DoctorScreen(Paged):
@@ -46,6 +49,9 @@ class DoctorScreen(Paged):
 
     @work(thread=True, exclusive=True)
     def action_recheck(self) -> None:
+        if self.report is not None:  # a sign that it runs: the old report goes
+            self.app.call_from_thread(self.query_one("#report", Static).update,
+                                      "Checking every step again (nothing is changed) ...")
         report = self.session.doctor()
         self.app.call_from_thread(self.show, report)
 

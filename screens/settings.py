@@ -12,6 +12,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.widgets import (
     Checkbox,
     Collapsible,
@@ -47,6 +48,17 @@ MODES = {
 
 
 # Errors name the field as this screen labels it (headless, the answers key is named).
+# F1 on a field: the paragraph that says why it matters.
+CERTIFICATES = ("Which certificate: what it means for phones", "tls.mode")
+WHY_OF_FIELD = {
+    **{field: CERTIFICATES for field in ("tls-mode", "own-fields", "letsencrypt-fields")},
+    "data": ("Where CHT keeps its data", "data.location"),
+    **{field: ("Nightly backups", "data.backup")
+       for field in ("backup-dir", "backup-schedule", "backup-keep")},
+    **{field: ("Alerts", "alerts.set-up") for field in ("alerts-webhook", "alerts-email")},
+    "automatic-updates": ("Security updates", "os.security-updates"),
+    "docker-group": ("Running docker without sudo", "docker.group"),
+}
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
 
@@ -58,7 +70,7 @@ def line_of(version: str) -> str:
 class SettingsScreen(Paged):
     BINDINGS = [
         Binding("ctrl+n", "next", "Next"),
-        Binding("f1", "why", "Why (TLS)"),
+        Binding("f1", "why", "Why"),
         Binding("escape", "back", "Back"),
         # q quits as on every screen while no field is being typed in (then it is a letter)
         Binding("q", "quit", "Quit"),
@@ -304,8 +316,18 @@ class SettingsScreen(Paged):
         self.refresh_bindings()
 
     def action_why(self) -> None:
-        self.app.push_screen(WhyScreen("Which certificate: what it means for phones",
-                                       "tls.mode"))
+        """F1: why the field being edited matters (its paragraph), else which fields have
+        one."""
+        node: DOMNode | None = self.focused
+        while node is not None and node is not self and node.id not in WHY_OF_FIELD:
+            node = node.parent
+        if node is None or node.id not in WHY_OF_FIELD:
+            self.notify("F1 explains the certificate choice, the data location, backups, "
+                        "alerts, updates and the docker group: move to one of them with Tab, "
+                        "then press F1.", timeout=8)
+            return
+        title, item = WHY_OF_FIELD[str(node.id)]
+        self.app.push_screen(WhyScreen(title, item))
 
     def typed(self, field: str) -> str | None:
         return self.query_one(f"#{field}", Input).value.strip() or None

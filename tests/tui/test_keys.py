@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import threading
@@ -242,3 +243,43 @@ def test_warnings_accepted_before_are_not_said_to_be_accepted_just_now(
     drive(session, steps)
     assert verdicts[0].startswith("These were accepted before (on an earlier run, or when "
                                   "cht-install was started)."), verdicts
+
+
+def test_doctor_r_shows_it_checks_again_and_names_the_mark_it_uses(session: Session) -> None:
+    calls: list[float] = []
+    release = threading.Event()
+
+    def doctor() -> dict[str, object]:
+        calls.append(1)
+        if len(calls) > 1:
+            release.wait(10)  # the second check is slow: its sign must show meanwhile
+        return {"healthy": True, "certificate": None,
+                "steps": [{"id": "a", "title": "Step A", "status": "ok", "reason": "fine",
+                           "fix": ""}],
+                "checks": [{"id": "b", "title": "Backups", "status": "warning",
+                            "reason": "none yet", "fix": "turn them on"}]}
+
+    session.doctor = doctor  # type: ignore[method-assign]
+    seen: list[str] = []
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        await pilot.pause(0.3)
+        seen.append(str(app.screen.query_one("#report", Static).render()))
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        seen.append(str(app.screen.query_one("#report", Static).render()))
+        release.set()
+        await pilot.pause(0.3)
+        seen.append(str(app.screen.query_one("#report", Static).render()))
+
+    app = ChtInstallApp(session, first="doctor")  # as `cht-install doctor` opens it
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await steps(app, pilot)
+
+    asyncio.run(run())
+    assert seen[0].startswith("Healthy, with 1 warning (marked [warn] above). Checked at ")
+    assert "[warn] Backups: none yet" in seen[0]
+    assert seen[1] == "Checking every step again (nothing is changed) ..."
+    assert seen[2].startswith("Healthy, with 1 warning") and len(calls) == 2

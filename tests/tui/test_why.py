@@ -62,10 +62,26 @@ def test_f1_on_settings_says_what_each_certificate_means_for_phones(tmp_path: Pa
     async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
         app.go("settings")
         await pilot.pause()
+        await pilot.press("f1")  # on the host name: no paragraph of its own, and F1 says so
+        await pilot.pause()
+        assert not isinstance(app.screen, WhyScreen)
+        shown.append(str(app._notifications and list(app._notifications)[-1].message))
+        app.screen.query_one("#tls-mode").focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, WhyScreen)
+        shown.append(str(app.screen.query_one(Static).render()))
+        await pilot.press("escape")
+        await pilot.pause()
+        app.screen.query_one("#more").collapsed = False  # type: ignore[attr-defined]
+        await pilot.pause()
+        app.screen.query_one("#data").focus()
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, WhyScreen)
         shown.append(str(app.screen.query_one(Static).render()))
 
     drive(planning_session(tmp_path), steps)
-    assert "installed by hand" in shown[0] and "Let's Encrypt is free" in shown[0]
+    assert shown[0].startswith("F1 explains the certificate choice")
+    assert "installed by hand" in shown[1] and "Let's Encrypt is free" in shown[1]
+    assert shown[2] != shown[1] and "installed by hand" not in shown[2]
