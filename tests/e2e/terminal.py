@@ -24,6 +24,11 @@ class Terminal:
         pid, fd = pty.fork()
         if pid == 0:  # the child: the terminal's session leader
             os.chdir(REPO)
+            # As a shell starts a program in the foreground: Ctrl-C interrupts it, even when
+            # the tests themselves were started in the background (which ignores SIGINT, and
+            # an ignored signal stays ignored across exec).
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGQUIT, signal.SIG_DFL)
             os.execvpe(argv[0], list(argv), {**os.environ, **(env or {})})
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
