@@ -6,7 +6,7 @@ from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -28,6 +28,8 @@ class PlanReviewScreen(Screen[None]):
         Binding("i", "check_again", "Check again"),
         Binding("i", "say_blocked", "", show=False),
         Binding("w", "why", "Why"),
+        # shown only when the words above the table are longer than their place
+        Binding("tab", "read_above", "Read all above"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -45,11 +47,14 @@ class PlanReviewScreen(Screen[None]):
         # itself: on a small terminal nothing that matters falls below the fold.
         with Vertical(classes="page", id="plan-page"):
             config = self.session.config
-            yield Static(f"[b]The plan[/b] for {escape(stacks.name(config))} "
-                         f"{escape(config.version)} (nothing has changed yet). "
-                         + escape(stacks.notice(config)), classes="notice")
-            yield Static("Checking what is already in place ...", id="summary")
-            yield Static("", id="detail")
+            # The words above the table scroll by themselves when longer than half the
+            # screen (Tab to them, then the arrows): every word of a long fix can be read.
+            with VerticalScroll(id="plan-head"):
+                yield Static(f"[b]The plan[/b] for {escape(stacks.name(config))} "
+                             f"{escape(config.version)} (nothing has changed yet). "
+                             + escape(stacks.notice(config)), classes="notice")
+                yield Static("Checking what is already in place ...", id="summary")
+                yield Static("", id="detail")
             yield DataTable(id="plan", cursor_type="row")
         yield Footer()
 
@@ -98,6 +103,7 @@ class PlanReviewScreen(Screen[None]):
             text = ("[b]You changed:[/b] " + escape("; ".join(self.changes))
                     + " (Esc to go back)\n" + text)
         self.query_one("#summary", Static).update(text)
+        self.call_after_refresh(self.refresh_bindings)  # whether the words overflow now
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.planned is None or event.cursor_row >= len(self.planned):
@@ -109,6 +115,9 @@ class PlanReviewScreen(Screen[None]):
             f"[b]{escape(step.title)}:[/b] {escape(finding.reason + fix)}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "read_above":
+            head = self.query_one("#plan-head", VerticalScroll)
+            return head.max_scroll_y > 0 or head.has_focus
         if action == "say_blocked":
             return self.planned is not None and self.blocked()
         if action in ("install", "repair", "check_again"):
@@ -126,6 +135,12 @@ class PlanReviewScreen(Screen[None]):
         todo = [s for s in self.planned or [] if s.finding.status in (Status.NEEDED,
                                                                       Status.BROKEN)]
         return "repair" if todo else "check_again"
+
+    def action_read_above(self) -> None:
+        """Tab: to the words above the table (the arrows scroll them), and back."""
+        head = self.query_one("#plan-head", VerticalScroll)
+        (self.query_one(DataTable) if head.has_focus else head).focus()
+        self.refresh_bindings()
 
     def action_say_blocked(self) -> None:
         self.notify("A step is blocked, so nothing can run yet: its fix is above. Press Esc "

@@ -283,3 +283,37 @@ def test_doctor_r_shows_it_checks_again_and_names_the_mark_it_uses(session: Sess
     assert "[warn] Backups: none yet" in seen[0]
     assert seen[1] == "Checking every step again (nothing is changed) ..."
     assert seen[2].startswith("Healthy, with 1 warning") and len(calls) == 2
+
+
+def test_at_60x20_a_long_blocked_fix_is_read_whole_by_scrolling_above_the_table(
+        tmp_path: Path) -> None:
+    seen: list[str] = []
+    keys: list[dict[str, str]] = []
+
+    def words(app: ChtInstallApp) -> str:
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", app.export_screenshot())
+        return html.unescape("".join(texts)).replace("\xa0", " ")
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        screen = await plan_loaded(app, pilot)
+        await pilot.pause(0.2)
+        keys.append(shown_keys(app))
+        seen.append(words(app))
+        await pilot.press("tab")
+        for _ in range(12):
+            await pilot.press("down")
+            await pilot.pause(0.05)
+            seen.append(words(app))
+        fix = next(s for s in screen.planned or [] if s.id == "os.supported").finding.fix
+        seen.append(fix)
+
+    drive(planning_session(tmp_path, arch="armv7l"), steps, size=(60, 20))
+    assert keys[0].get("tab") == "Read all above"
+    fix = seen.pop()
+    # every word of the fix was on the screen at some point, in order, line by line
+    shown = " ".join(" ".join(page.split()) for page in seen)
+    for word in fix.split():
+        assert word in shown, word
+    assert "Nothing has been installed." in " ".join(fix.split())
+    # its last words are below the fold at first, and in view once scrolled
+    assert "been installed." not in seen[0] and "been installed." in seen[-1]
