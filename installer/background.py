@@ -144,8 +144,8 @@ def ago(seconds: float) -> str:
 SCREENS_LOOK = "the system check on the next screen looks again now"
 
 
-def last_outcome(path: Path, now: float | None = None, looking: str = SCREENS_LOOK
-                 ) -> str | None:
+def last_outcome(path: Path, now: float | None = None, looking: str = SCREENS_LOOK,
+                 titles: dict[str, str] | None = None) -> str | None:
     """How the last run recorded in the journal ended, in a sentence that says when it was
     and that it speaks of then (``looking``: what looks now); None when none ran."""
     last = None
@@ -156,7 +156,8 @@ def last_outcome(path: Path, now: float | None = None, looking: str = SCREENS_LO
     started = float(str(last[0].get("time", 0)))
     when = (time.strftime("%Y-%m-%d at %H:%M", time.localtime(started))
             + f" ({ago(max(0.0, (time.time() if now is None else now) - started))})")
-    titles = {e.get("step_id"): e.get("title") for e in last if e.get("event") == "StepStarted"}
+    titles = {**(titles or {}), **{str(e.get("step_id")): str(e.get("title"))
+                                   for e in last if e.get("event") == "StepStarted"}}
     finished = [e for e in last if e.get("event") == "RunFinished"]
     if not finished:
         reached = [e for e in last if e.get("event") == "StepStarted"]
@@ -164,7 +165,7 @@ def last_outcome(path: Path, now: float | None = None, looking: str = SCREENS_LO
         return (f"The last run, on {when}, ended without finishing{where} (stopped, or the "
                 "machine restarted). Running cht-install again completes it.")
     end = finished[-1]
-    failed = titles.get(end.get("failed")) or end.get("failed")
+    failed = titles.get(str(end.get("failed"))) or end.get("failed")
     if end.get("ok"):
         changed = end.get("applied")
         count = len(changed) if isinstance(changed, list) else 0

@@ -199,7 +199,7 @@ def headless(session: Session) -> int:
         if note:
             say(("Warning: " if unreachable else "Host name: ") + note)
         session.start_detached()
-    lines = PlainLines(say, repair=session.had_cht)
+    lines = PlainLines(say, repair=session.had_cht, titles=session.step_titles())
     while True:
         try:
             result = session.follow([lines])

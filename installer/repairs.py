@@ -19,9 +19,9 @@ class RepairNotes:
     """A sink for a run's events that remembers, for each step, what its first probe found
     (before anything was applied) and its title."""
 
-    def __init__(self) -> None:
+    def __init__(self, titles: dict[str, str] | None = None) -> None:
         self.before: dict[str, Finding] = {}
-        self.titles: dict[str, str] = {}
+        self.titles: dict[str, str] = dict(titles or {})  # every step's, when known up front
         self.result: RunFinished | None = None
 
     def __call__(self, event: Event) -> None:

@@ -114,11 +114,12 @@ def doctor_text(report: dict[str, object]) -> str:
 class PlainLines:
     """Turns events into short lines for a log-like terminal; progress is throttled."""
 
-    def __init__(self, write: object, step_every: float = 10.0, repair: bool = False) -> None:
+    def __init__(self, write: object, step_every: float = 10.0, repair: bool = False,
+                 titles: dict[str, str] | None = None) -> None:
         self.write = write
         self.step_every = step_every
         self.repair = repair  # CHT was installed here before: the end speaks of repairs
-        self.notes = RepairNotes()
+        self.notes = RepairNotes(titles)
         self._last_percent: dict[str, float] = {}
         self._last_note: dict[str, float] = {}
         self._rate: dict[str, Rate] = {}
@@ -127,6 +128,9 @@ class PlainLines:
         line = self.line(event)
         if line is not None:
             self.write(line)  # type: ignore[operator]
+
+    def title(self, step_id: str | None) -> str:
+        return self.notes.titles.get(step_id or "", step_id or "the next step")
 
     def line(self, event: Event) -> str | None:
         self.notes(event)
@@ -160,10 +164,11 @@ class PlainLines:
             return text
         if isinstance(event, RunFinished):
             if event.stopped:
-                return (f"cht-install stopped, as asked, before {event.failed}: nothing was "
+                return (f"cht-install stopped, as asked, before \"{self.title(event.failed)}\": "
+                        "nothing was "
                         "left half-done. Run cht-install again to finish.")
             if not event.ok:
-                return f"cht-install stopped at {event.failed}."
+                return f"cht-install stopped at \"{self.title(event.failed)}\"."
             return "\n".join([self.notes.outcome(event, self.repair),
                               *(f"  {line}" for line in self.notes.lines(event))])
         return None

@@ -205,7 +205,12 @@ class Session:
             background.request_stop(self.current)
 
     def last_outcome(self, looking: str = background.SCREENS_LOOK) -> str | None:
-        return background.last_outcome(self.paths.journal, looking=looking)
+        return background.last_outcome(self.paths.journal, looking=looking,
+                                       titles=self.step_titles())
+
+    def step_titles(self) -> dict[str, str]:
+        """Every step of this plan by its title, for sentences about steps not yet begun."""
+        return {step.id: step.title for step in build_plan(self.config)}
 
     def renew_certificate(self, force: bool, sinks: Sequence[Emit]) -> RunFinished:
         """Renew the Let's Encrypt certificate if due (or forced): order, install, reload,

@@ -66,6 +66,17 @@ def cht_install(*args: str, timeout: float = 1800) -> InstallRun:
     return InstallRun(done.returncode, output, time.monotonic() - started)
 
 
+def applied(root: Path, run: int = -1) -> tuple[str, ...]:
+    """The steps a run changed, by id, as cht-install's journal records them (the screens
+    and --yes say them in words): the last run, or the given one (0: the first)."""
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for line in (root / "var/lib/cht-install/journal.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        runs.setdefault(entry["run"], []).append(entry)
+    finished = [e for e in list(runs.values())[run] if e["event"] == "RunFinished"]
+    return tuple(finished[-1]["applied"]) if finished else ()
+
+
 @contextmanager
 def resolving(host: str) -> Iterator[None]:
     """The test host name resolves to 127.0.0.1 here, as the CA's DNS (pebble-challtestsrv)

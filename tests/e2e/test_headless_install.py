@@ -42,7 +42,7 @@ def test_install_from_scratch_succeeds(fresh_install: Installed) -> None:
     assert fresh_install.first.returncode == 0, fresh_install.first.output
     out = fresh_install.first.output
     assert "Docker engine is installed" in out and "CHT answers over HTTPS" in out
-    assert "Done. Changed:" in out
+    assert "CHT is installed (" in out and "  Found: " in out
 
 
 def test_docker_came_from_debians_packages_and_runs(

@@ -24,6 +24,7 @@ from tests.e2e.conftest import (
     HOSTNAME,
     REGISTRY,
     Installed,
+    applied,
     cht_install,
     doctor,
     marker_survives,
@@ -72,8 +73,9 @@ def test_the_install_waited_for_medic_os_then_for_cht_then_ran_chts_own_post_set
     assert 'medic-os reports "System started successfully"' in out
     assert "CHT installing itself: Warming views" in out  # horticulturalist's own progress
     assert "answers: CHT 3.9.0" in out  # /api/info, through medic-os's nginx
-    for step in ("cht.complete-install", "cht.unneeded-services"):
-        assert step in out.split("Done. Changed:")[1], out
+    assert "CHT is installed (" in out and "Now: Services CHT does not need are off." in out
+    assert {"cht.complete-install", "cht.unneeded-services"} <= set(
+        applied(fresh_install.root, 0)), out
     assert "medic signs in over HTTPS" in out
     assert "nothing was changed" in fresh_install.second.output
     logs = docker_client.containers.get("medic-os").logs().decode(errors="replace")
@@ -126,8 +128,9 @@ def test_doctor_names_undone_post_setup_openssh_back_and_a_wrong_password(
     assert "does not work" in found["cht.admin-password"]
     repaired = cht_install("--yes", "--root", str(healthy))
     assert repaired.returncode == 0, repaired.output
-    changed = repaired.output.split("Done. Changed:")[1].splitlines()[0]
+    changed = applied(healthy)
     assert "cht.complete-install" in changed and "cht.unneeded-services" in changed
+    assert repaired.output.count("  Found: ") == len(changed)  # each said in words
     assert doctor(healthy)["healthy"] is True
     marker_survives(docker_client)
 
@@ -147,7 +150,8 @@ def test_a_crash_looping_medic_os_is_named_and_stops_the_install(
         assert "medic-os stops as soon as it starts" in reason
         assert "Fatal: Failed to extract required software" in reason
         run = cht_install("--yes", "--root", str(healthy))
-        assert run.returncode == 1 and "stopped at cht.running" in run.output, run.output
+        assert run.returncode == 1, run.output
+        assert 'stopped at "CHT containers are running and set up"' in run.output, run.output
         assert "CHT answers at" not in run.output
     finally:
         shutil.rmtree(crash.parent)
@@ -286,7 +290,7 @@ def test_a_mirrors_image_for_another_processor_is_refused_before_the_pull(
                       "--docker-source", "distro")
     assert run.returncode == 1, run.output
     assert "is built for linux/arm64 only, and this server is x86_64 (amd64)" in run.output
-    assert "stopped at images.pulled" in run.output
+    assert 'stopped at "CHT images are pulled"' in run.output
     assert not any("arm64-only" in tag for image in docker_client.images.list()
                    for tag in image.tags)
     assert docker_client.containers.get("medic-os").attrs["Config"]["Image"].endswith(

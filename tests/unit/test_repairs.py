@@ -70,3 +70,13 @@ def test_a_repair_is_where_a_run_once_ended_healthy(tmp_path: Path) -> None:
     assert not ever_finished(journal)  # an install that never finished is still an install
     Journal(journal, "r2").record(RunFinished(ok=True, applied=("cht.running",)))
     assert ever_finished(journal)
+
+
+def test_a_stop_before_a_step_not_yet_begun_names_it_by_its_title() -> None:
+    written: list[str] = []
+    lines = PlainLines(written.append, titles={"cht.running": "CHT containers are running"})
+    lines(RunFinished(ok=False, failed="cht.running", stopped=True))
+    lines(RunFinished(ok=False, failed="cht.running"))
+    assert written[0].startswith('cht-install stopped, as asked, before "CHT containers are '
+                                 'running": nothing was left half-done.')
+    assert written[1] == 'cht-install stopped at "CHT containers are running".'
