@@ -27,9 +27,15 @@ class Paged(Screen[None]):
             return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("page_down", "page_up"):
+        if action == "page_down":  # "More" only while there is more below
+            return self.can_page() and self.page().scroll_y < self.page().max_scroll_y
+        if action == "page_up":
             return self.can_page()
         return True
+
+    def on_mount(self) -> None:
+        # however the page moves (keys, arrows, mouse), the footer follows
+        self.watch(self.page(), "scroll_y", lambda _: self.refresh_bindings(), init=False)
 
     def action_page_down(self) -> None:
         self.page().scroll_page_down(animate=False)

@@ -304,7 +304,7 @@ class SettingsScreen(Paged):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quit":  # q: a letter while a field is being typed in
             return not isinstance(self.focused, Input)
-        return True
+        return super().check_action(action, parameters)
 
     async def action_quit(self) -> None:
         await self.app.action_quit()

@@ -192,6 +192,13 @@ def test_a_page_taller_than_the_terminal_offers_pgdn(session: Session) -> None:
         await pilot.press("pagedown")
         await pilot.pause()
         assert app.screen.query_one(".page").scroll_y > before  # type: ignore[attr-defined]
+        for _ in range(10):  # to the last page: no "More" there
+            await pilot.press("pagedown")
+        await pilot.pause(0.3)
+        assert "pagedown" not in shown_keys(app)
+        await pilot.press("pageup")
+        await pilot.pause(0.3)
+        assert "pagedown" in shown_keys(app)
 
     drive(session, steps)
 
