@@ -71,11 +71,12 @@ def preflight(ctx: Context) -> Finding | None:
 
 class TlsChallengeLocation:
     id = "tls.challenge-location"
-    title = "nginx answers Let's Encrypt's challenge"
+    # true whatever the certificate: the web server is ready for Let's Encrypt, where used
+    title = "Web server is ready for Let's Encrypt's check"
 
     def probe(self, ctx: Context) -> Finding:
         if ctx.config.tls.mode != "letsencrypt":
-            return ok("not needed (tls.mode is not letsencrypt)")
+            return ok("not needed: the certificate does not come from Let's Encrypt")
         if ctx.config.line == "current":
             return current_challenge_location(ctx)
         conf = ctx.host.container_read("medic-os", NGINX_CONF)
@@ -189,7 +190,7 @@ class TlsRenewal:
 
     def probe(self, ctx: Context) -> Finding:
         if ctx.config.tls.mode != "letsencrypt":
-            return ok("not needed (tls.mode is not letsencrypt)")
+            return ok("not needed: the certificate does not come from Let's Encrypt")
         return schedule.probe(ctx, RENEWAL)
 
     def apply(self, ctx: Context) -> None:

@@ -314,8 +314,10 @@ class DockerEnabledAtBoot:
         runlevels = [f"/etc/rc{level}.d" for level in range(2, 6)]
         links = ctx.host.query(["find", *runlevels, "-name", "S*docker"])
         if links.stdout.strip():
-            return ok("no systemd: the docker init script is enabled for runlevels 2-5")
-        return needed("no systemd, and the docker init script is not enabled")
+            return ok("this server has no systemd: Docker's start script is set to run at "
+                      "boot")
+        return needed("this server has no systemd, and Docker's start script is not set to "
+                      "run at boot")
 
     def apply(self, ctx: Context) -> None:
         # SysV: `defaults` does nothing while any link is left (e.g. K links after someone

@@ -168,8 +168,8 @@ def assess_disk(facts: DiskFacts, name: str, floors: Floors = Floors()) -> list[
     elif facts.rotational:
         checks.append(Check(
             f"{name}type", "spinning", "SSD", Status.WARNING,
-            f"the disk under {where} reports itself as spinning (rotational); "
-            "CHT's database is faster on SSD",
+            f"the disk under {where} is a spinning disk (HDD); CHT's database is faster on "
+            "SSD",
             "Use an SSD-backed disk if your provider offers one, or accept this warning.",
         ))
     else:

@@ -27,10 +27,11 @@ class CompleteInstall:
             return needed(f"medic-os is not set up yet ({cht3.HORTI_POSTRUN} not found)")
         found = cht3.INSTALL_FLAG.search(script.decode(errors="replace"))
         if found is None:
-            return ok(f"horticulturalist's start script says {cht3.COMPLETE_FLAG}")
+            return ok("medic-os's start script only finishes CHT's install at a restart "
+                      "(it does not install CHT again)")
         return needed(
-            f"horticulturalist's start script still says --install={found.group(1)}: "
-            "a restart of medic-os could install CHT again",
+            f"medic-os's start script would install CHT {found.group(1)} again at each "
+            "restart (horticulturalist is told --install)",
             f"cht-install changes it to {cht3.COMPLETE_FLAG}, as CHT's hosting guide says.")
 
     def apply(self, ctx: Context) -> None:
