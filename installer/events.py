@@ -91,7 +91,8 @@ def event_from_dict(data: dict[str, object]) -> Event | None:
     finding = values.get("finding")
     if isinstance(finding, dict):
         values["finding"] = Finding(Status(finding["status"]), str(finding["reason"]),
-                                    str(finding.get("fix", "")))
+                                    str(finding.get("fix", "")),
+                                    str(finding.get("on_screen", "")))
     for name in ("applied", "parts"):
         if isinstance(values.get(name), list):
             values[name] = tuple(tuple(p) if isinstance(p, list) else p

@@ -29,9 +29,18 @@ class Finding:
     status: Status
     reason: str
     fix: str = ""
+    # The fix in the screens' words, where ``fix`` names an answers key or a flag (those are
+    # for --yes, doctor and the README): what to choose or press on the screens instead.
+    on_screen: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"status": self.status.value, "reason": self.reason, "fix": self.fix}
+        found = {"status": self.status.value, "reason": self.reason, "fix": self.fix}
+        return {**found, "on_screen": self.on_screen} if self.on_screen else found
+
+    @property
+    def screen_fix(self) -> str:
+        """The fix as the screens say it."""
+        return self.on_screen or self.fix
 
     @property
     def ok(self) -> bool:
@@ -54,8 +63,8 @@ def warning(reason: str, fix: str) -> Finding:
     return Finding(Status.WARNING, reason, fix)
 
 
-def blocked(reason: str, fix: str) -> Finding:
-    return Finding(Status.BLOCKED, reason, fix)
+def blocked(reason: str, fix: str, on_screen: str = "") -> Finding:
+    return Finding(Status.BLOCKED, reason, fix, on_screen)
 
 
 class StepError(Exception):

@@ -22,8 +22,9 @@ def report_markup(report: dict[str, object]) -> str:
     for row in rows:
         mark = "\\" + MARK.get(str(row["status"]), "[ ?? ]")
         lines.append(f"{mark} {escape(str(row['title']))}: {escape(str(row['reason']))}")
-        if row["fix"] and row["status"] != "ok":
-            lines.append(f"       [b]fix:[/b] {escape(str(row['fix']))}")
+        fix = row.get("on_screen") or row["fix"]  # the screens' words, where they differ
+        if fix and row["status"] != "ok":
+            lines.append(f"       [b]fix:[/b] {escape(str(fix))}")
     # the verdict first and last: with a long report, the last line is what stays in sight
     verdict = f"[b]{escape(summary(rows, MARK['warning']))}[/b]"
     checked = f"Checked at {time.strftime('%H:%M:%S')} (r checks again)."

@@ -18,9 +18,8 @@ from screens.scrolling import PAGE_KEYS, Paged
 CHT_DOCS = "https://docs.communityhealthtoolkit.org/"
 CERTIFICATE_NOTE = {
     "self-signed": (SELF_SIGNED_PHONES[0].upper() + SELF_SIGNED_PHONES[1:] + ". For real "
-                    "use: [b]sudo cht-install --tls-mode letsencrypt --tls-email "
-                    "you@example.org[/b], or [b]--tls-mode own[/b] with your CA's certificate "
-                    "(`cht-install doctor` says more)."),
+                    "use, run [b]sudo cht-install[/b] again and choose Let's Encrypt, or your "
+                    "own certificate from a CA, under \"TLS certificate\" in the settings."),
     "own": "Your own certificate is installed and its chain was verified on the wire.",
     "letsencrypt": "Let's Encrypt's certificate is installed; it renews itself (checked "
                    "twice a day).",

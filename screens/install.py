@@ -150,8 +150,8 @@ class InstallScreen(Screen[None]):
             self.state[event.step_id] = "failed"
             log.write(f"[b]{escape(self.title_of(event.step_id))}: not done.[/b] "
                       f"{escape(event.finding.reason)}")
-            if event.finding.fix:
-                log.write(f"[b]Fix:[/b] {escape(event.finding.fix)}")
+            if event.finding.screen_fix:
+                log.write(f"[b]Fix:[/b] {escape(event.finding.screen_fix)}")
         elif isinstance(event, RunFinished):
             self.finished(event)
         self._redraw_rows()

@@ -85,7 +85,7 @@ class PlanReviewScreen(Screen[None]):
         stops = [s for s in planned if s.finding.status is Status.BLOCKED]
         if stops:
             text = "[b]Blocked:[/b] " + escape(
-                f"{stops[0].finding.reason}\nFix: {stops[0].finding.fix}")
+                f"{stops[0].finding.reason}\nFix: {stops[0].finding.screen_fix}")
         elif not todo:
             text = ("Everything is in place: nothing needs repair. Press [b]i[/b] to check "
                     "every step again (nothing that is right is changed)."
@@ -110,7 +110,7 @@ class PlanReviewScreen(Screen[None]):
             return
         step = self.planned[event.cursor_row]
         finding = step.finding
-        fix = f"\nFix: {finding.fix}" if finding.fix and not finding.ok else ""
+        fix = f"\nFix: {finding.screen_fix}" if finding.screen_fix and not finding.ok else ""
         self.query_one("#detail", Static).update(
             f"[b]{escape(step.title)}:[/b] {escape(finding.reason + fix)}")
 
