@@ -20,10 +20,12 @@ FIELD_LABELS = {
     "backup.keep": "Backups to keep", "alerts.webhook": "Alert webhook",
     "alerts.email": "Alert e-mail", "updates.automatic": "Automatic security updates",
     "docker.group_user": "User who may run docker without sudo",
+    "docker.source": "Where Docker comes from",
 }
 SECRET = ("admin_password", "tls.password")
 MODE_WORDS = {"self-signed": "self-signed", "own": "my own certificate files",
               "letsencrypt": "Let's Encrypt"}
+SOURCE_WORDS = {"official": "Docker's own repository", "distro": "this OS's own packages"}
 
 
 def value_at(config: InstallConfig, field: str) -> Any:
@@ -38,6 +40,8 @@ def shown(field: str, value: Any) -> str:
         return "(not set)"
     if field == "tls.mode":
         return MODE_WORDS.get(str(value), str(value))
+    if field == "docker.source":
+        return SOURCE_WORDS.get(str(value), str(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

@@ -40,6 +40,11 @@ LINES = {
 DEFAULT_VERSIONS = {"current": "5.0.2", "3.x": "3.9.0-rc.2"}
 LINE_IDS = {"current": "current", "3.x": "cht3"}  # widget ids cannot hold a dot
 
+SOURCES = {
+    "official": "Docker's own repository (recommended: current Docker and compose v2)",
+    "distro": "This OS's own packages (older; no compose v2 on Debian 11/12)",
+}
+
 MODES = {
     "self-signed": "Self-signed (trials: each phone must trust it)",
     "own": "My own certificate files (from a CA)",
@@ -58,6 +63,7 @@ WHY_OF_FIELD = {
     **{field: ("Alerts", "alerts.set-up") for field in ("alerts-webhook", "alerts-email")},
     "automatic-updates": ("Security updates", "os.security-updates"),
     "docker-group": ("Running docker without sudo", "docker.group"),
+    "docker-source": ("Where Docker comes from", "docker.repository"),
 }
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
@@ -144,6 +150,11 @@ class SettingsScreen(Paged):
                 yield Input(str(config.http_port), id="http-port", placeholder="(not set: 80)")
                 yield Label("HTTPS port (phones and browsers connect here):")
                 yield Input(str(config.https_port), id="https-port", placeholder="(not set: 443)")
+                yield Label("Where Docker comes from (if it is not installed yet):")
+                with ChoiceSet(id="docker-source"):
+                    for source, text in SOURCES.items():
+                        yield MarkedRadioButton(text, value=config.docker.source == source,
+                                                id=f"docker-{source}")
                 yield Label("Registry mirror to pull CHT's images from (host:port; empty = "
                             "Docker Hub and CHT's own registry):")
                 yield Input(config.registry or "", id="registry", placeholder="(not set)")
@@ -222,6 +233,11 @@ class SettingsScreen(Paged):
         return (pressed.id or "mode-self-signed").removeprefix("mode-") if pressed else (
             "self-signed")
 
+    def selected_source(self) -> str:
+        pressed = self.query_one("#docker-source", RadioSet).pressed_button
+        return (pressed.id or "docker-official").removeprefix("docker-") if pressed else (
+            self.session.config.docker.source)
+
     def show_fields(self, mode: str) -> None:
         self.query_one("#own-fields").display = mode == "own"
         self.query_one("#letsencrypt-fields").display = mode == "letsencrypt"
@@ -240,6 +256,8 @@ class SettingsScreen(Paged):
             version = self.query_one("#cht-version", Input)
             if line_of(version.value.strip()) != line:
                 version.value = DEFAULT_VERSIONS.get(line, version.value)
+            return
+        if event.radio_set.id == "docker-source":
             return
         self.show_fields(self.selected_mode())
         self.query_one("#error", Static).update("")  # it was about the other mode's fields
@@ -281,10 +299,11 @@ class SettingsScreen(Paged):
         asked = self.query_one("#automatic-updates", Checkbox).value
         changes["updates"] = replace(config.updates, automatic=True if asked else (
             False if config.updates.automatic is not None else None))
+        docker = replace(self.session.config.docker, source=self.selected_source())
         if self.sudo_user:
             grant = self.query_one("#docker-group", Checkbox).value
-            changes["docker"] = replace(self.session.config.docker,
-                                        group_user=self.sudo_user if grant else None)
+            docker = replace(docker, group_user=self.sudo_user if grant else None)
+        changes["docker"] = docker
         try:
             self.session.config = check_files(self.session.config.with_changes(**changes))
         except AnswersError as exc:

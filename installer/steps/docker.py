@@ -425,7 +425,9 @@ def compose_v2_refusal(ctx: Context) -> Finding | None:
         f"this system's own packages ({ctx.config.docker.source}) only has docker-compose v1, "
         "which CHT no longer supports",
         "Use Docker's own repository: `docker.source: official` in the answers (or "
-        "--docker-source official), then run cht-install again.")
+        "--docker-source official), then run cht-install again.",
+        "Press Esc, open \"More settings\" and choose Docker's own repository under \"Where "
+        "Docker comes from\", then go on.")
 
 
 def fetch_checked_binary(ctx: Context, url: str, checksum_url: str, to: Path) -> None:

@@ -349,3 +349,29 @@ def test_tab_into_a_choice_highlights_the_chosen_one_and_enter_keeps_it(tmp_path
         assert "Which CHT (this server has CHT 3.9.0-rc.2):" in label
 
     drive(session, steps)
+
+
+def test_more_settings_choose_where_docker_comes_from_and_the_plan_says_so(
+        tmp_path: Path) -> None:
+    session = rerun_session(tmp_path)  # Docker's own repository, as saved
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#more").collapsed = False  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert screen.query_one("#docker-official").value is True  # type: ignore[attr-defined]
+        screen.query_one("#docker-source").focus()
+        await pilot.press("down", "enter")
+        await pilot.press("ctrl+n")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, PlanReviewScreen) and app.screen.planned is not None:
+                break
+        summary = str(app.screen.query_one("#summary").render())
+        assert summary.startswith("You changed: Where Docker comes from: Docker's own "
+                                  "repository -> this OS's own packages"), summary
+
+    drive(session, steps)
+    assert session.config.docker.source == "distro"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +14,7 @@ from installer.events import StepFailed, event_from_dict, event_to_dict
 from installer.step import Finding, Status, blocked
 from installer.steps.current_stack import cht3_install
 
+OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 KEY_OR_FLAG = re.compile(r"--[a-z]|\bcht_version\b|\b[a-z]+\.[a-z_]+:|docker\.source")
 
 
@@ -51,3 +53,18 @@ def test_the_done_screens_certificate_advice_names_the_settings_not_flags() -> N
 
     for note in CERTIFICATE_NOTE.values():
         assert not KEY_OR_FLAG.search(note), note
+
+
+def test_compose_v1_refusal_says_on_screen_where_to_choose_dockers_repository(
+        tmp_path: Any) -> None:
+    from installer.session import Options, Session
+
+    session = Session(Options(
+        root=tmp_path, os_release=OS_RELEASE,
+        overrides={"hostname": "cht.example.org", "cht_version": "5.0.2",
+                   "docker": {"source": "distro"}}))
+    found = {step.id: step.finding for step in session.plan()}["compose.available"]
+    assert found.status is Status.BLOCKED
+    assert "--docker-source official" in found.fix
+    assert "choose Docker's own repository under \"Where Docker comes from\"" in found.screen_fix
+    assert not KEY_OR_FLAG.search(found.screen_fix), found.screen_fix
