@@ -31,13 +31,17 @@ class Tmux:
                               capture_output=True, text=True, check=True).stdout
 
     def wait_for(self, text: str, timeout: float = 60) -> str:
+        return self.wait_for_any(text, timeout=timeout)
+
+    def wait_for_any(self, *texts: str, timeout: float = 60) -> str:
+        """The screen once one of ``texts`` shows on it."""
         deadline = time.monotonic() + timeout
         while True:
             shown = self.screen()
-            if text in shown:
+            if any(text in shown for text in texts):
                 return shown
             if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never showed; the screen:\n{shown}")
+                raise AssertionError(f"none of {texts!r} showed; the screen:\n{shown}")
             time.sleep(0.3)
 
     def close(self) -> None:
