@@ -35,15 +35,17 @@ from screens.why import WhyScreen
 # The CHT lines: the current one first, marked supported; 3.x marked end of life.
 LINES = {
     "current": "CHT 5.x / 4.x: supported (for new sites)",
-    "3.x": "CHT 3.x (medic-os): end of life (for existing 3.x sites)",
+    "3.x": "CHT 3.x (medic-os): end of life, existing sites",
 }
 DEFAULT_VERSIONS = {"current": "5.0.2", "3.x": "3.9.0-rc.2"}
 LINE_IDS = {"current": "current", "3.x": "cht3"}  # widget ids cannot hold a dot
 
 SOURCES = {
-    "official": "Docker's own repository (recommended: current Docker and compose v2)",
-    "distro": "This OS's own packages (older; no compose v2 on Debian 11/12)",
+    "official": "Docker's own repository (recommended)",
+    "distro": "This OS's own packages (older Docker)",
 }
+
+UPDATES = "Let the OS install security updates itself"
 
 MODES = {
     "self-signed": "Self-signed (trials: each phone must trust it)",
@@ -177,7 +179,7 @@ class SettingsScreen(Paged):
                             placeholder="(not set; e.g. https://ntfy.sh/your-topic)")
                 yield Label("and/or this e-mail address (needs sendmail on this server):")
                 yield Input(config.alerts.email or "", id="alerts-email", placeholder="(not set)")
-                yield MarkedCheckbox("Install the OS's security updates automatically",
+                yield MarkedCheckbox(UPDATES,
                                      value=bool(config.updates.automatic),
                                      id="automatic-updates")
             yield Static("", id="error")

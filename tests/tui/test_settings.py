@@ -375,3 +375,11 @@ def test_more_settings_choose_where_docker_comes_from_and_the_plan_says_so(
 
     drive(session, steps)
     assert session.config.docker.source == "distro"
+
+
+def test_every_choices_words_fit_a_60_column_terminal() -> None:
+    # a radio button or checkbox does not wrap: at 60x20 its box leaves 49 columns
+    from screens.settings import LINES, MODES, SOURCES, UPDATES
+
+    words = [*LINES.values(), *MODES.values(), *SOURCES.values(), UPDATES]
+    assert [w for w in words if len(w) > 49] == []
