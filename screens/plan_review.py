@@ -95,8 +95,7 @@ class PlanReviewScreen(Screen[None]):
             fine = len(planned) - len(todo)
             verb = "repair" if self.session.had_cht else "install"
             text = (f"{count(len(todo), 'step')} to {verb}; {fine} "
-                    f"{'is' if fine == 1 else 'are'} fine (a step that the ones before it "
-                    f"put right is skipped). Press [b]i[/b] to {verb}.")
+                    f"{'is' if fine == 1 else 'are'} fine. Press [b]i[/b] to {verb}.")
         if self.warning and not stops:
             text = f"[b]Warning:[/b] {escape(self.warning)}\n{text}"
         if self.changes:  # first, before anything can run: what the settings changed
