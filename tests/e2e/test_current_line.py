@@ -330,7 +330,7 @@ def test_3x_is_refused_on_a_server_running_the_current_line(
     run = cht_install("--yes", "--registry", "127.0.0.1:5000", "--root", str(tmp_path),
                       "--hostname", HOST, "--accept-warnings", "--cht-version", "3.9.0-rc.2")
     assert run.returncode == 1, run.output
-    assert 'stopped at "CHT compose files and secrets are written"' in run.output
+    assert 'stopped at "CHT compose file and secrets are written"' in run.output
     assert "runs CHT's current line" in run.output
     assert not (tmp_path / "opt/cht/docker-compose.yml").exists()
     with closing(client()) as docker:
