@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import Checkbox
 
@@ -383,3 +384,27 @@ def test_every_choices_words_fit_a_60_column_terminal() -> None:
 
     words = [*LINES.values(), *MODES.values(), *SOURCES.values(), UPDATES]
     assert [w for w in words if len(w) > 49] == []
+
+
+def test_settings_show_one_quit_at_a_time_and_ctrl_q_quits_from_anywhere(
+        tmp_path: Path) -> None:
+    shown: list[list[str]] = []
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause()
+        for focus in (False, True):
+            if focus:
+                app.screen.query_one("#hostname").focus()
+                await pilot.pause()
+            shown.append([f"{k} {a.binding.description}" for k, a in
+                          app.screen.active_bindings.items()
+                          if a.binding.show and a.enabled and a.binding.description == "Quit"])
+        app.screen.query_one(VerticalScroll).focus()
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+
+    app = drive(rerun_session(tmp_path), steps)
+    assert shown == [["q Quit"], ["ctrl+q Quit"]]
+    assert app.return_value == 0
