@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from installer import words
 from installer.events import Event, RunFinished, StepProbed, StepStarted
 from installer.journal import runs
 from installer.step import Finding
@@ -32,14 +33,17 @@ class RepairNotes:
         elif isinstance(event, RunFinished):
             self.result = event
 
+    def title(self, step_id: str | None) -> str:
+        """A step by its title (its id only when the title is not known)."""
+        return self.titles.get(step_id or "", step_id or "the next step")
+
     def lines(self, result: RunFinished) -> list[str]:
         """One line per step the run changed: what its probe found, and what is now so."""
         said = []
         for step_id in result.applied:
-            title = self.titles.get(step_id, step_id)
             found = self.before.get(step_id)
             was = found.reason.rstrip(".") if found and found.reason else "not done yet"
-            said.append(f"Found: {was}. Now: {title}.")
+            said.append(f"Found: {was}. Now: {self.title(step_id)}.")
         return said
 
     def outcome(self, result: RunFinished, repair: bool) -> str:
@@ -48,8 +52,7 @@ class RepairNotes:
             return ("Nothing needed repair: every step was checked and is fine, so nothing "
                     "was changed." if repair else
                     "Everything was already in place: nothing was changed.")
-        steps = len(result.applied)
-        count = f"{steps} step{'s' if steps != 1 else ''}"
+        count = words.count(len(result.applied), "step")
         if repair:
             return (f"CHT is repaired: {count} put right (steps found fine when their turn "
                     "came are not counted).")

@@ -129,9 +129,6 @@ class PlainLines:
         if line is not None:
             self.write(line)  # type: ignore[operator]
 
-    def title(self, step_id: str | None) -> str:
-        return self.notes.titles.get(step_id or "", step_id or "the next step")
-
     def line(self, event: Event) -> str | None:
         self.notes(event)
         if isinstance(event, StepStarted):
@@ -164,11 +161,11 @@ class PlainLines:
             return text
         if isinstance(event, RunFinished):
             if event.stopped:
-                return (f"cht-install stopped, as asked, before \"{self.title(event.failed)}\": "
-                        "nothing was "
+                before = self.notes.title(event.failed)
+                return (f"cht-install stopped, as asked, before \"{before}\": nothing was "
                         "left half-done. Run cht-install again to finish.")
             if not event.ok:
-                return f"cht-install stopped at \"{self.title(event.failed)}\"."
+                return f"cht-install stopped at \"{self.notes.title(event.failed)}\"."
             return "\n".join([self.notes.outcome(event, self.repair),
                               *(f"  {line}" for line in self.notes.lines(event))])
         return None

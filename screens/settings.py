@@ -93,6 +93,7 @@ class SettingsScreen(Paged):
         super().__init__()
         self.session = session
         self.password_kept = session.admin_password() is not None
+        self.saved = session.saved_answers()  # None on a server cht-install never ran on
         user = os.environ.get("SUDO_USER", "")
         self.sudo_user = user if user and user != "root" else ""
 
@@ -115,9 +116,8 @@ class SettingsScreen(Paged):
                 yield MarkedCheckbox(f"Let {self.sudo_user} run docker without sudo (adds them to "
                                "the docker group; root-equivalent)",
                                value=bool(config.docker.group_user), id="docker-group")
-            saved = self.session.saved_answers()
-            yield Label("Which CHT:" if saved is None else
-                        f"Which CHT (this server has CHT {saved.version}):")
+            yield Label("Which CHT:" if self.saved is None else
+                        f"Which CHT (this server has CHT {self.saved.version}):")
             with ChoiceSet(id="cht-line"):
                 for line, text in LINES.items():
                     yield MarkedRadioButton(text, value=config.line == line,
@@ -193,7 +193,7 @@ class SettingsScreen(Paged):
         for field in self.query(Input):
             field.cursor_blink = False  # a blinking cursor redraws twice a second over SSH
             field.select_on_focus = False  # one stray key must not replace a whole answer
-        if self.session.saved_answers() is None:
+        if self.saved is None:
             self.query_one("#hostname", Input).focus()
         else:
             # A server with CHT: nothing is being edited until the person moves to a field.

@@ -216,14 +216,14 @@ def cht3_install(ctx: Context) -> Finding | None:
             continue
     if not found:
         return None
+    migration = (f"Moving to CHT {ctx.config.version} is a migration: "
+                 f"{current.MIGRATION_GUIDE} . To stay on 3.x, ")
     return blocked(
         f"this server has CHT 3.x ({' and '.join(found)}): CHT {ctx.config.version} "
         "would start without that data",
-        f"Moving to CHT {ctx.config.version} is a migration: {current.MIGRATION_GUIDE} . "
-        "To stay on 3.x, drop cht_version or give a 3.x one. medic-data is never touched.",
-        f"Moving to CHT {ctx.config.version} is a migration: {current.MIGRATION_GUIDE} . "
-        "To stay on 3.x, press Esc and choose CHT 3.x under \"Which CHT\". medic-data is "
-        "never touched.")
+        migration + "drop cht_version or give a 3.x one. medic-data is never touched.",
+        migration + "press Esc and choose CHT 3.x under \"Which CHT\". medic-data is never "
+        "touched.")
 
 
 def data_would_move(ctx: Context, existing: dict[str, str]) -> Finding | None:
