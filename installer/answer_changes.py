@@ -5,27 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from installer.answers import InstallConfig
+from installer.setting_names import FIELD_LABELS, MODE_WORDS, SOURCE_WORDS
 
-# Each answer a person can change on the settings screen, by the label it has there (the
-# settings' errors use the same labels). Secrets are never compared or shown.
-FIELD_LABELS = {
-    "hostname": "Host name", "admin_password": "Admin password",
-    "cht_version": "CHT version",
-    "tls.mode": "TLS certificate", "tls.certificate": "Certificate file",
-    "tls.chain": "Chain file", "tls.key": "Key file",
-    "tls.password": "Password of the PFX or key", "tls.email": "E-mail for expiry notices",
-    "data": "Where CHT keeps its data", "http_port": "HTTP port", "https_port": "HTTPS port",
-    "registry": "Registry mirror", "builds_url": "Mirror of CHT's build server",
-    "backup.dir": "Nightly backups folder", "backup.schedule": "Backup time",
-    "backup.keep": "Backups to keep", "alerts.webhook": "Alert webhook",
-    "alerts.email": "Alert e-mail", "updates.automatic": "Automatic security updates",
-    "docker.group_user": "User who may run docker without sudo",
-    "docker.source": "Where Docker comes from",
-}
 SECRET = ("admin_password", "tls.password")
-MODE_WORDS = {"self-signed": "self-signed", "own": "my own certificate files",
-              "letsencrypt": "Let's Encrypt"}
-SOURCE_WORDS = {"official": "Docker's own repository", "distro": "this OS's own packages"}
 
 
 def value_at(config: InstallConfig, field: str) -> Any:

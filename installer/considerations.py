@@ -22,7 +22,9 @@ class Item:
 
 
 def checklist(report: dict[str, object], paths: Paths, tls_mode: str,
-              env: Path | None = None) -> list[Item]:
+              env: Path | None = None, on_screen: bool = False) -> list[Item]:
+    """Each Consideration with its verdict; each next step in the screens' words when
+    ``on_screen``, else in the answers' and flags' words."""
     listed = [*report["steps"], *report.get("checks", [])]  # type: ignore[misc]
     rows: dict[str, dict[str, object]] = {str(r["id"]): r for r in listed}
 
@@ -43,7 +45,7 @@ def checklist(report: dict[str, object], paths: Paths, tls_mode: str,
             if row is None:
                 parts.append(f"{row_id}: not checked")
                 continue
-            fix = str(row.get("fix") or "")
+            fix = str((on_screen and row.get("on_screen")) or row.get("fix") or "")
             text = str(row["reason"])
             if row.get("status") != "ok" and fix:
                 text += f" (to do: {fix})"

@@ -77,13 +77,17 @@ TRUSTED_FIX = (
     "--tls-certificate FILE --tls-key FILE`. For a trial, install the certificate on each "
     "phone (Android: Settings > Security > Encryption & credentials > Install a "
     "certificate > CA certificate).")
+TRUSTED_ON_SCREEN = (
+    "For real use, run sudo cht-install again and choose Let's Encrypt, or your own "
+    "certificate from a CA, under \"TLS certificate\" in the settings.")
 
 
 def certificate_trust(mode: str) -> Check:
     """Whether phones trust the certificate as it is (self-signed: only by hand)."""
     title = "Phones trust the certificate"
     if mode == "self-signed":
-        return Check("tls.trusted", title, warning(SELF_SIGNED_PHONES, TRUSTED_FIX))
+        return Check("tls.trusted", title,
+                     warning(SELF_SIGNED_PHONES, TRUSTED_FIX, TRUSTED_ON_SCREEN))
     source = "Let's Encrypt's" if mode == "letsencrypt" else "your CA's"
     return Check("tls.trusted", title, ok(f"{source} certificate, verified as phones do"))
 
@@ -130,6 +134,9 @@ def backup_check(ctx: Context) -> Check:
            "makes one now.") if not choice.dir else (
         f"See why in {ctx.paths.log} (lines with 'backup'), then run `sudo cht-install "
         "backup` to make one now.")
+    shown = ("Turn on nightly backups: run sudo cht-install again and give a folder in "
+             "\"Nightly backups folder\" (Settings, After the install); `sudo cht-install "
+             "backup` makes one now.") if not choice.dir else ""
     record = last_recorded(ctx.paths)
     if record is None and choice.dir:
         return Check("data.backup", title, warning(
@@ -137,21 +144,21 @@ def backup_check(ctx: Context) -> Check:
             "Make one now to see that it works: `sudo cht-install backup`."))
     if record is None:
         return Check("data.backup", title, warning("no backup made by cht-install is "
-                                                   "recorded", how))
+                                                   "recorded", how, shown))
     age_days = (time.time() - float(record["time"])) / 86400
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(record["time"])))
     if not Path(str(record["file"])).is_file():
         return Check("data.backup", title, warning(
-            f"the last backup ({when}) is no longer at {record['file']}", how))
+            f"the last backup ({when}) is no longer at {record['file']}", how, shown))
     too_old = BACKUP_TOO_OLD_DAYS if not choice.dir else SCHEDULED_TOO_OLD_DAYS
     if age_days > too_old:
         return Check("data.backup", title, warning(
-            f"the last backup is {age_days:.0f} days old ({when})", how))
+            f"the last backup is {age_days:.0f} days old ({when})", how, shown))
     kept = f"; nightly at {choice.schedule} into {into}, keeping {choice.keep}" \
-        if choice.dir else "; no nightly backups (backup.dir is not set)"
+        if choice.dir else "; no nightly backups (none are set up)"
     size = human(int(record.get("bytes", 0)))
     text = f"last backup {when}, {size}, checksummed: {record['file']}{kept}"
-    return Check("data.backup", title, ok(text) if choice.dir else warning(text, how))
+    return Check("data.backup", title, ok(text) if choice.dir else warning(text, how, shown))
 
 
 def version_check(ctx: Context) -> Check:
@@ -174,7 +181,7 @@ def version_check(ctx: Context) -> Check:
             "https://docs.communityhealthtoolkit.org/hosting/cht/migration/"))
     return Check("cht.version", title, ok(
         f"{said}, a supported line; CHT releases often: upgrade from CHT's admin app "
-        "(the upgrade service), or set cht_version and re-run cht-install"))
+        "(the upgrade service), or re-run cht-install with the new version"))
 
 
 def alerting_check(ctx: Context) -> Check:
@@ -189,7 +196,10 @@ def alerting_check(ctx: Context) -> Check:
             "no alerts are set up: if CHT stops at night, nobody is told",
             "Set a webhook (ntfy, Slack, Teams ...) and/or an e-mail address: `sudo "
             "cht-install --alerts-webhook URL` or `--alerts-email ADDRESS` (or the settings "
-            "screen), then `sudo cht-install alert-test`."))
+            "screen), then `sudo cht-install alert-test`.",
+            "Run sudo cht-install again and give a webhook (ntfy, Slack, Teams ...) and/or an "
+            "e-mail address under \"After the install\" in the settings, then `sudo "
+            "cht-install alert-test`."))
     receivers = ", ".join(f"{name} {value}" for name, value in (
         ("webhook", choice.webhook), ("e-mail", choice.email), ("ping", choice.ping_url))
         if value)
@@ -229,8 +239,8 @@ def bounded_check(ctx: Context) -> Check:
     kept = backups_in(into)
     total = sum(p.stat().st_size for p in kept)
     text = (f"log and journal {human(sum(size for _, size in sizes))} (each kept under "
-            f"{ctx.config.logs.max_mb} MB, logs.max_mb); backups {human(total)} in "
-            f"{len(kept)} file(s), the newest {ctx.config.backup.keep} kept (backup.keep)")
+            f"{ctx.config.logs.max_mb} MB); backups {human(total)} in "
+            f"{len(kept)} file(s), the newest {ctx.config.backup.keep} kept)")
     title = "cht-install's logs and backups stay within their limits"
     if over or len(kept) > ctx.config.backup.keep:
         return Check("care.bounded", title, warning(

@@ -17,7 +17,7 @@ from installer.events import (
     StepStarted,
 )
 from installer.host import PlanHost
-from installer.step import Context, Finding, Status, Step, StepError, blocked, broken, warning
+from installer.step import Context, Finding, Status, Step, StepError, blocked, broken
 from installer.words import explain
 
 
@@ -91,18 +91,18 @@ class Runner:
                 self.emit(StepDone(step.id, finding, applied=False))
                 continue
             if finding.status is Status.WARNING:
-                finding = warning(
-                    finding.reason,
-                    f"{finding.fix} To go on anyway, accept the warning "
-                    "(--accept-warnings, or the key shown on screen).",
-                )
+                finding = Finding(
+                    Status.WARNING, finding.reason,
+                    f"{finding.fix} To go on anyway, accept the warning (--accept-warnings).",
+                    f"{finding.screen_fix} To go on anyway, go back to the system check "
+                    "(Esc) and press a to accept the warnings.")
                 return self._fail(step.id, finding, applied)
             if finding.status is Status.BLOCKED:
                 return self._fail(step.id, finding, applied)
             try:
                 step.apply(self.ctx)
             except StepError as exc:
-                return self._fail(step.id, broken(exc.reason, exc.fix), applied)
+                return self._fail(step.id, broken(exc.reason, exc.fix, exc.on_screen), applied)
             except Exception as exc:
                 self.ctx.host.log(f"apply {step.id} raised {type(exc).__name__}: {exc}")
                 if is_disk_full(exc):
@@ -143,7 +143,7 @@ class Runner:
                 try:
                     step.apply(self.ctx)
                 except StepError as exc:
-                    finding = blocked(exc.reason, exc.fix)
+                    finding = blocked(exc.reason, exc.fix, exc.on_screen)
                 except Exception as exc:
                     host.log(f"plan {step.id} raised {type(exc).__name__}: {exc}")
                     finding = blocked(explain(exc), f"The log has the details: {LOG_HINT}")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
+from installer.setting_names import both_ways
+
 if TYPE_CHECKING:
     from installer.answers import InstallConfig
     from installer.events import Emit
@@ -33,6 +35,13 @@ class Finding:
     # for --yes, doctor and the README): what to choose or press on the screens instead.
     on_screen: str = ""
 
+    def __post_init__(self) -> None:
+        # A fix written with [[key]] marks is said both ways (installer/setting_names.py).
+        said, shown = both_ways(self.fix)
+        if shown:
+            object.__setattr__(self, "fix", said)
+            object.__setattr__(self, "on_screen", self.on_screen or shown)
+
     def as_dict(self) -> dict[str, str]:
         found = {"status": self.status.value, "reason": self.reason, "fix": self.fix}
         return {**found, "on_screen": self.on_screen} if self.on_screen else found
@@ -51,16 +60,16 @@ def ok(reason: str) -> Finding:
     return Finding(Status.OK, reason)
 
 
-def needed(reason: str, fix: str = "") -> Finding:
-    return Finding(Status.NEEDED, reason, fix)
+def needed(reason: str, fix: str = "", on_screen: str = "") -> Finding:
+    return Finding(Status.NEEDED, reason, fix, on_screen)
 
 
-def broken(reason: str, fix: str = "") -> Finding:
-    return Finding(Status.BROKEN, reason, fix)
+def broken(reason: str, fix: str = "", on_screen: str = "") -> Finding:
+    return Finding(Status.BROKEN, reason, fix, on_screen)
 
 
-def warning(reason: str, fix: str) -> Finding:
-    return Finding(Status.WARNING, reason, fix)
+def warning(reason: str, fix: str, on_screen: str = "") -> Finding:
+    return Finding(Status.WARNING, reason, fix, on_screen)
 
 
 def blocked(reason: str, fix: str, on_screen: str = "") -> Finding:
@@ -70,10 +79,11 @@ def blocked(reason: str, fix: str, on_screen: str = "") -> Finding:
 class StepError(Exception):
     """An apply that could not finish; carries a plain-language reason and fix."""
 
-    def __init__(self, reason: str, fix: str = "") -> None:
+    def __init__(self, reason: str, fix: str = "", on_screen: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
-        self.fix = fix
+        self.fix, shown = both_ways(fix)
+        self.on_screen = on_screen or shown
 
 
 @dataclass

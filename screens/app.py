@@ -34,7 +34,8 @@ class ChtInstallApp(App[int]):
         self.start = start
         self.first = first
         self.routes: dict[str, Callable[[], Screen[None]]] = {
-            "welcome": lambda: WelcomeScreen(session.last_outcome(), session.config),
+            "welcome": lambda: WelcomeScreen(session.last_outcome(), session.config,
+                                             session.had_cht),
             "system": lambda: SystemCheckScreen(session),
             "settings": lambda: SettingsScreen(session),
             "plan": lambda: PlanReviewScreen(session),

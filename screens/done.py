@@ -10,16 +10,14 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from installer.considerations import Item, checklist
-from installer.health import SELF_SIGNED_PHONES
+from installer.health import SELF_SIGNED_PHONES, TRUSTED_ON_SCREEN
 from installer.session import Session
-from installer.stacks import password_key
 from screens.scrolling import PAGE_KEYS, Paged
 
 CHT_DOCS = "https://docs.communityhealthtoolkit.org/"
 CERTIFICATE_NOTE = {
-    "self-signed": (SELF_SIGNED_PHONES[0].upper() + SELF_SIGNED_PHONES[1:] + ". For real "
-                    "use, run [b]sudo cht-install[/b] again and choose Let's Encrypt, or your "
-                    "own certificate from a CA, under \"TLS certificate\" in the settings."),
+    "self-signed": (SELF_SIGNED_PHONES[0].upper() + SELF_SIGNED_PHONES[1:] + ". "
+                    + TRUSTED_ON_SCREEN),
     "own": "Your own certificate is installed and its chain was verified on the wire.",
     "letsencrypt": "Let's Encrypt's certificate is installed; it renews itself (checked "
                    "twice a day).",
@@ -52,7 +50,7 @@ class DoneScreen(Paged):
                          f"({summary['days_left']} days)")
         lines += ["", *([note, ""] if note else []),
                   "[b]What next:[/b] open the address in a browser and log in as [b]medic[/b] "
-                  f"(the password: [b]sudo grep {password_key(self.session.config)} {env}[/b]). "
+                  f"(the password: [b]sudo grep PASSWORD {env}[/b]). "
                   "Then set up your health workers, "
                   f"forms and tasks with CHT's own guides: {CHT_DOCS}", "",
                   f"{CERTIFICATE_NOTE[self.session.config.tls.mode]} If something breaks "
@@ -85,7 +83,7 @@ class DoneScreen(Paged):
     def load_checklist(self) -> None:
         report = self.session.doctor()
         items = checklist(report, self.session.paths, self.session.config.tls.mode,
-                          self.session.env_file)
+                          self.session.env_file, on_screen=True)
         self.app.call_from_thread(self.show_checklist, items)
 
     def show_checklist(self, items: list[Item]) -> None:

@@ -203,7 +203,8 @@ class InstallScreen(Screen[None]):
     def action_why(self) -> None:
         running = [i for i, _ in self.steps if self.state[i] in ("running", "failed")]
         step_id = running[-1] if running else self.steps[-1][0]
-        self.app.push_screen(WhyScreen(dict(self.steps)[step_id], step_id))
+        # the arrows there move through every other step's paragraph
+        self.app.push_screen(WhyScreen(dict(self.steps)[step_id], step_id, self.steps))
 
     def action_stop(self) -> None:
         def answered(stop: bool | None) -> None:

@@ -25,9 +25,9 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from installer.answer_changes import FIELD_LABELS
 from installer.answers import AnswersError, InstallConfig, check_files, hostname_problem
 from installer.session import Session
+from installer.setting_names import FIELD_LABELS
 from screens.scrolling import PAGE_KEYS, Paged
 from screens.toggles import ChoiceSet, MarkedCheckbox, MarkedRadioButton
 from screens.why import WhyScreen

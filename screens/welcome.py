@@ -15,18 +15,28 @@ from screens.scrolling import PAGE_KEYS, Paged
 INTRO = """\
 [b]Welcome to cht-install[/b]
 
-This sets up a Community Health Toolkit (CHT) server on this machine:
+{opening}
 
-  1. check the operating system and the hardware against CHT's needs
-  2. install Docker and docker compose
-  3. download the CHT images ({images})
-  4. start CHT and give it a TLS certificate
-  5. prove that CHT answers over HTTPS
+{parts}
 
-Nothing changes until you have reviewed the plan and pressed [b]i[/b] to install.
-Running cht-install again later checks everything and repairs only what is broken.
+{closing}
 
 Keys are shown at the bottom of every screen."""
+# A first install, and a re-run on a server where cht-install installed CHT before.
+PARTS = {False: ("check the operating system and the hardware against CHT's needs",
+                 "install Docker and docker compose", "download the CHT images ({images})",
+                 "start CHT and give it a TLS certificate", "prove that CHT answers over HTTPS"),
+         True: ("the operating system and the hardware, against CHT's needs",
+                "Docker and docker compose", "the CHT images ({images})",
+                "CHT itself and its TLS certificate", "that CHT answers over HTTPS")}
+OPENING = {False: "This sets up a Community Health Toolkit (CHT) server on this machine:",
+           True: "CHT was installed here before. This checks each part of it, in this order, "
+                 "and repairs only what is wrong:"}
+CLOSING = {False: "Nothing changes until you have reviewed the plan and pressed [b]i[/b] to "
+                  "install.\nRunning cht-install again later checks everything and repairs "
+                  "only what is broken.",
+           True: "Nothing changes until you have seen what the checks found and pressed "
+                 "[b]i[/b] to repair it."}
 
 
 class WelcomeScreen(Paged):
@@ -38,10 +48,11 @@ class WelcomeScreen(Paged):
     ]
 
     def __init__(self, last_outcome: str | None = None,
-                 config: InstallConfig | None = None) -> None:
+                 config: InstallConfig | None = None, had_cht: bool = False) -> None:
         super().__init__()
         self.last_outcome = last_outcome
         self.config = config or InstallConfig()
+        self.had_cht = had_cht
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -49,7 +60,10 @@ class WelcomeScreen(Paged):
             current = self.config.line == "current"
             images = (f"CHT {self.config.version}'s, and its upgrade service" if current
                       else "medic-os and haproxy")
-            yield Static(INTRO.format(images=images), id="intro")
+            parts = "\n".join(f"  {number}. {part.format(images=images)}"
+                              for number, part in enumerate(PARTS[self.had_cht], 1))
+            yield Static(INTRO.format(opening=OPENING[self.had_cht], parts=parts,
+                                      closing=CLOSING[self.had_cht]), id="intro")
             # The line's one-line notice: 3.x's end of life, or the current line's.
             yield Static(escape(stacks.notice(self.config)), id="end-of-life",
                          classes="notice")

@@ -273,7 +273,7 @@ def rpm(platform: Platform, choice: DockerChoice, name: str) -> Recipe | Refusal
     if choice.source != "official":
         return Refusal(
             f"{name}'s own repositories have no Docker (only podman)",
-            "Use Docker's repository: docker.source: official (the default).")
+            "Use Docker's repository: [[docker.source=official]] (the default).")
     return rpm_official(platform, RPM_PATHS[platform.id], choice)
 
 
@@ -286,7 +286,7 @@ def amazon(platform: Platform) -> Recipe | Refusal:
         name=f"Amazon Linux {platform.version}'s docker package",
         manager=manager, engine=("docker",), compose_binary=compose_binary(platform),
         note="Docker publishes no packages for Amazon Linux: Amazon's own docker package is "
-             "used whatever docker.source says, and the compose plugin comes from its "
+             "used whichever source is chosen, and the compose plugin comes from its "
              "release binary, checked against its published checksum.",
     )
 

@@ -43,13 +43,13 @@ def preflight(ctx: Context) -> Finding | None:
     tls, name = ctx.config.tls, ctx.config.hostname_ascii
     if not tls.email:
         return blocked("Let's Encrypt needs an e-mail address for expiry notices",
-                       "Set tls.email to an address someone reads.")
+                       "Set [[tls.email]] to an address someone reads.")
     if not ctx.host.live:
         return None
     try:
         ipaddress.ip_address(name)
         return blocked("Let's Encrypt does not issue certificates for IP addresses here",
-                       "Use a DNS name for the server (hostname).")
+                       "Use a DNS name for the server: [[hostname]].")
     except ValueError:
         pass
     addresses = ctx.host.resolve(name)

@@ -120,7 +120,7 @@ def lost_secret(ctx: Context, key: str) -> tuple[str, str]:
         f"{key} is missing from {env}, and CHT's database already exists in "
         f"{data_dir(ctx)}: a new one would lock CHT out of its own data",
         f"Put the line {key}=... back in {env} (mode 0600) from your copy"
-        + (", or give the password as admin_password in an answers file"
+        + (", or give the password: [[admin_password]]"
            if key == "COUCHDB_PASSWORD" else
            "; CouchDB keeps it in its settings (`docker exec cht-couchdb-1 grep -r secret "
            "/opt/couchdb/etc/local.d/`)")
@@ -188,8 +188,8 @@ def check_compose(what: str) -> Any:
     def check(data: bytes) -> None:
         if not services_of(data.decode(errors="replace")):
             raise StepError(f"{what}, as downloaded, is not a compose file",
-                            "Check builds_url / upgrade_service_url: a mirror must serve "
-                            "CHT's files unchanged.")
+                            "Check the mirrors given ([[builds_url]], or upgrade_service_url in "
+                            "an answers file): a mirror must serve CHT's files unchanged.")
     return check
 
 
@@ -234,11 +234,11 @@ def data_would_move(ctx: Context, existing: dict[str, str]) -> Finding | None:
     if not has_files(ctx, Path(before)):
         return None
     return blocked(
-        f"CHT's database is in {before}, but the answers put it in {wanted}; switching "
+        f"CHT's database is in {before}, but it is now asked to be in {wanted}; switching "
         "would start CHT without its data, so cht-install will not do it",
-        f"Keep `data: {before}` in {ctx.paths.answers} (or your answers file). To move it, "
+        f"Keep [[data={before}]]. To move it, "
         f"stop CHT (`docker compose -p {current.PROJECT} stop` in {compose_dir(ctx)}), copy "
-        f"the directory yourself (`cp -a {before}/. {wanted}/`), then change `data`.")
+        f"the directory yourself (`cp -a {before}/. {wanted}/`), then change [[data]].")
 
 
 class NoOtherLine:
@@ -256,7 +256,7 @@ class NoOtherLine:
     def apply(self, ctx: Context) -> None:
         refusal = cht3_install(ctx)
         if refusal is not None:
-            raise StepError(refusal.reason, refusal.fix)
+            raise StepError(refusal.reason, refusal.fix, refusal.on_screen)
 
 
 class CurrentComposeFiles:
@@ -328,7 +328,7 @@ class CurrentComposeFiles:
         existing = env_values(env_text)
         moving = data_would_move(ctx, existing)
         if moving is not None:
-            raise StepError(moving.reason, moving.fix)
+            raise StepError(moving.reason, moving.fix, moving.on_screen)
         made = secrets_for(ctx, existing)
         for directory in (compose_dir(ctx), upgrade_dir(ctx), data_dir(ctx),
                           ctx.paths.cht_dir / current.CERTS_DIR):
@@ -367,7 +367,7 @@ class CurrentComposeFiles:
             fetch(ctx, current.compose_url(builds_url(ctx), ctx.config.version, name), copy,
                   f"CHT {ctx.config.version}'s {name}",
                   "Check the version (CHT's release notes list them) and the network path "
-                  "to CHT's build server, or give a mirror as builds_url.")
+                  "to CHT's build server, or give a mirror: [[builds_url]].")
         wanted = host.read_text(copy)
         now = host.read_text(target)
         if wanted is None or now == wanted:

@@ -214,7 +214,7 @@ class DockerInstalled:
             return blocked(
                 f"packages that clash with {found.name} are installed: {', '.join(clashes)}",
                 f"Remove them (`{remove} {' '.join(clashes)}`), or keep the distribution's "
-                "Docker with docker.source: distro; then run cht-install again.",
+                "Docker with [[docker.source=distro]]; then run cht-install again.",
             )
         client = ctx.host.which("docker")
         note = f" (only the docker client {client} is present)" if client else ""
@@ -345,7 +345,7 @@ class DockerGroup:
         groups = ctx.host.query(["id", "-nG", user])
         if not groups.ok and ctx.host.live:
             return blocked(f"there is no user {user} on this server",
-                           "Set docker.group_user to an existing user, or to null.")
+                           "Set [[docker.group_user]] to an existing user, or to none.")
         if "docker" in groups.stdout.split():
             return ok(f"{user} is in the docker group")
         return needed(f"{user} is not in the docker group yet")
@@ -376,8 +376,8 @@ class ComposeAvailable:
         version = ctx.host.query([*argv, "version", "--short"]).stdout.strip()
         parsed = version_of(version)
         if v2_needed and (argv != ["docker", "compose"] or (parsed or (0, 0)) < (2, 0)):
-            return needed(f"CHT {ctx.config.version} needs compose v2 (`docker compose`); "
-                          f"this server has `{' '.join(argv)}` {version}".rstrip(),
+            return needed(f"CHT {ctx.config.version} needs the `docker compose` command (Compose "
+                          f"version 2); this server has `{' '.join(argv)}` {version}".rstrip(),
                           "cht-install installs Docker's compose plugin.")
         if parsed is not None and parsed < MIN_COMPOSE:
             return warning(
@@ -421,11 +421,10 @@ def compose_v2_refusal(ctx: Context) -> Finding | None:
     if rec is None or not gives_compose_v1(rec, ctx.platform.codename):
         return None
     return blocked(
-        f"CHT {ctx.config.version} needs compose v2 (`docker compose`), and Docker from "
-        f"this system's own packages ({ctx.config.docker.source}) only has docker-compose v1, "
-        "which CHT no longer supports",
-        "Use Docker's own repository: `docker.source: official` in the answers (or "
-        "--docker-source official), then run cht-install again.",
+        f"CHT {ctx.config.version} needs the `docker compose` command (Compose version 2), and "
+        "Docker from this system's own packages only has the older `docker-compose` "
+        "(version 1), which CHT no longer supports",
+        "Use Docker's own repository: [[docker.source=official]], then run cht-install again.",
         "Press Esc, open \"More settings\" and choose Docker's own repository under \"Where "
         "Docker comes from\", then go on.")
 

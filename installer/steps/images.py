@@ -168,7 +168,7 @@ def dns_finding(host: str) -> tuple[str, str]:
         f"the registry's name {host} does not resolve (DNS)",
         f"Check the server's DNS: `getent hosts {host}` must print an address; fix the "
         "nameserver in /etc/resolv.conf (or your network settings), or give a registry "
-        "mirror by address (--registry), then run cht-install again.",
+        "mirror by address ([[registry]]), then run cht-install again.",
     )
 
 

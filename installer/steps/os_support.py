@@ -33,7 +33,8 @@ class OsSupported:
         if isinstance(found, Refusal):
             fix = found.fix
             if found.overridable:
-                fix += " Experts may go on at their own risk with --allow-unsupported."
+                fix += (" Experts may go on at their own risk: `sudo cht-install "
+                        "--allow-unsupported`.")
             return blocked(found.reason, fix)
         extras = [label for flag, label in ((p.wsl, f"WSL {p.wsl}"),
                                             (p.container, "container")) if flag]

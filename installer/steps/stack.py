@@ -30,8 +30,8 @@ CONTAINERS = ("medic-os", "haproxy")
 
 
 LOST_PASSWORD_FIX = (
-    "If you know the admin password, put it back: a line DOCKER_COUCHDB_ADMIN_PASSWORD='...' "
-    "in {env} (mode 0600), or give it as admin_password in an answers file. If nobody knows "
+    "If you know the admin password, give it: [[admin_password]] (cht-install keeps it in "
+    "{env}, readable by root only). If nobody knows "
     "it, set a new one in CouchDB first (the [admins] section of "
     "/srv/settings/medic-core/couchdb/local.ini inside medic-os, then `docker restart medic-os`), "
     "and give that one. cht-install never invents a new password for an existing database."
@@ -74,7 +74,7 @@ def admin_password(ctx: Context) -> str:
     """The password already in .env, else the one chosen, else a new one (once)."""
     lost = lost_password(ctx)
     if lost is not None:
-        raise StepError(lost.reason, lost.fix)
+        raise StepError(lost.reason, lost.fix, lost.on_screen)
     existing = password_from_env(ctx.host.read_text(ctx.paths.env_file))
     password = existing or ctx.config.admin_password or str(
         ctx.facts.setdefault("new_password", new_password())
@@ -117,13 +117,12 @@ def data_would_move(ctx: Context) -> Finding | None:
     if current is None or current == wanted:
         return None
     return blocked(
-        f"CHT's data is in {current}, but the answers say data: {ctx.config.data}; "
+        f"CHT's data is in {current}, but it is now asked to be in {ctx.config.data}; "
         "switching would start CHT without its data, so cht-install will not do it",
-        f"Keep `data: {'volume' if current == VOLUME else current}` in "
-        f"{ctx.paths.answers} (or your answers file). To move the data, remove the "
-        "containers (`docker rm -f medic-os haproxy`: the data stays), copy it yourself "
-        "(e.g. `docker run --rm -v "
-        f"{current}:/from -v {wanted}:/to debian cp -a /from/. /to/`), then change `data`.",
+        f"Keep [[data={'volume' if current == VOLUME else current}]]. To move the data, "
+        "remove the containers (`docker rm -f medic-os haproxy`: the data stays), copy it "
+        f"yourself (e.g. `docker run --rm -v {current}:/from -v {wanted}:/to debian cp -a "
+        "/from/. /to/`), then change [[data]].",
     )
 
 
@@ -144,7 +143,10 @@ def current_line_install(ctx: Context) -> Finding | None:
         f"this server runs CHT's current line (container {name}); CHT 3.x cannot run beside "
         "it, and would not use its data",
         "Keep the current line: set cht_version to its release (as in "
-        f"{ctx.paths.answers}). cht-install does not move data between CHT lines.")
+        f"{ctx.paths.answers}). cht-install does not move data between CHT lines.",
+        "Keep the current line: press Esc and choose CHT 5.x / 4.x under \"Which CHT\", with "
+        f"its release as \"CHT version\" (as in {ctx.paths.answers}). cht-install does not "
+        "move data between CHT lines.")
 
 
 class ComposeFile:
@@ -187,7 +189,7 @@ class ComposeFile:
         host, paths = ctx.host, ctx.paths
         moving = current_line_install(ctx) or data_would_move(ctx)
         if moving is not None:
-            raise StepError(moving.reason, moving.fix)
+            raise StepError(moving.reason, moving.fix, moving.on_screen)
         password = admin_password(ctx)
         current = host.read_text(paths.compose_file)
         wanted = render_compose(ctx.config)
@@ -352,8 +354,8 @@ def ports_taken(ctx: Context) -> Finding | None:
     stop = "; ".join(h.how_to_stop() for h in taken)
     return blocked(
         "; ".join(h.describe() for h in taken) + ", and CHT needs it",
-        f"Stop it ({stop}), or give CHT other ports (http_port / https_port, or "
-        "--http-port / --https-port), then run cht-install again.",
+        f"Stop it ({stop}), or give CHT other ports ([[http_port]] / [[https_port]]), then "
+        "run cht-install again.",
     )
 
 

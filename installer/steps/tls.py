@@ -10,6 +10,7 @@ import psutil
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from installer.setting_names import FIELD_LABELS
 from installer.stacks import CHT3_NGINX_DIR, cht3, current, web_server
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok, warning
 from installer.tls.certinfo import covers, key_matches, summarize
@@ -60,8 +61,8 @@ def operator_material(ctx: Context) -> Material | Finding:
             continue
         data = ctx.host.read_bytes(Path(path))
         if data is None:
-            return blocked(f"tls.{name} {path} cannot be read",
-                           f"Copy the file to {path} (or fix tls.{name}) and run again.")
+            return blocked(f"the {FIELD_LABELS['tls.' + name].lower()} {path} cannot be read",
+                           f"Copy the file to {path} (or fix [[tls.{name}]]) and run again.")
         files[name] = data
     assert files["certificate"] is not None
     try:
@@ -108,7 +109,8 @@ def _own(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
             info = summarize(installed.leaf)
             if covers(info.names, ctx.config.hostname_ascii) and info.days_left() >= 0:
                 return warning(f"{material.reason}; the installed copy is used "
-                               f"({info.days_left()} days left)", material.fix)
+                               f"({info.days_left()} days left)", material.fix,
+                               material.on_screen)
         return material
     trusted = roots(roots_pem(ctx.host, ctx.config.tls.trust_store))
     key_types = current.KEY_TYPES if ctx.config.line == "current" else cht3.KEY_TYPES
@@ -153,7 +155,7 @@ class TlsCertificate:
         if ctx.config.tls.mode == "own":
             material = operator_material(ctx)
             if isinstance(material, Finding):
-                raise StepError(material.reason, material.fix)
+                raise StepError(material.reason, material.fix, material.on_screen)
             certificate, key = material.fullchain_pem(), material.key_pem()
         else:
             addresses = host_addresses() if ctx.host.live else []

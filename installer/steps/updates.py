@@ -34,8 +34,8 @@ def manager(ctx: Context) -> str | None:
 def how_to_enable(ctx: Context) -> str:
     name = manager(ctx)
     command = ENABLE.get(name or "")
-    asked = "or answer updates.automatic: true (--automatic-updates yes) and cht-install does it"
-    return f"Turn them on: `{command}`, {asked}." if command else (
+    asked = "or let cht-install do it: [[updates.automatic=true]]"
+    return f"Turn them on: `{command}`; {asked}." if command else (
         "Turn on your OS's automatic security updates (cht-install knows how on Debian, "
         "Ubuntu and the RHEL family only).")
 
@@ -104,7 +104,7 @@ class AutomaticUpdates:
         gap = missing(ctx)
         if gap is None:
             return updates_finding(ctx)
-        return needed(gap, "cht-install turns them on, as asked (updates.automatic: true).")
+        return needed(gap, "cht-install turns them on, as asked.")
 
     def apply(self, ctx: Context) -> None:
         name = manager(ctx)
@@ -112,7 +112,7 @@ class AutomaticUpdates:
         if name not in PACKAGES or found is None:
             raise StepError("cht-install cannot turn on automatic updates on this OS",
                             "Turn them on with your OS's own tool, and set "
-                            "updates.automatic: false.")
+                            "[[updates.automatic=false]].")
         if not installed_packages(ctx, found, (PACKAGES[name],)):
             install_packages(ctx, found, (PACKAGES[name],), "automatic security updates")
         if name == "apt":

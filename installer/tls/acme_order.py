@@ -46,7 +46,8 @@ def _explain(exc: Exception) -> AcmeError:
         if exc.typ == RATE_LIMITED:
             return AcmeError(f"the CA's rate limit was hit: {exc.detail}",
                              "Wait before trying again (Let's Encrypt allows 5 certificates "
-                             "for the same name a week); test with --acme-staging.")
+                             "for the same name a week); to test, use Let's Encrypt's staging "
+                             "server: `sudo cht-install --acme-staging`.")
         return AcmeError(f"the CA refused: {exc.detail or exc.typ}",
                          "Read the CA's message above; fix what it names and run again.")
     if isinstance(exc, errors.ValidationError):

@@ -174,7 +174,7 @@ def chain_problem(material: Material, hostname: str, roots: list[x509.Certificat
                 f"the chain is incomplete: the certificate of {last.issuer.rfc4514_string()} "
                 "is missing (Android rejects an incomplete chain)",
                 "Add your CA's intermediate certificate(s): in the certificate file after "
-                "yours, or in tls.chain.",
+                "yours, or in [[tls.chain]].",
             )
         return Problem(f"the chain does not verify: {exc}",
                        "Check the certificate and chain with your CA.")
@@ -195,14 +195,15 @@ def check(material: Material, hostname: str, roots: list[x509.Certificate],
                                 "Check the server's clock, or wait until that date."))
     elif now >= info.not_after:
         problems.append(Problem(f"the certificate expired on {info.not_after:%Y-%m-%d}",
-                                "Renew it with your CA and point tls.certificate at the new one."))
+                                "Renew it with your CA and point [[tls.certificate]] at the "
+                                "new one."))
     elif info.days_left(now) < RENEW_WARNING_DAYS:
         problems.append(Problem(f"the certificate expires in {info.days_left(now)} days",
                                 "Renew it soon with your CA.", fatal=False))
     if not covers(info.names, hostname):
         names = ", ".join(info.names) or "no names"
         problems.append(Problem(f"the certificate is for {names}, not {hostname}",
-                                f"Get a certificate that names {hostname}, or set hostname "
+                                f"Get a certificate that names {hostname}, or set [[hostname]] "
                                 "to a name it covers."))
     for found in (key_problem(material, rsa_only), order_problem(material)):
         if found:

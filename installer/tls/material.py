@@ -61,15 +61,15 @@ def _key(data: bytes, password: str | None) -> PrivateKeyTypes:
     except TypeError as exc:  # encrypted and no password, or a password it does not need
         if secret is None:
             raise MaterialError("the key is encrypted with a passphrase",
-                                "Give its passphrase in tls.password.") from exc
+                                "Give its passphrase: [[tls.password]].") from exc
         return loaders(data, None)
     except ValueError as exc:
         if secret is not None and b"ENCRYPTED" in data:
-            raise MaterialError("the key's passphrase (tls.password) is wrong",
+            raise MaterialError("the key's passphrase is wrong",
                                 "Check the passphrase and try again.") from exc
         raise MaterialError("the key file is not a private key (neither PEM with "
                             "-----BEGIN ... PRIVATE KEY----- lines, nor DER)",
-                            "Point tls.key at the private key that goes with the "
+                            "Point [[tls.key]] at the private key that goes with the "
                             "certificate (made with its request, often .key).") from exc
 
 
@@ -81,10 +81,10 @@ def _pfx(data: bytes, password: str | None) -> Material | None:
         message = str(exc).lower()
         if "password" in message or "mac" in message:
             if password:
-                raise MaterialError("the PFX file's password (tls.password) is wrong",
+                raise MaterialError("the PFX file's password is wrong",
                                     "Check the password and try again.") from exc
             raise MaterialError("the PFX file is protected by a password",
-                                "Give it in tls.password.") from exc
+                                "Give it: [[tls.password]].") from exc
         return None
     if bundle.cert is None or bundle.key is None:
         raise MaterialError("the PFX file lacks its certificate or its key",
@@ -109,5 +109,5 @@ def load(certificate: bytes, chain: bytes | None, key: bytes | None,
         certs += _certificates(chain, "chain")
     if key is None:
         raise MaterialError("no private key was given",
-                            "Set tls.key to the key file (a PFX file carries its own).")
+                            "Set [[tls.key]] to the key file (a PFX file carries its own).")
     return Material(certs[0], tuple(certs[1:]), _key(key, password))

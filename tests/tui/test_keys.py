@@ -237,6 +237,22 @@ def test_on_a_server_that_had_cht_i_repairs_or_checks_again(tmp_path: Path) -> N
     assert keys[2].get("i") == "Install"
 
 
+def test_the_welcome_on_a_server_that_had_cht_speaks_of_checking_and_repairing(
+        tmp_path: Path) -> None:
+    intro: list[str] = []
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        intro.append(str(app.screen.query_one("#intro", Static).render()))
+
+    again = planning_session(tmp_path)
+    again.had_cht = True
+    drive(again, steps)
+    drive(planning_session(tmp_path / "fresh"), steps)
+    assert "repairs only what is wrong" in intro[0] and "to repair it" in intro[0]
+    assert "to install" not in intro[0] and "install Docker" not in intro[0]
+    assert "pressed i to install" in intro[1] and "sets up" in intro[1]
+
+
 def test_warnings_accepted_before_are_not_said_to_be_accepted_just_now(
         session: Session) -> None:
     verdicts: list[str] = []

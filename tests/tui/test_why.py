@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -85,3 +86,44 @@ def test_f1_on_settings_says_what_each_certificate_means_for_phones(tmp_path: Pa
     assert shown[0].startswith("F1 explains the certificate choice")
     assert "installed by hand" in shown[1] and "Let's Encrypt is free" in shown[1]
     assert shown[2] != shown[1] and "installed by hand" not in shown[2]
+
+
+def test_w_on_the_progress_screen_reaches_every_steps_paragraph(tmp_path: Path) -> None:
+    from installer.events import RunFinished, StepFailed, StepStarted
+    from installer.step import broken
+
+    session = planning_session(tmp_path)
+    steps = [(step.id, step.title) for step in build_plan(session.config)]
+    failed_id, failed_title = steps[3]
+
+    def failing(sinks: Any, cancelled: Any) -> RunFinished:
+        result = RunFinished(ok=False, failed=failed_id)
+        for event in (StepStarted(failed_id, failed_title, 4, len(steps)),
+                      StepFailed(failed_id, broken("it broke")), result):
+            for sink in sinks:
+                sink(event)
+        return result
+
+    shown: list[str] = []
+
+    def text(app: ChtInstallApp) -> str:
+        return str(app.screen.query_one("#why-text", Static).render())
+
+    async def steps_(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("install")
+        await pilot.pause(0.5)
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, WhyScreen)
+        shown.append(text(app))
+        await pilot.press("down")
+        await pilot.pause()
+        shown.append(text(app))
+        await pilot.press("up", "up")
+        await pilot.pause()
+        shown.append(text(app))
+
+    drive(session, steps_, start=failing)
+    assert failed_title in shown[0] and "(step 4 of" in shown[0]
+    assert steps[4][1] in shown[1] and texts()[steps[4][0]][:40] in shown[1]
+    assert steps[2][1] in shown[2] and texts()[steps[2][0]][:40] in shown[2]

@@ -3,6 +3,7 @@ flag (those stay in --yes, doctor's text and the JSON); it travels through the j
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -11,7 +12,8 @@ from typing import Any
 
 from installer.answers import InstallConfig
 from installer.events import StepFailed, event_from_dict, event_to_dict
-from installer.step import Finding, Status, blocked
+from installer.setting_names import FIELD_LABELS, flag
+from installer.step import Finding, Status, StepError, blocked
 from installer.steps.current_stack import cht3_install
 
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
@@ -68,3 +70,77 @@ def test_compose_v1_refusal_says_on_screen_where_to_choose_dockers_repository(
     assert "--docker-source official" in found.fix
     assert "choose Docker's own repository under \"Where Docker comes from\"" in found.screen_fix
     assert not KEY_OR_FLAG.search(found.screen_fix), found.screen_fix
+
+
+def test_a_marked_fix_is_said_with_keys_and_flags_for_commands_and_labels_for_screens() -> None:
+    finding = blocked("why", "Point [[tls.key]] at the key, or use [[docker.source=distro]].")
+    assert finding.fix == ("Point tls.key (--tls-key) at the key, or use `docker.source: "
+                           "distro` in the answers (or --docker-source distro).")
+    assert finding.screen_fix == ("Point \"Key file\" (Settings) at the key, or use \"Where "
+                                  "Docker comes from\" (Settings, More settings): this OS's "
+                                  "own packages.")
+    assert "[[" not in json.dumps(finding.as_dict())
+    secret = StepError("why", "Give it: [[tls.password]].")
+    assert secret.fix == "Give it: tls.password in an answers file."
+    assert secret.on_screen == 'Give it: "Password of the PFX or key" (Settings).'
+
+
+def test_every_flag_a_fix_names_is_one_the_command_line_takes() -> None:
+    from installer.cli import parser
+
+    taken = {option for action in parser()._actions for option in action.option_strings}
+    for key in FIELD_LABELS:
+        assert flag(key) == "" or flag(key) in taken, key
+    assert {key for key in FIELD_LABELS if flag(key) == ""} == {
+        "admin_password", "tls.password", "data"}
+
+
+# Texts that name an answers key or a flag without [[...]] marks, each for a reason: said
+# only by a command (never on a screen), or given with its screens' words beside it.
+UNMARKED = {
+    ("installer/backup.py", "Free space, lower backup.keep"): "backup's own command",
+    ("installer/restore.py", " older backup(s) (backup.keep is "): "restore's own command",
+    ("installer/health_check.py", "No alerts are set up: set"): "health-check's own command",
+    ("installer/health.py", "For real use, switch to a"): "TRUSTED_ON_SCREEN beside it",
+    ("installer/health.py", "Turn on nightly backups: `sudo"): "its screens' words beside it",
+    ("installer/health.py", "Set a webhook (ntfy, Slack"): "its screens' words beside it",
+    ("installer/steps/current_stack.py", "drop cht_version or give"): "on_screen beside it",
+    ("installer/steps/stack.py", "Keep the current line: set"): "on_screen beside it",
+}
+# Where the answers' own words belong: the answers file, the command line, and these tables.
+ANSWERS_MODULES = ("answers.py", "cli.py", "arguments.py", "setting_names.py",
+                   "answer_changes.py")
+
+
+def unmarked_mentions() -> set[tuple[str, str]]:
+    """Each string in installer/ (docstrings aside) naming an answers key (dotted or with an
+    underscore) or its flag, without marks."""
+    names = [key for key in FIELD_LABELS if "." in key or "_" in key]
+    names += [flag(key) for key in FIELD_LABELS if flag(key)]
+    mention = re.compile("|".join(rf"(?<![\w.-]){re.escape(name)}(?![\w-])"
+                                  for name in sorted(names, key=len, reverse=True)))
+    found = set()
+    for path in sorted(Path("installer").rglob("*.py")):
+        if path.name in ANSWERS_MODULES:
+            continue
+        tree = ast.parse(path.read_text())
+        docs = {id(node.body[0].value) for node in ast.walk(tree)
+                if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+                and node.body and isinstance(node.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in docs and "[[" not in node.value
+                    and " " in node.value and mention.search(node.value)):
+                found.add((str(path), node.value))
+    return found
+
+
+def test_no_fix_names_an_answers_key_or_flag_where_a_screen_would_show_it() -> None:
+    found = unmarked_mentions()
+    unexplained = [(path, text) for path, text in found
+                   if not any(path == where and text.startswith(start)
+                              for where, start in UNMARKED)]
+    assert not unexplained, unexplained
+    stale = [place for place in UNMARKED
+             if not any(path == place[0] and text.startswith(place[1]) for path, text in found)]
+    assert not stale, stale  # the list names only texts that still exist
