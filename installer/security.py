@@ -66,9 +66,9 @@ def disk_encryption(host: Host, data: Path) -> Check:
     path = " on ".join(chain)
     if crypts:
         return Check("security.disk-encryption", title, ok(
-            f"{data} is on an encrypted disk ({path}; LUKS at {crypts[0]})"))
+            f"{data} is on an encrypted disk ({path}; encrypted at {crypts[0]})"))
     return Check("security.disk-encryption", title, warning(
-        f"{data} is on a disk this server does not encrypt ({path}; no LUKS under it)",
+        f"{data} is on a disk this server does not encrypt (disk {path})",
         ENCRYPT_FIX))
 
 

@@ -201,8 +201,10 @@ class InstallScreen(Screen[None]):
         self.run_install()
 
     def action_why(self) -> None:
+        # the step running or stopped at, else the last one that changed something
         running = [i for i, _ in self.steps if self.state[i] in ("running", "failed")]
-        step_id = running[-1] if running else self.steps[-1][0]
+        changed = [i for i, _ in self.steps if self.state[i] == "done"]
+        step_id = (running or changed or [self.steps[-1][0]])[-1]
         # the arrows there move through every other step's paragraph
         self.app.push_screen(WhyScreen(dict(self.steps)[step_id], step_id, self.steps))
 

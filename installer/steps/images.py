@@ -14,7 +14,6 @@ from installer.host import PullProgress
 from installer.registry import ARCH, registry_host
 from installer.step import Context, Finding, StepError, needed, ok
 
-MB = 1000**2
 # Waits between tries of a pull that broke off (the registry or the network failing).
 PULL_RETRY_DELAYS: tuple[float, ...] = (3.0, 6.0, 12.0)
 # Docker keeps the compressed download and the extracted layers: about three times.
@@ -86,7 +85,7 @@ class ImagesPulled:
                 parts = tuple((f"{image} {layer}", d, t)
                               for image, each in layers_of.items()
                               for layer, (d, t) in each.items())
-                detail = (f"{name}: {done / MB:.1f} of {total / MB:.1f} MB" if total
+                detail = (f"{name}: {human(done)} of {human(total)}" if total
                           else f"{name}: {status}")
                 ctx.emit(Progress(ctx.step_id, sum(p[1] for p in parts),
                                   sum(p[2] for p in parts), detail, parts))

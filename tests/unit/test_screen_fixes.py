@@ -144,3 +144,24 @@ def test_no_fix_names_an_answers_key_or_flag_where_a_screen_would_show_it() -> N
     stale = [place for place in UNMARKED
              if not any(path == place[0] and text.startswith(place[1]) for path, text in found)]
     assert not stale, stale  # the list names only texts that still exist
+
+
+def test_the_checklist_on_a_screen_gives_each_next_step_in_the_screens_words(
+        tmp_path: Any) -> None:
+    from installer.considerations import checklist
+    from installer.health import Check
+    from installer.paths import Paths
+    from installer.step import warning
+
+    row = Check("data.backup", "A recent backup", warning(
+        "no backup", "Turn them on: [[backup.dir]].")).as_dict()
+    report: dict[str, object] = {"steps": [], "checks": [row]}
+    paths = Paths.under(tmp_path)
+
+    def backups(on_screen: bool) -> str:
+        items = checklist(report, paths, "self-signed", on_screen=on_screen)
+        return next(item.text for item in items if item.topic == "Backups")
+
+    assert backups(True) == ('no backup (to do: Turn them on: "Nightly backups folder" '
+                             '(Settings, After the install).)')
+    assert backups(False) == "no backup (to do: Turn them on: backup.dir (--backup-dir).)"
