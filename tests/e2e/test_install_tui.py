@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import time
 from pathlib import Path
@@ -35,8 +36,11 @@ async def drive(app: ChtInstallApp, said: list[str] | None = None) -> list[str]:
     """Walk every screen to the done screen; the plan's, the run's and the done screen's
     words go into ``said``."""
     seen: list[str] = []
+    words = said if said is not None else []
     async with app.run_test(size=(80, 24)) as pilot:
         seen.append(type(app.screen).__name__)
+        last_run = app.screen.query("#last-run")
+        words.append(str(last_run.first(Static).render()) if last_run else "")
         await pilot.press("enter")
         assert isinstance(app.screen, SystemCheckScreen)
         check = app.screen
@@ -45,13 +49,13 @@ async def drive(app: ChtInstallApp, said: list[str] | None = None) -> list[str]:
         await pilot.press("a", "enter")
         assert isinstance(app.screen, SettingsScreen)
         seen.append(type(app.screen).__name__)
+        await pilot.press("x", "z")  # stray keys: no field is being typed in
         await pilot.press("ctrl+n")
         assert isinstance(app.screen, PlanReviewScreen)
         plan = app.screen
         await until(pilot, lambda: plan.planned is not None, 60, "the plan")
         seen.append(type(app.screen).__name__)
         assert plan.planned is not None
-        words = said if said is not None else []
         words.append(str(plan.query_one("#summary", Static).render()))
         todo = {s.id for s in plan.planned if s.finding.status.value in ("needed", "broken")}
         assert {"cht.running", "tls.certificate", "tls.installed"} <= todo
@@ -89,9 +93,20 @@ def test_tui_walks_every_screen_and_repairs_a_broken_install(
                     "PlanReviewScreen", "InstallScreen", "DoneScreen"]
     assert app.return_value == 0
     # A server that had CHT: the screens speak of repairing, and say what was wrong.
-    plan, run, done = said
+    welcome, plan, run, done = said
+    # However the last run ended, the welcome does not call the server healthy now.
+    assert welcome.startswith("The last run, on "), welcome
+    assert "healthy" not in welcome or "That was then: the system check on the next " \
+        "screen looks again now." in welcome, welcome
+    assert "You changed" not in plan, plan  # the stray keys changed no answer
     assert "to repair;" in plan and "Press i to repair." in plan, plan
     assert run.startswith("CHT is repaired: "), run
+    # The counts agree, or the words say why they differ.
+    promised = int(re.search(r"(\d+) steps? to repair", plan).group(1))  # type: ignore[union-attr]
+    done_count = int(re.search(r"(\d+) steps? put right", run).group(1))  # type: ignore[union-attr]
+    assert done_count == promised or (
+        done_count < promised and "found fine when their turn came are not counted" in run), (
+        plan, run)
     assert done.startswith("CHT is repaired and answers over HTTPS again. What was wrong, "
                            "and what was done:\n"), done
     assert "Now: CHT containers are running and set up." in done, done
