@@ -237,7 +237,7 @@ def password_problem(password: str, line: str = "3.x") -> str | None:
     single-quoted, so $, # and spaces stay as they are, but compose v1 still expands ${...}),
     and the shell's echo writes it.
     """
-    from installer.stacks import cht3
+    from installer.lines.cht3 import facts as cht3
 
     if line == "current" and not URL_SAFE_PASSWORD.match(password):
         return ("only letters, digits and . _ ~ - are allowed: CHT's compose file puts the "

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from installer.disk import human
-from installer.stack_files import VOLUME
+from installer.lines import line_for
 from installer.step import Context, Finding, broken, ok, warning
 
 FREE_WARNING = 0.20  # warn when less than this share of the data's disk is free
@@ -30,22 +30,7 @@ class Check:
 
 def data_location(ctx: Context) -> tuple[str, Path] | None:
     """(what, host directory) of CHT's data; None when it does not exist (yet)."""
-    if ctx.config.line == "current":
-        from installer.steps.current_stack import data_dir
-
-        path = data_dir(ctx)
-        return ("CouchDB's data directory (COUCHDB_DATA)", path) if path.is_dir() else None
-    if ctx.config.data != "volume":
-        path = Path(ctx.config.data)
-        return (str(path), path) if path.is_dir() else None
-    client = ctx.host.docker()
-    if client is None:
-        return None
-    try:
-        mountpoint = client.volumes.get(VOLUME).attrs["Mountpoint"]
-    except Exception:
-        return None
-    return f"volume {VOLUME}", Path(mountpoint)
+    return line_for(ctx.config).data_location(ctx)
 
 
 def certificate_expiry(days_left: int | None, expires: str | None) -> Check:
@@ -164,17 +149,14 @@ def backup_check(ctx: Context) -> Check:
 def version_check(ctx: Context) -> Check:
     """The CHT version that runs (its image's tag), and whether its line is past its end
     of life."""
-    from installer import stacks
-    from installer.stacks import current
-
     title = "CHT's version is supported"
-    container = current.container_name("api") if ctx.config.line == "current" else "medic-os"
+    line = line_for(ctx.config)
+    container = line.main_container
     image = ctx.host.query(["docker", "inspect", "--format", "{{.Config.Image}}", container])
     tag = image.stdout.strip().rsplit(":", 1)[-1] if image.ok and image.stdout.strip() else ""
     running = tag.removeprefix("cht-") if tag else "not running"
-    about = stacks.describe(ctx.config)
     said = f"CHT {running} runs ({container})"
-    if about.get("end_of_life"):
+    if line.end_of_life:
         return Check("cht.version", title, warning(
             f"{said}: CHT 3.x is past its end of life (no fixes, security ones included)",
             "Plan the move to CHT's current line with CHT's migration guide: "

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from installer.answers import InstallConfig
+from installer.lines import line_for
 from installer.step import Step
 from installer.steps.acme import TlsChallengeLocation, TlsRenewal
-from installer.steps.admin_account import AdminPassword
-from installer.steps.current_stack import (
-    CurrentComposeFiles,
-    CurrentServicesRunning,
-    NoOtherLine,
-)
 from installer.steps.docker import (
     ComposeAvailable,
     DockerEnabledAtBoot,
@@ -20,12 +15,7 @@ from installer.steps.docker import (
     DockerRunning,
     PackagesReady,
 )
-from installer.steps.hardware import HardwareEnough
-from installer.steps.images import ImagesPulled
-from installer.steps.os_support import OsSupported
-from installer.steps.post_setup import CompleteInstall, UnneededServices
 from installer.steps.schedules import BackupScheduled, HealthCheckScheduled
-from installer.steps.stack import ChtRunning, ComposeFile
 from installer.steps.tls import TlsCertificate, TlsInstalled
 from installer.steps.updates import AutomaticUpdates
 from installer.steps.verify import AnswersHttps
@@ -49,11 +39,5 @@ def care_steps() -> list[Step]:
 
 
 def build_plan(config: InstallConfig) -> list[Step]:
-    if config.line == "current":
-        # CHT's own layout and services; medic-os's post-setup steps do not apply.
-        return [OsSupported(), NoOtherLine(), HardwareEnough(), *docker_steps(),
-                CurrentComposeFiles(), ImagesPulled(), CurrentServicesRunning(),
-                *tls_steps(), AdminPassword(), *care_steps()]
-    return [OsSupported(), HardwareEnough(), *docker_steps(), ComposeFile(), ImagesPulled(),
-            ChtRunning(), *tls_steps(), CompleteInstall(), UnneededServices(), AdminPassword(),
-            *care_steps()]
+    """Every step of an install of the line the answers choose, in order."""
+    return line_for(config).steps()

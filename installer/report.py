@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import Sequence
 
-from installer import stacks
 from installer.answers import InstallConfig
 from installer.events import (
     Event,
@@ -18,6 +17,7 @@ from installer.events import (
     StepStarted,
 )
 from installer.health import Check
+from installer.lines import line_for
 from installer.platform import Platform
 from installer.rate import Rate
 from installer.repairs import RepairNotes
@@ -29,8 +29,9 @@ from installer.vocabulary import WIDEST, summary, word
 def plan_json(platform: Platform, planned: Sequence[PlannedStep],
               host_name: tuple[bool, str] = (False, ""),
               config: InstallConfig | None = None) -> str:
+    chosen = config or InstallConfig()
     return json.dumps(
-        {"platform": platform.as_dict(), "stack": stacks.describe(config or InstallConfig()),
+        {"platform": platform.as_dict(), "stack": line_for(chosen).describe(chosen),
          "host_name": {"phones_may_not_reach": host_name[0], "note": host_name[1]},
          "steps": [step.as_dict() for step in planned]},
         indent=2,
@@ -42,7 +43,7 @@ def plan_text(platform: Platform, planned: Sequence[PlannedStep],
               config: InstallConfig | None = None) -> str:
     chosen = config or InstallConfig()
     lines = [f"Plan for {platform.name or platform.id} ({platform.arch}): "
-             f"{stacks.name(chosen)} {chosen.version}", stacks.notice(chosen)]
+             f"{line_for(chosen).name} {chosen.version}", line_for(chosen).notice]
     if host_name[1]:
         lines.append(("Warning: " if host_name[0] else "Host name: ") + host_name[1])
     lines.append("")

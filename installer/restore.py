@@ -17,8 +17,8 @@ from installer.events import Emit, Progress
 from installer.health import data_location
 from installer.host import PlanHost
 from installer.journal import RunLock
+from installer.lines import line_for
 from installer.session import Options, Session
-from installer.stacks import current
 from installer.step import Context
 
 BACKUP_LOCK = "cht-install-backup.lock"
@@ -77,12 +77,7 @@ def has_data(ctx: Context) -> Path | None:
 
 def cht_containers(ctx: Context) -> list[str]:
     """CHT's containers on this server (stopped for the data to be put back)."""
-    if ctx.config.line == "current":
-        found = ctx.host.query(["docker", "ps", "-a", "--format", "{{.Names}}", "--filter",
-                                f"label=com.docker.compose.project={current.PROJECT}"])
-        return found.stdout.split()
-    names = ctx.host.query(["docker", "ps", "-a", "--format", "{{.Names}}"]).stdout.split()
-    return [name for name in ("medic-os", "haproxy") if name in names]
+    return line_for(ctx.config).containers(ctx)
 
 
 def keep_aside(path: Path, kept: Path, log: Callable[[str], None]) -> None:

@@ -17,6 +17,7 @@ from installer.considerations import checklist
 from installer.events import Emit, Event, RunFinished, StepFailed
 from installer.host import Host, PlanHost, RealHost, rotate_past
 from installer.journal import Holder, Journal, RunLock
+from installer.lines import line_for, password_in
 from installer.paths import Paths
 from installer.plan import build_plan
 from installer.platform import Platform, detect
@@ -24,7 +25,6 @@ from installer.reachable import local_addresses, phones_note
 from installer.repairs import RepairNotes, ever_finished
 from installer.report import doctor_report
 from installer.runner import PlannedStep, Runner
-from installer.stacks import env_file, password_in
 from installer.step import Context, Status, Step
 from installer.steps.hardware import Check, checks_for
 
@@ -263,7 +263,7 @@ class Session:
         diff, yours first); None when it is absent or the same."""
         import difflib
 
-        from installer.stack_files import render_compose
+        from installer.lines.cht3.files import render_compose
 
         current = self.real.read_text(self.paths.compose_file)
         wanted = render_compose(self.config)
@@ -313,7 +313,7 @@ class Session:
     @property
     def env_file(self) -> Path:
         """Where the chosen line keeps the admin password."""
-        return env_file(self.paths, self.config)
+        return line_for(self.config).env_file(self.paths)
 
     def admin_password(self) -> str | None:
         return password_in(self.real.read_text(self.env_file), self.config)

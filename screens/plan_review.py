@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from installer import stacks
+from installer.lines import line_for
 from installer.plan import build_plan
 from installer.runner import PlannedStep
 from installer.session import Session
@@ -50,9 +50,9 @@ class PlanReviewScreen(Screen[None]):
             # The words above the table scroll by themselves when longer than half the
             # screen (Tab to them, then the arrows): every word of a long fix can be read.
             with VerticalScroll(id="plan-head"):
-                yield Static(f"[b]The plan[/b] for {escape(stacks.name(config))} "
+                yield Static(f"[b]The plan[/b] for {escape(line_for(config).name)} "
                              f"{escape(config.version)} (nothing has changed yet). "
-                             + escape(stacks.notice(config)), classes="notice")
+                             + escape(line_for(config).notice), classes="notice")
                 yield Static("Checking what is already in place ...", id="summary")
                 yield Static("", id="detail")
             yield DataTable(id="plan", cursor_type="row")

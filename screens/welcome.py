@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from installer import stacks
 from installer.answers import InstallConfig
+from installer.lines import line_for
 from screens.scrolling import PAGE_KEYS, Paged
 
 INTRO = """\
@@ -57,15 +57,14 @@ class WelcomeScreen(Paged):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(classes="page"):
-            current = self.config.line == "current"
-            images = (f"CHT {self.config.version}'s, and its upgrade service" if current
-                      else "medic-os and haproxy")
+            line = line_for(self.config)
+            images = line.images_words(self.config)
             parts = "\n".join(f"  {number}. {part.format(images=images)}"
                               for number, part in enumerate(PARTS[self.had_cht], 1))
             yield Static(INTRO.format(opening=OPENING[self.had_cht], parts=parts,
                                       closing=CLOSING[self.had_cht]), id="intro")
             # The line's one-line notice: 3.x's end of life, or the current line's.
-            yield Static(escape(stacks.notice(self.config)), id="end-of-life",
+            yield Static(escape(line.notice), id="end-of-life",
                          classes="notice")
             if self.last_outcome:
                 yield Static(escape(self.last_outcome), id="last-run")

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from installer import schedule
-from installer.stacks import current, web_server
+from installer.lines import line_for
 from installer.step import Context, Finding, StepError, blocked, needed, ok
 from installer.steps.tls import (
     RENEW_BEFORE_DAYS,
@@ -22,7 +22,6 @@ from installer.steps.tls import (
 from installer.tls.acme_order import LETS_ENCRYPT, AcmeError, AcmeRequest
 from installer.tls.certinfo import covers, key_matches, summarize
 from installer.tls.nginx_conf import (
-    CHALLENGE_ROOT,
     ConfError,
     has_challenge_location,
     with_challenge_location,
@@ -70,6 +69,9 @@ def preflight(ctx: Context) -> Finding | None:
 
 
 class TlsChallengeLocation:
+    """Where the certificate comes from Let's Encrypt, the line's web server serves its
+    HTTP-01 challenge."""
+
     id = "tls.challenge-location"
     # true whatever the certificate: the web server is ready for Let's Encrypt, where used
     title = "Web server is ready for Let's Encrypt's check"
@@ -77,43 +79,35 @@ class TlsChallengeLocation:
     def probe(self, ctx: Context) -> Finding:
         if ctx.config.tls.mode != "letsencrypt":
             return ok("not needed: the certificate does not come from Let's Encrypt")
-        if ctx.config.line == "current":
-            return current_challenge_location(ctx)
-        conf = ctx.host.container_read("medic-os", NGINX_CONF)
-        if conf is None:
-            return needed("medic-os is not running yet")
-        if has_challenge_location(conf.decode(errors="replace")):
-            return ok(f"{NGINX_CONF} serves /.well-known/acme-challenge/ from the volume")
-        return needed(f"{NGINX_CONF} has no /.well-known/acme-challenge/ location yet")
+        return line_for(ctx.config).challenge_location(ctx)
 
     def apply(self, ctx: Context) -> None:
-        if ctx.config.line == "current":
-            finding = current_challenge_location(ctx)
-            raise StepError(finding.reason, finding.fix or "Run cht-install again.")
-        conf = ctx.host.container_read("medic-os", NGINX_CONF)
-        if conf is None and ctx.host.live:
-            raise StepError("medic-os has no nginx.conf to add the challenge location to",
-                            "Check that medic-os is running (docker ps), then run again.")
-        try:
-            patched = with_challenge_location((conf or b"listen 80;\n").decode())
-        except ConfError as exc:
-            raise StepError(f"{NGINX_CONF}: {exc}",
-                            "Restore a server block that listens on port 80.") from exc
-        ctx.host.container_put("medic-os", {NGINX_CONF: (patched.encode(), 0o644)})
-        reload_nginx(ctx)
+        line_for(ctx.config).add_challenge_location(ctx)
 
 
-def current_challenge_location(ctx: Context) -> Finding:
-    """CHT's nginx.conf serves /.well-known/acme-challenge/ from the certbot directory
-    of the cht-ssl volume, which CERTIFICATE_MODE=AUTO_GENERATE makes (ssl-install.sh)."""
-    web = web_server(ctx.config)
-    found = ctx.host.container_list(web.container, f"{current.CHALLENGE_ROOT}/.well-known")
-    if found is None:
-        return needed(f"{web.container} has no {current.CHALLENGE_ROOT}/.well-known yet "
-                      "(CHT's nginx makes it with CERTIFICATE_MODE=AUTO_GENERATE)",
-                      "cht-install restarts CHT's services with that mode, then checks again.")
-    return ok(f"CHT's nginx serves /.well-known/acme-challenge/ from "
-              f"{current.CHALLENGE_ROOT}")
+def medic_os_challenge_location(ctx: Context) -> Finding:
+    """medic-os's nginx.conf serves /.well-known/acme-challenge/ from the volume."""
+    conf = ctx.host.container_read("medic-os", NGINX_CONF)
+    if conf is None:
+        return needed("medic-os is not running yet")
+    if has_challenge_location(conf.decode(errors="replace")):
+        return ok(f"{NGINX_CONF} serves /.well-known/acme-challenge/ from the volume")
+    return needed(f"{NGINX_CONF} has no /.well-known/acme-challenge/ location yet")
+
+
+def add_medic_os_challenge_location(ctx: Context) -> None:
+    """Add the challenge location to medic-os's nginx.conf, then reload nginx."""
+    conf = ctx.host.container_read("medic-os", NGINX_CONF)
+    if conf is None and ctx.host.live:
+        raise StepError("medic-os has no nginx.conf to add the challenge location to",
+                        "Check that medic-os is running (docker ps), then run again.")
+    try:
+        patched = with_challenge_location((conf or b"listen 80;\n").decode())
+    except ConfError as exc:
+        raise StepError(f"{NGINX_CONF}: {exc}",
+                        "Restore a server block that listens on port 80.") from exc
+    ctx.host.container_put("medic-os", {NGINX_CONF: (patched.encode(), 0o644)})
+    reload_nginx(ctx)
 
 
 def _obtained(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding | None:
@@ -150,8 +144,8 @@ def apply_certificate(ctx: Context) -> None:
         host.write_file(paths.acme_account_key, account, 0o600)
     key = _new_key_pem()
 
-    web = web_server(ctx.config)
-    root = current.CHALLENGE_ROOT if ctx.config.line == "current" else CHALLENGE_ROOT
+    web = line_for(ctx.config).web_server()
+    root = line_for(ctx.config).challenge_root
 
     def publish(token: str, validation: str) -> None:
         path = f"{root}/.well-known/acme-challenge/{token}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from installer.stacks import cht3, env_file, password_in, password_key
+from installer.lines import line_for, password_in
+from installer.lines.cht3 import facts as cht3
 from installer.step import Context, Finding, Status, StepError, broken, needed, ok
 from installer.steps.verify import ADDRESS, PROXY_ERRORS, installing_itself
 
@@ -65,7 +66,7 @@ class AdminPassword:
     title = "The admin password works"
 
     def probe(self, ctx: Context) -> Finding:
-        env = env_file(ctx.paths, ctx.config)
+        env = line_for(ctx.config).env_file(ctx.paths)
         password = password_in(ctx.host.read_text(env), ctx.config)
         if password is None:
             return needed(f"{env} has no admin password yet")
@@ -85,13 +86,12 @@ class AdminPassword:
             return broken(f"{cht3.ADMIN_USER} signs in but is not an admin (roles: "
                            f"{', '.join(granted) or 'none'})",
                            "Give medic the _admin role back in CHT's admin app.")
-        if ctx.config.line != "current" and medic_os_has_another(ctx, password):
-            return broken(f"the password in {env} does not work: medic-os did not receive it "
-                           "and set another one for medic (or .env was changed afterwards)",
-                           PICKED_FIX.format(env=env, copy=cht3.PASSWORD_FILE))
+        elsewhere = line_for(ctx.config).password_found_elsewhere(ctx, password, env)
+        if elsewhere is not None:
+            return elsewhere
         return broken(f"the password in {env} does not work for {cht3.ADMIN_USER} "
                        f"(CHT answered {answer.status})",
-                      CHANGED_FIX.format(env=env, key=password_key(ctx.config)))
+                      CHANGED_FIX.format(env=env, key=line_for(ctx.config).password_key))
 
     def apply(self, ctx: Context) -> None:
         last: list[Finding] = []

@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 
 from installer.answers import CHT_VERSION
-from installer.stacks import current, env_file, env_values
+from installer.lines import env_values, line_for
+from installer.lines.current import facts as current
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_command
 from installer.steps.stack import (
@@ -115,7 +116,7 @@ def new_words() -> str:
 
 
 def lost_secret(ctx: Context, key: str) -> tuple[str, str]:
-    env = env_file(ctx.paths, ctx.config)
+    env = line_for(ctx.config).env_file(ctx.paths)
     return (
         f"{key} is missing from {env}, and CHT's database already exists in "
         f"{data_dir(ctx)}: a new one would lock CHT out of its own data",
@@ -265,7 +266,7 @@ class CurrentComposeFiles:
 
     def probe(self, ctx: Context) -> Finding:
         # (A 3.x install on this server stops the run before this: cht.no-other-line.)
-        env_path = env_file(ctx.paths, ctx.config)
+        env_path = line_for(ctx.config).env_file(ctx.paths)
         env_text = ctx.host.read_text(env_path)
         existing = env_values(env_text)
         moving = data_would_move(ctx, existing)
@@ -323,7 +324,7 @@ class CurrentComposeFiles:
 
     def apply(self, ctx: Context) -> None:
         host = ctx.host
-        env_path = env_file(ctx.paths, ctx.config)
+        env_path = line_for(ctx.config).env_file(ctx.paths)
         env_text = host.read_text(env_path)
         existing = env_values(env_text)
         moving = data_would_move(ctx, existing)
@@ -440,7 +441,7 @@ def stale_settings(ctx: Context, settings: dict[str, str], name: str,
 
 def problems(ctx: Context, found: dict[str, dict[str, Any] | None]) -> list[str]:
     wanted_images = dict(compose_images(ctx))
-    settings = env_values(ctx.host.read_text(env_file(ctx.paths, ctx.config)))
+    settings = env_values(ctx.host.read_text(line_for(ctx.config).env_file(ctx.paths)))
     listed = []
     for name, info in found.items():
         if info is None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from installer.host import Host
+from installer.lines import line_for
 from installer.openpgp import NotAKey, fingerprint, normalize
 from installer.package_lock import find_holder
 from installer.recipes import Recipe, Refusal, resolve
@@ -365,7 +366,7 @@ class ComposeAvailable:
 
     def probe(self, ctx: Context) -> Finding:
         argv = compose_command(ctx.host)
-        v2_needed = ctx.config.line == "current"
+        v2_needed = line_for(ctx.config).needs_compose_v2
         if v2_needed and argv != ["docker", "compose"]:
             refusal = compose_v2_refusal(ctx)
             if refusal is not None:

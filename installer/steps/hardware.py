@@ -10,15 +10,11 @@ import psutil
 
 from installer.answers import InstallConfig
 from installer.host import Host
+from installer.lines import GB, GIB, Floors, line_for
 from installer.platform import SUPPORTED_ARCHES, Platform
 from installer.step import Context, Finding, Status, StepError, blocked, ok, warning
 
-GIB = 1024**3
-GB = 1000**3
-MIN_RAM = 4 * GIB
 RAM_SLACK = 0.5 * GIB  # a "4 GB" VM reports about 3.8 GiB once the kernel has its share
-MIN_CPUS = 2
-MIN_DISK = 50 * GB
 DISK_SLACK = 0.9  # file-system overhead: a 50 GB disk shows about 49 GB
 IMAGES_SPACE = 4 * GB  # room the two images need once unpacked
 GROWTH_SPACE = 20 * GB
@@ -111,29 +107,20 @@ def gather(ctx: Context) -> HardwareFacts:
     )
 
 
-@dataclass(frozen=True)
-class Floors:
-    """One CHT line's minimums (its requirements page)."""
-
-    line: str = "CHT 3.x"
-    memory: int = MIN_RAM
-    cpus: int = MIN_CPUS
-    disk: int = MIN_DISK
-
-
 def floors_for(config: InstallConfig) -> Floors:
-    """The chosen line's floors: 3.x keeps 4 GB / 2 CPU / 50 GB; the current line's
-    production floor is 8 GB / 4 CPU / 100 GB."""
-    if config.line != "current":
-        return Floors()
-    from installer.stacks import current
-
-    return Floors(f"CHT {config.version}", current.MIN_RAM_GB * GIB, current.MIN_CPUS,
-                  current.MIN_DISK_GB * GB)
+    """The chosen line's floors (3.x: 4 GB / 2 CPU / 50 GB; the current line's production
+    floor: 8 GB / 4 CPU / 100 GB)."""
+    return line_for(config).floors(config)
 
 
-def assess_disk(facts: DiskFacts, name: str, floors: Floors = Floors()) -> list[Check]:
+def default_floors() -> Floors:
+    """The floors of the line chosen when the answers name none."""
+    return floors_for(InstallConfig())
+
+
+def assess_disk(facts: DiskFacts, name: str, floors: Floors | None = None) -> list[Check]:
     """Size, free space and type of one disk (``name`` prefixes the check names)."""
+    floors = floors or default_floors()
     checks: list[Check] = []
     size = facts.total / GB
     where = facts.path
@@ -177,8 +164,9 @@ def assess_disk(facts: DiskFacts, name: str, floors: Floors = Floors()) -> list[
     return checks
 
 
-def assess(facts: HardwareFacts, floors: Floors = Floors()) -> list[Check]:
+def assess(facts: HardwareFacts, floors: Floors | None = None) -> list[Check]:
     """Verdicts against the chosen CHT line's requirements (pure)."""
+    floors = floors or default_floors()
     checks: list[Check] = []
     memory = facts.memory / GB
     need = f"{floors.memory / GIB:.0f} GB"

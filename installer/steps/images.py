@@ -11,6 +11,7 @@ from installer.answers import IPV4
 from installer.disk import FULL_FIX, free_bytes, human, is_disk_full
 from installer.events import Progress
 from installer.host import PullProgress
+from installer.lines import line_for
 from installer.registry import ARCH, registry_host
 from installer.step import Context, Finding, StepError, needed, ok
 
@@ -24,15 +25,7 @@ DNS_SIGNS = ("no such host", "Temporary failure in name resolution", "Name or se
 
 def images_of(ctx: Context) -> list[tuple[str, str, str]]:
     """(name, the reference to pull, the name compose runs it by) per image."""
-    config = ctx.config
-    if config.line == "current":
-        from installer.steps.current_stack import compose_images
-
-        return [(service, config.image_ref(image), image)
-                for service, image in compose_images(ctx)]
-    return [(name, config.image_ref(image), config.image_ref(image))
-            for name, image in (("medic-os", config.images.medic_os),
-                                ("haproxy", config.images.haproxy))]
+    return line_for(ctx.config).images(ctx)
 
 
 def missing_images(ctx: Context, images: list[tuple[str, str, str]]) -> list[str] | None:
@@ -98,7 +91,7 @@ class ImagesPulled:
 def source_of(ctx: Context) -> str:
     if ctx.config.registry:
         return ctx.config.registry
-    return "CHT's image registry" if ctx.config.line == "current" else "Docker Hub"
+    return line_for(ctx.config).image_source
 
 
 def preflight(ctx: Context, refs: list[str]) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from installer.lines import line_for
 from installer.platform import SUPPORTED_ARCHES
 from installer.recipes import Refusal
-from installer.stacks import cht3
 from installer.step import Context, Finding, StepError, blocked, ok, warning
 from installer.steps.docker import resolve_for
 
@@ -16,14 +16,9 @@ class OsSupported:
     def probe(self, ctx: Context) -> Finding:
         p = ctx.platform
         name = p.name or f"{p.id} {p.version}"
-        # CHT 4.x/5.x publishes its images for amd64 and arm64; medic-os for x64 only.
-        if ctx.config.line != "current" and p.arch not in cht3.ARCHES:
-            return blocked(
-                f"{cht3.LINE} runs only on 64-bit x86 (x86_64) servers: its medic-os image "
-                f"is built for no other processor, and this server is {p.arch}",
-                "Use an x86_64 server (most cloud VMs; on AWS not the Graviton/arm64 "
-                "types). Nothing has been installed.",
-            )
+        refusal = line_for(ctx.config).arch_refusal(p.arch)
+        if refusal is not None:
+            return refusal
         if p.arch not in SUPPORTED_ARCHES:
             return blocked(
                 f"{p.arch} processors are not supported by the CHT images",

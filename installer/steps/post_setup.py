@@ -3,7 +3,7 @@ operators run once medic-os is set up, as idempotent steps."""
 
 from __future__ import annotations
 
-from installer.stacks import cht3
+from installer.lines.cht3 import facts as cht3
 from installer.step import Context, Finding, StepError, broken, needed, ok
 
 MEDIC_OS = "medic-os"

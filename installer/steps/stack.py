@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from installer.answers import InstallConfig
-from installer.ports import holders
-from installer.stack_files import (
+from installer.lines.cht3 import facts as cht3
+from installer.lines.cht3.files import (
     VOLUME,
     env_quoted,
     new_password,
@@ -19,7 +19,7 @@ from installer.stack_files import (
     render_compose,
     render_env,
 )
-from installer.stacks import cht3
+from installer.ports import holders
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_command
 
@@ -129,7 +129,7 @@ def data_would_move(ctx: Context) -> Finding | None:
 def current_line_install(ctx: Context) -> Finding | None:
     """Blocked when this server runs CHT's current line (its upgrade service): 3.x would
     fight it for the ports and could not use its data."""
-    from installer.stacks import current as line
+    from installer.lines.current import facts as line
 
     client = ctx.host.docker()
     name = line.container_name(line.UPGRADE_SERVICE, line.UPGRADE_PROJECT)

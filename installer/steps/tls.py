@@ -10,8 +10,8 @@ import psutil
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from installer.lines import line_for
 from installer.setting_names import FIELD_LABELS
-from installer.stacks import CHT3_NGINX_DIR, cht3, current, web_server
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok, warning
 from installer.tls.certinfo import covers, key_matches, summarize
 from installer.tls.checks import check
@@ -19,9 +19,6 @@ from installer.tls.material import Material, MaterialError, load
 from installer.tls.selfsigned import generate
 from installer.tls.trust import roots, roots_pem
 
-NGINX_DIR = CHT3_NGINX_DIR
-CONTAINER_CERT = f"{NGINX_DIR}/default.crt"
-CONTAINER_KEY = f"{NGINX_DIR}/default.key"
 RESTART_NGINX = ["/boot/svc-restart", "medic-core", "nginx"]
 RELOAD_NGINX = ["/boot/svc-reload", "medic-core", "nginx"]
 NOT_FOUND = (126, 127)
@@ -113,7 +110,7 @@ def _own(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
                                material.on_screen)
         return material
     trusted = roots(roots_pem(ctx.host, ctx.config.tls.trust_store))
-    key_types = current.KEY_TYPES if ctx.config.line == "current" else cht3.KEY_TYPES
+    key_types = line_for(ctx.config).key_types
     problems = check(material, ctx.config.hostname_ascii, trusted,
                      rsa_only=key_types == ("RSA",))
     fatal = [p for p in problems if p.fatal]
@@ -182,7 +179,7 @@ class TlsInstalled:
 
     def probe(self, ctx: Context) -> Finding:
         pair = installed_pair(ctx)
-        web = web_server(ctx.config)
+        web = line_for(ctx.config).web_server()
         if pair is None:
             return needed("no certificate to install yet")
         served = ctx.host.container_read(web.container, web.certificate)
@@ -195,7 +192,7 @@ class TlsInstalled:
 
     def apply(self, ctx: Context) -> None:
         pair = installed_pair(ctx)
-        web = web_server(ctx.config)
+        web = line_for(ctx.config).web_server()
         if pair is None:
             raise StepError("no certificate to install", "re-run to make one")
         ctx.host.container_put(web.container, {web.certificate: (pair[0], 0o644),
@@ -206,7 +203,7 @@ class TlsInstalled:
 def reload_nginx(ctx: Context) -> None:
     """Reload the line's nginx gracefully (no dropped requests); where medic-os has no
     reload command, restart it as CHT documents (a moment of downtime)."""
-    web = web_server(ctx.config)
+    web = line_for(ctx.config).web_server()
     result = ctx.host.container_exec(web.container, web.reload)
     if result.ok:
         return

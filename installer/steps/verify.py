@@ -8,7 +8,8 @@ import re
 
 from cryptography import x509
 
-from installer.stacks import cht3, current, web_server
+from installer.lines import line_for
+from installer.lines.cht3 import facts as cht3
 from installer.step import Context, Finding, StepError, broken, needed, ok
 from installer.steps.tls import installed_pair
 from installer.tls.certinfo import fingerprint_der, summarize
@@ -56,18 +57,7 @@ def installing_itself(ctx: Context) -> str | None:
     """While CHT is still setting itself up: where it is; else None. (3.x: horticulturalist
     downloads CHT after medic-os boots; current line: CHT's API is up only once its server
     checks and first setup are done, and nginx answers 502 until then.)"""
-    if ctx.config.line == "current":
-        api = current.container_name("api")
-        client = ctx.host.docker()
-        try:
-            running = client is not None and client.containers.get(api).status == "running"
-        except Exception:
-            running = False
-        return f"{api} is starting (it answers once CouchDB does)" if running else None
-    if ctx.host.container_read("medic-os", cht3.BOOTSTRAPPED) is not None:
-        return None
-    log = ctx.host.container_read("medic-os", cht3.HORTI_LOG) or b""
-    return horti_progress(log.decode(errors="replace")[-65536:])
+    return line_for(ctx.config).installing_itself(ctx)
 
 
 def check_https(ctx: Context) -> Finding:
@@ -80,9 +70,9 @@ def check_https(ctx: Context) -> Finding:
              if ctx.config.tls.mode != "self-signed" else None)
     answer = ctx.host.https_get(ADDRESS, port, hostname, trust, path=cht3.API_INFO)
     if answer.certificate is None:
+        web = line_for(ctx.config).web_server()
         return needed(f"nothing answers HTTPS on port {port}: {answer.error}",
-                      f"cht-install restarts nginx in {web_server(ctx.config).container} "
-                      "and checks again.")
+                      f"cht-install restarts nginx in {web.container} and checks again.")
     served = fingerprint_der(answer.certificate)
     if served != expected:
         return broken(
@@ -98,8 +88,7 @@ def check_https(ctx: Context) -> Finding:
         if answer.status in PROXY_ERRORS:
             progress = installing_itself(ctx)
             if progress is not None:
-                how = ("CHT's API sets it up at its first start" if ctx.config.line ==
-                       "current" else "medic-os downloads it after its first start")
+                how = line_for(ctx.config).setting_itself_up
                 return needed(f"CHT is still installing itself ({how}); last step: "
                               f"{progress}",
                               "cht-install waits for it; on a slow link this takes minutes.")
@@ -114,7 +103,7 @@ def check_https(ctx: Context) -> Finding:
 
 def logs_of(ctx: Context) -> str:
     """The container whose log tells why CHT does not answer."""
-    return current.container_name("api") if ctx.config.line == "current" else "medic-os"
+    return line_for(ctx.config).main_container
 
 
 class AnswersHttps:
@@ -127,7 +116,7 @@ class AnswersHttps:
     def apply(self, ctx: Context) -> None:
         first = check_https(ctx)
         if first.status.value != "needed" or "installing itself" not in first.reason:
-            web = web_server(ctx.config)
+            web = line_for(ctx.config).web_server()
             ctx.host.container_exec(web.container, web.restart)
         last: list[Finding] = [first]
 
@@ -150,8 +139,7 @@ class AnswersHttps:
                     f"({finding.reason.split('last step: ')[-1]})",
                     "A slow link can take longer: run cht-install again later and it goes on "
                     f"waiting. If it does not move, check `docker logs {logs_of(ctx)}`"
-                    + (f" and the file {cht3.HORTI_LOG} in medic-os." if ctx.config.line
-                       != "current" else "."))
+                    f"{line_for(ctx.config).setup_log}.")
             raise StepError(finding.reason,
                             finding.fix or f"Check `docker logs {logs_of(ctx)}`.")
         ctx.progress(100, 100, "CHT answers")

@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Static
 
 from installer.events import Emit, RunFinished
+from installer.lines.cht3.files import render_compose
 from installer.session import Options, Session
-from installer.stack_files import render_compose
 from screens.app import ChtInstallApp
 from screens.compose_diff import ComposeDiffScreen
 from screens.install import InstallScreen

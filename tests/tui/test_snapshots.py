@@ -23,9 +23,9 @@ from installer.events import (
     StepProbed,
     StepStarted,
 )
+from installer.lines.cht3.files import render_env
 from installer.plan import build_plan
 from installer.session import Options, Session
-from installer.stack_files import render_env
 from installer.step import ok
 from installer.steps.hardware import GB, GIB, DiskFacts, HardwareFacts, assess
 from screens.app import ChtInstallApp

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from installer.answers import InstallConfig
-from installer.stacks import env_values, password_in
+from installer.lines import env_values, password_in
 from installer.steps.current_stack import extra_lines, new_words, release_key, render_env
 
 

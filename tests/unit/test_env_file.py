@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from installer.answers import password_problem
-from installer.stack_files import env_line, env_quoted, password_from_env, render_env
+from installer.lines.cht3.files import env_line, env_quoted, password_from_env, render_env
 
 
 def compose_v2_single_quoted(line: str) -> str:

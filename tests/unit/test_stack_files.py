@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from installer import answers
-from installer.stack_files import password_from_env, render_compose, render_env
+from installer.lines.cht3.files import password_from_env, render_compose, render_env
 
 
 def compose(**data: Any) -> dict[str, Any]:

@@ -65,3 +65,8 @@ KEY_TYPES = ("RSA",)
 def describe() -> dict[str, object]:
     """The stack, for the dry-run JSON."""
     return {"line": LINE_ID, "name": LINE, "end_of_life": True, "notice": END_OF_LIFE_NOTICE}
+
+# CHT's 3.x requirements: 4 GB RAM / 2 CPU / 50 GB disk.
+MIN_RAM_GB = 4
+MIN_CPUS = 2
+MIN_DISK_GB = 50

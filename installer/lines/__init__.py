@@ -1,0 +1,137 @@
+"""The CHT lines cht-install serves: what every step asks of a line (Line), and the line the
+answers choose (line_for). Each line is a package of the same shape: facts.py (what CHT's
+own sources say), files.py (what cht-install writes for it, where it has files of its own)
+and line.py (its Line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from installer.answers import InstallConfig
+    from installer.paths import Paths
+    from installer.step import Context, Finding, Step
+
+GB = 1000**3
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class WebServer:
+    """Where the line's nginx keeps the certificate, and how it takes a new one."""
+
+    container: str
+    certificate: str
+    key: str
+    reload: tuple[str, ...]
+    restart: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Floors:
+    """One CHT line's minimums (its requirements page): memory and disk in bytes."""
+
+    line: str
+    memory: int
+    cpus: int
+    disk: int
+
+
+class Line(Protocol):
+    """What the steps, doctor, backup and restore ask of a CHT line."""
+
+    id: str  # "3.x" or "current": the answers' and the dry-run JSON's word for it
+    name: str
+    notice: str  # one line, said before the plan
+    end_of_life: bool
+    key_types: tuple[str, ...]  # the key types its web server's TLS settings accept
+    password_key: str  # the admin password's key in its .env
+    image_source: str  # where its images come from when no registry mirror is given
+    needs_compose_v2: bool
+    main_container: str  # whose image tag is CHT's version, whose log says why it fails
+    challenge_root: str  # where its web server serves Let's Encrypt's challenge from
+    setting_itself_up: str  # how CHT sets itself up after its first start, in words
+    setup_log: str  # beside the main container's log, where that setting up is logged
+
+    def floors(self, config: InstallConfig) -> Floors: ...
+
+    def arch_refusal(self, arch: str) -> Finding | None:
+        """Why this line cannot run on this processor; None when its images exist for it."""
+        ...
+
+    def web_server(self) -> WebServer: ...
+
+    def env_file(self, paths: Paths) -> Path:
+        """The file that holds the admin password (mode 0600)."""
+        ...
+
+    def images_words(self, config: InstallConfig) -> str:
+        """Its images, as the welcome screen names them."""
+        ...
+
+    def describe(self, config: InstallConfig) -> dict[str, object]:
+        """The line, for the dry-run JSON."""
+        ...
+
+    def steps(self) -> list[Step]:
+        """Every step of an install of this line, in order."""
+        ...
+
+    def images(self, ctx: Context) -> list[tuple[str, str, str]]:
+        """(name, the reference to pull, the name compose runs it by) per image."""
+        ...
+
+    def data_location(self, ctx: Context) -> tuple[str, Path] | None:
+        """(what, host directory) of CHT's data; None when it does not exist (yet)."""
+        ...
+
+    def containers(self, ctx: Context) -> list[str]:
+        """CHT's containers on this server."""
+        ...
+
+    def installing_itself(self, ctx: Context) -> str | None:
+        """While CHT is still setting itself up: where it is; else None."""
+        ...
+
+    def challenge_location(self, ctx: Context) -> Finding:
+        """Whether its web server serves Let's Encrypt's challenge (the step's probe)."""
+        ...
+
+    def add_challenge_location(self, ctx: Context) -> None:
+        """Make its web server serve the challenge (the step's apply)."""
+        ...
+
+    def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
+        """When the password in .env does not sign in: a reason the line itself knows."""
+        ...
+
+
+def line_for(config: InstallConfig) -> Line:
+    """The line the answers choose."""
+    from installer.lines.cht3.line import CHT3
+    from installer.lines.current.line import CURRENT
+
+    return CURRENT if config.line == CURRENT.id else CHT3
+
+
+def env_values(text: str | None) -> dict[str, str]:
+    """KEY=VALUE lines of a compose .env (comments skipped; one pair of quotes removed)."""
+    values: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def password_in(text: str | None, config: InstallConfig) -> str | None:
+    """The admin password in the line's .env text; None when it has none."""
+    return env_values(text).get(line_for(config).password_key) or None

@@ -1,0 +1,130 @@
+"""CHT 3.x as a Line: medic-os and haproxy, started from cht-install's compose file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from installer.lines import GB, GIB, Floors, WebServer
+from installer.lines.cht3 import facts
+from installer.lines.cht3.files import PASSWORD_KEY, VOLUME
+from installer.tls.nginx_conf import CHALLENGE_ROOT
+
+if TYPE_CHECKING:
+    from installer.answers import InstallConfig
+    from installer.paths import Paths
+    from installer.step import Context, Finding, Step
+
+# medic-os keeps its certificate in its nginx settings (CHT's 3.x SSL page).
+NGINX_DIR = "/srv/settings/medic-core/nginx/private"
+CONTAINERS = ("medic-os", "haproxy")
+
+
+class Cht3:
+    id = facts.LINE_ID
+    name = facts.LINE
+    notice = facts.END_OF_LIFE_NOTICE
+    end_of_life = True
+    key_types: tuple[str, ...] = facts.KEY_TYPES
+    password_key = PASSWORD_KEY
+    image_source = "Docker Hub"
+    needs_compose_v2 = False
+    main_container = "medic-os"
+    challenge_root = CHALLENGE_ROOT
+    setting_itself_up = "medic-os downloads it after its first start"
+    setup_log = f" and the file {facts.HORTI_LOG} in medic-os"
+
+    def floors(self, config: InstallConfig) -> Floors:
+        return Floors("CHT 3.x", facts.MIN_RAM_GB * GIB, facts.MIN_CPUS, facts.MIN_DISK_GB * GB)
+
+    def arch_refusal(self, arch: str) -> Finding | None:
+        from installer.step import blocked
+
+        if arch in facts.ARCHES:
+            return None
+        return blocked(
+            f"{facts.LINE} runs only on 64-bit x86 (x86_64) servers: its medic-os image "
+            f"is built for no other processor, and this server is {arch}",
+            "Use an x86_64 server (most cloud VMs; on AWS not the Graviton/arm64 "
+            "types). Nothing has been installed.")
+
+    def web_server(self) -> WebServer:
+        return WebServer("medic-os", f"{NGINX_DIR}/default.crt", f"{NGINX_DIR}/default.key",
+                         ("/boot/svc-reload", "medic-core", "nginx"),
+                         ("/boot/svc-restart", "medic-core", "nginx"))
+
+    def env_file(self, paths: Paths) -> Path:
+        return paths.env_file
+
+    def images_words(self, config: InstallConfig) -> str:
+        return "medic-os and haproxy"
+
+    def describe(self, config: InstallConfig) -> dict[str, object]:
+        return {**facts.describe(), "version": config.version}
+
+    def steps(self) -> list[Step]:
+        from installer.plan import care_steps, docker_steps, tls_steps
+        from installer.steps.admin_account import AdminPassword
+        from installer.steps.hardware import HardwareEnough
+        from installer.steps.images import ImagesPulled
+        from installer.steps.os_support import OsSupported
+        from installer.steps.post_setup import CompleteInstall, UnneededServices
+        from installer.steps.stack import ChtRunning, ComposeFile
+
+        return [OsSupported(), HardwareEnough(), *docker_steps(), ComposeFile(),
+                ImagesPulled(), ChtRunning(), *tls_steps(), CompleteInstall(),
+                UnneededServices(), AdminPassword(), *care_steps()]
+
+    def images(self, ctx: Context) -> list[tuple[str, str, str]]:
+        config = ctx.config
+        return [(name, config.image_ref(image), config.image_ref(image))
+                for name, image in (("medic-os", config.images.medic_os),
+                                    ("haproxy", config.images.haproxy))]
+
+    def data_location(self, ctx: Context) -> tuple[str, Path] | None:
+        if ctx.config.data != "volume":
+            path = Path(ctx.config.data)
+            return (str(path), path) if path.is_dir() else None
+        client = ctx.host.docker()
+        if client is None:
+            return None
+        try:
+            mountpoint = client.volumes.get(VOLUME).attrs["Mountpoint"]
+        except Exception:
+            return None
+        return f"volume {VOLUME}", Path(mountpoint)
+
+    def containers(self, ctx: Context) -> list[str]:
+        names = ctx.host.query(["docker", "ps", "-a", "--format", "{{.Names}}"]).stdout.split()
+        return [name for name in CONTAINERS if name in names]
+
+    def installing_itself(self, ctx: Context) -> str | None:
+        from installer.steps.verify import horti_progress
+
+        if ctx.host.container_read("medic-os", facts.BOOTSTRAPPED) is not None:
+            return None
+        log = ctx.host.container_read("medic-os", facts.HORTI_LOG) or b""
+        return horti_progress(log.decode(errors="replace")[-65536:])
+
+    def challenge_location(self, ctx: Context) -> Finding:
+        from installer.steps.acme import medic_os_challenge_location
+
+        return medic_os_challenge_location(ctx)
+
+    def add_challenge_location(self, ctx: Context) -> None:
+        from installer.steps.acme import add_medic_os_challenge_location
+
+        add_medic_os_challenge_location(ctx)
+
+    def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
+        from installer.step import broken
+        from installer.steps.admin_account import PICKED_FIX, medic_os_has_another
+
+        if not medic_os_has_another(ctx, password):
+            return None
+        return broken(f"the password in {env} does not work: medic-os did not receive it "
+                      "and set another one for medic (or .env was changed afterwards)",
+                      PICKED_FIX.format(env=env, copy=facts.PASSWORD_FILE))
+
+
+CHT3 = Cht3()

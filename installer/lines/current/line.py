@@ -1,0 +1,120 @@
+"""CHT's current line (4.x/5.x) as a Line: CHT's own compose files and upgrade service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from installer.lines import GB, GIB, Floors, WebServer
+from installer.lines.current import facts
+
+if TYPE_CHECKING:
+    from installer.answers import InstallConfig
+    from installer.paths import Paths
+    from installer.step import Context, Finding, Step
+
+
+class Current:
+    id = facts.LINE_ID
+    name = facts.LINE
+    notice = facts.NOTICE
+    end_of_life = False
+    key_types: tuple[str, ...] = facts.KEY_TYPES
+    password_key = "COUCHDB_PASSWORD"
+    image_source = "CHT's image registry"
+    needs_compose_v2 = True
+    main_container = facts.container_name("api")
+    challenge_root = facts.CHALLENGE_ROOT
+    setting_itself_up = "CHT's API sets it up at its first start"
+    setup_log = ""
+
+    def floors(self, config: InstallConfig) -> Floors:
+        return Floors(f"CHT {config.version}", facts.MIN_RAM_GB * GIB, facts.MIN_CPUS,
+                      facts.MIN_DISK_GB * GB)
+
+    def arch_refusal(self, arch: str) -> Finding | None:
+        return None  # CHT publishes its images for amd64 and arm64, as Docker runs them
+
+    def web_server(self) -> WebServer:
+        return WebServer(facts.container_name(facts.WEB_SERVICE), facts.CERT_PATH,
+                         facts.KEY_PATH, facts.RELOAD_NGINX, facts.RELOAD_NGINX)
+
+    def env_file(self, paths: Paths) -> Path:
+        return paths.cht_dir / facts.UPGRADE_DIR / ".env"
+
+    def images_words(self, config: InstallConfig) -> str:
+        return f"CHT {config.version}'s, and its upgrade service"
+
+    def describe(self, config: InstallConfig) -> dict[str, object]:
+        return {"line": facts.LINE_ID, "name": facts.LINE, "version": config.version,
+                "end_of_life": False, "notice": facts.NOTICE}
+
+    def steps(self) -> list[Step]:
+        from installer.plan import care_steps, docker_steps, tls_steps
+        from installer.steps.admin_account import AdminPassword
+        from installer.steps.current_stack import (
+            CurrentComposeFiles,
+            CurrentServicesRunning,
+            NoOtherLine,
+        )
+        from installer.steps.hardware import HardwareEnough
+        from installer.steps.images import ImagesPulled
+        from installer.steps.os_support import OsSupported
+
+        # CHT's own layout and services; medic-os's post-setup steps do not apply.
+        return [OsSupported(), NoOtherLine(), HardwareEnough(), *docker_steps(),
+                CurrentComposeFiles(), ImagesPulled(), CurrentServicesRunning(),
+                *tls_steps(), AdminPassword(), *care_steps()]
+
+    def images(self, ctx: Context) -> list[tuple[str, str, str]]:
+        from installer.steps.current_stack import compose_images
+
+        return [(service, ctx.config.image_ref(image), image)
+                for service, image in compose_images(ctx)]
+
+    def data_location(self, ctx: Context) -> tuple[str, Path] | None:
+        from installer.steps.current_stack import data_dir
+
+        path = data_dir(ctx)
+        return ("CouchDB's data directory (COUCHDB_DATA)", path) if path.is_dir() else None
+
+    def containers(self, ctx: Context) -> list[str]:
+        found = ctx.host.query(["docker", "ps", "-a", "--format", "{{.Names}}", "--filter",
+                                f"label=com.docker.compose.project={facts.PROJECT}"])
+        return found.stdout.split()
+
+    def installing_itself(self, ctx: Context) -> str | None:
+        api = self.main_container
+        client = ctx.host.docker()
+        try:
+            running = client is not None and client.containers.get(api).status == "running"
+        except Exception:
+            running = False
+        return f"{api} is starting (it answers once CouchDB does)" if running else None
+
+    def challenge_location(self, ctx: Context) -> Finding:
+        from installer.step import needed, ok
+
+        # CHT's nginx.conf serves /.well-known/acme-challenge/ from the certbot directory of
+        # the cht-ssl volume, which CERTIFICATE_MODE=AUTO_GENERATE makes (ssl-install.sh).
+        web = self.web_server()
+        found = ctx.host.container_list(web.container, f"{facts.CHALLENGE_ROOT}/.well-known")
+        if found is None:
+            return needed(f"{web.container} has no {facts.CHALLENGE_ROOT}/.well-known yet "
+                          "(CHT's nginx makes it with CERTIFICATE_MODE=AUTO_GENERATE)",
+                          "cht-install restarts CHT's services with that mode, then checks "
+                          "again.")
+        return ok(f"CHT's nginx serves /.well-known/acme-challenge/ from "
+                  f"{facts.CHALLENGE_ROOT}")
+
+    def add_challenge_location(self, ctx: Context) -> None:
+        from installer.step import StepError
+
+        finding = self.challenge_location(ctx)
+        raise StepError(finding.reason, finding.fix or "Run cht-install again.")
+
+    def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
+        return None
+
+
+CURRENT = Current()
