@@ -1,7 +1,7 @@
 """The CHT lines cht-install serves: what every step asks of a line (Line), and the line the
 answers choose (line_for). Each line is a package of the same shape: facts.py (what CHT's
-own sources say), files.py (what cht-install writes for it, where it has files of its own)
-and line.py (its Line)."""
+own sources say), steps.py (its own steps), line.py (its Line), and where it has them,
+files.py (files cht-install renders for it) and post_setup.py (steps after it answers)."""
 
 from __future__ import annotations
 

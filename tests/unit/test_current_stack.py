@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from installer.answers import InstallConfig
 from installer.lines import env_values, password_in
-from installer.steps.current_stack import extra_lines, new_words, release_key, render_env
+from installer.lines.current.steps import extra_lines, new_words, release_key, render_env
 
 
 def test_a_mirror_keeps_the_repository_path_without_the_registry_host() -> None:

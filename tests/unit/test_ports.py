@@ -35,10 +35,10 @@ def test_cht_running_is_blocked_by_a_program_on_its_port(tmp_path: object) -> No
 
     from installer.answers import from_mapping
     from installer.host import RealHost
+    from installer.lines.cht3.steps import ChtRunning
     from installer.paths import Paths
     from installer.platform import detect
     from installer.step import Context
-    from installer.steps.stack import ChtRunning
 
     class DockerDown(RealHost):
         def docker(self) -> Any | None:

@@ -12,9 +12,9 @@ from typing import Any
 
 from installer.answers import InstallConfig
 from installer.events import StepFailed, event_from_dict, event_to_dict
+from installer.lines.current.steps import cht3_install
 from installer.setting_names import FIELD_LABELS, flag
 from installer.step import Finding, Status, StepError, blocked
-from installer.steps.current_stack import cht3_install
 
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 KEY_OR_FLAG = re.compile(r"--[a-z]|\bcht_version\b|\b[a-z]+\.[a-z_]+:|docker\.source")
@@ -104,8 +104,8 @@ UNMARKED = {
     ("installer/health.py", "For real use, switch to a"): "TRUSTED_ON_SCREEN beside it",
     ("installer/health.py", "Turn on nightly backups: `sudo"): "its screens' words beside it",
     ("installer/health.py", "Set a webhook (ntfy, Slack"): "its screens' words beside it",
-    ("installer/steps/current_stack.py", "drop cht_version or give"): "on_screen beside it",
-    ("installer/steps/stack.py", "Keep the current line: set"): "on_screen beside it",
+    ("installer/lines/current/steps.py", "drop cht_version or give"): "on_screen beside it",
+    ("installer/lines/cht3/steps.py", "Keep the current line: set"): "on_screen beside it",
 }
 # Where the answers' own words belong: the answers file, the command line, and these tables.
 ANSWERS_MODULES = ("answers.py", "cli.py", "arguments.py", "setting_names.py",

@@ -63,13 +63,13 @@ class Cht3:
         return {**facts.describe(), "version": config.version}
 
     def steps(self) -> list[Step]:
+        from installer.lines.cht3.post_setup import CompleteInstall, UnneededServices
+        from installer.lines.cht3.steps import ChtRunning, ComposeFile
         from installer.plan import care_steps, docker_steps, tls_steps
         from installer.steps.admin_account import AdminPassword
         from installer.steps.hardware import HardwareEnough
         from installer.steps.images import ImagesPulled
         from installer.steps.os_support import OsSupported
-        from installer.steps.post_setup import CompleteInstall, UnneededServices
-        from installer.steps.stack import ChtRunning, ComposeFile
 
         return [OsSupported(), HardwareEnough(), *docker_steps(), ComposeFile(),
                 ImagesPulled(), ChtRunning(), *tls_steps(), CompleteInstall(),

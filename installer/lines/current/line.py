@@ -50,13 +50,13 @@ class Current:
                 "end_of_life": False, "notice": facts.NOTICE}
 
     def steps(self) -> list[Step]:
-        from installer.plan import care_steps, docker_steps, tls_steps
-        from installer.steps.admin_account import AdminPassword
-        from installer.steps.current_stack import (
+        from installer.lines.current.steps import (
             CurrentComposeFiles,
             CurrentServicesRunning,
             NoOtherLine,
         )
+        from installer.plan import care_steps, docker_steps, tls_steps
+        from installer.steps.admin_account import AdminPassword
         from installer.steps.hardware import HardwareEnough
         from installer.steps.images import ImagesPulled
         from installer.steps.os_support import OsSupported
@@ -67,13 +67,13 @@ class Current:
                 *tls_steps(), AdminPassword(), *care_steps()]
 
     def images(self, ctx: Context) -> list[tuple[str, str, str]]:
-        from installer.steps.current_stack import compose_images
+        from installer.lines.current.steps import compose_images
 
         return [(service, ctx.config.image_ref(image), image)
                 for service, image in compose_images(ctx)]
 
     def data_location(self, ctx: Context) -> tuple[str, Path] | None:
-        from installer.steps.current_stack import data_dir
+        from installer.lines.current.steps import data_dir
 
         path = data_dir(ctx)
         return ("CouchDB's data directory (COUCHDB_DATA)", path) if path.is_dir() else None

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from installer.answers import InstallConfig
+from installer.containers import (
+    CRASH_FIX,
+    crash_loop,
+    last_lines,
+    last_start,
+    ports_taken,
+    restart_count,
+)
 from installer.lines.cht3 import facts as cht3
 from installer.lines.cht3.files import (
     VOLUME,
@@ -19,13 +24,11 @@ from installer.lines.cht3.files import (
     render_compose,
     render_env,
 )
-from installer.ports import holders
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_command
 
 PROJECT = "cht"
 READY_TIMEOUT = 900.0
-CRASH_LOOK_GAP = 2.0
 CONTAINERS = ("medic-os", "haproxy")
 
 
@@ -203,15 +206,6 @@ class ComposeFile:
             host.write_file(paths.env_file, render_env(password), 0o600)
 
 
-def last_start(attrs: dict[str, Any]) -> dt.datetime | None:
-    """When a container last started (Docker's State.StartedAt), for reading its log since."""
-    started = str(attrs["State"].get("StartedAt", ""))[:19]
-    try:
-        return dt.datetime.strptime(started, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class Boot:
     """How far medic-os got since it last started, from its own log lines."""
@@ -240,60 +234,6 @@ def boot_progress(container: Any) -> Boot:
     if cht3.STARTED in carry:
         return Boot(True, 100, "")
     return Boot(False, percent, fatal)
-
-
-def last_lines(container: Any, count: int = 3) -> str:
-    """A container's last distinct log lines, for a message: without timestamps or
-    terminal escapes, each on its own indented line."""
-    try:
-        raw = container.logs(tail=count * 4).decode(errors="replace")
-    except Exception:
-        return "  | (its logs could not be read)"
-    lines: list[str] = []
-    for line in raw.splitlines():
-        line = re.sub(r"\x1b\[[0-9;]*m|^\[\d{4}/\d\d/\d\d [\d:]{8}\] ", "", line).strip()
-        if line:
-            lines = [seen for seen in lines if seen != line] + [line]
-    return "\n".join(f"  | {line}" for line in lines[-count:]) or "  | (it printed nothing)"
-
-
-def crash_loop(client: Any, name: str, baseline: int | None = None) -> str | None:
-    """Why ``name`` is crash-looping (Docker restarting it, or its restart count moving
-    between two looks), with its last log lines; None when it is not."""
-    try:
-        first = client.containers.get(name)
-    except Exception:
-        return None
-    state = first.attrs["State"]
-    count = int(first.attrs.get("RestartCount") or 0)
-    looping = bool(state.get("Restarting"))
-    if not looping and baseline is not None:
-        looping = count > baseline
-    elif not looping and count > 0:
-        time.sleep(CRASH_LOOK_GAP)
-        try:
-            again = client.containers.get(name)
-        except Exception:
-            return None
-        looping = (int(again.attrs.get("RestartCount") or 0) != count
-                   or again.attrs["State"].get("StartedAt") != state.get("StartedAt")
-                   or bool(again.attrs["State"].get("Restarting")))
-    if not looping:
-        return None
-    return (f"container {name} stops as soon as it starts (Docker has restarted it {count} "
-            f"times); its last log lines:\n{last_lines(first)}")
-
-
-CRASH_FIX = ("A re-run does not fix this by itself: read `docker logs {name}` and fix what "
-             "it reports (often too little memory or disk space, or damaged data), then run "
-             "cht-install again.")
-
-
-def restart_count(client: Any, name: str) -> int:
-    try:
-        return int(client.containers.get(name).attrs.get("RestartCount") or 0)
-    except Exception:
-        return 0
 
 
 def container_state(ctx: Context) -> tuple[dict[str, Any], Boot | None] | None:
@@ -342,21 +282,6 @@ def _problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
         if info["HostConfig"]["RestartPolicy"]["Name"] != "always":
             problems.append(f"{name} does not restart automatically")
     return problems
-
-
-def ports_taken(ctx: Context) -> Finding | None:
-    """Blocked when another program listens on CHT's ports (medic-os could not start)."""
-    if not ctx.host.live:
-        return None
-    taken = holders((ctx.config.http_port, ctx.config.https_port))
-    if not taken:
-        return None
-    stop = "; ".join(h.how_to_stop() for h in taken)
-    return blocked(
-        "; ".join(h.describe() for h in taken) + ", and CHT needs it",
-        f"Stop it ({stop}), or give CHT other ports ([[http_port]] / [[https_port]]), then "
-        "run cht-install again.",
-    )
 
 
 class ChtRunning:

@@ -12,11 +12,7 @@ from typing import Any
 import yaml
 
 from installer.answers import CHT_VERSION
-from installer.lines import env_values, line_for
-from installer.lines.current import facts as current
-from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
-from installer.steps.docker import compose_command
-from installer.steps.stack import (
+from installer.containers import (
     CRASH_FIX,
     crash_loop,
     last_lines,
@@ -24,6 +20,10 @@ from installer.steps.stack import (
     ports_taken,
     restart_count,
 )
+from installer.lines import env_values, line_for
+from installer.lines.current import facts as current
+from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
+from installer.steps.docker import compose_command
 
 # ---- where things are -------------------------------------------------------------
 
