@@ -18,7 +18,7 @@ from installer.answers import AnswersError
 from installer.arguments import WordsParser, command_parser
 from installer.backup import BackupError
 from installer.journal import AlreadyRunning
-from installer.lines import line_for
+from installer.lines.table import line_for
 from installer.report import PlainLines, doctor_text, plan_json, plan_text
 from installer.session import Options, Session
 from installer.step import Status

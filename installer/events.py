@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from installer.step import Finding
+from installer.findings import Finding, Status
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,6 @@ KINDS: dict[str, type] = {kind.__name__: kind for kind in
 
 def event_from_dict(data: dict[str, object]) -> Event | None:
     """The event a journal line holds (None for a line of another kind)."""
-    from installer.step import Status
 
     kind = KINDS.get(str(data.get("event")))
     if kind is None:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from installer.disk import human
-from installer.lines import line_for
 from installer.step import Context, Finding, broken, ok, warning
 
 FREE_WARNING = 0.20  # warn when less than this share of the data's disk is free
@@ -30,7 +29,7 @@ class Check:
 
 def data_location(ctx: Context) -> tuple[str, Path] | None:
     """(what, host directory) of CHT's data; None when it does not exist (yet)."""
-    return line_for(ctx.config).data_location(ctx)
+    return ctx.line.data_location(ctx)
 
 
 def certificate_expiry(days_left: int | None, expires: str | None) -> Check:
@@ -150,7 +149,7 @@ def version_check(ctx: Context) -> Check:
     """The CHT version that runs (its image's tag), and whether its line is past its end
     of life."""
     title = "CHT's version is supported"
-    line = line_for(ctx.config)
+    line = ctx.line
     container = line.main_container
     image = ctx.host.query(["docker", "inspect", "--format", "{{.Config.Image}}", container])
     tag = image.stdout.strip().rsplit(":", 1)[-1] if image.ok and image.stdout.strip() else ""

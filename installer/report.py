@@ -17,7 +17,7 @@ from installer.events import (
     StepStarted,
 )
 from installer.health import Check
-from installer.lines import line_for
+from installer.lines.table import line_for
 from installer.platform import Platform
 from installer.rate import Rate
 from installer.repairs import RepairNotes

@@ -17,7 +17,6 @@ from installer.events import Emit, Progress
 from installer.health import data_location
 from installer.host import PlanHost
 from installer.journal import RunLock
-from installer.lines import line_for
 from installer.session import Options, Session
 from installer.step import Context
 
@@ -77,7 +76,7 @@ def has_data(ctx: Context) -> Path | None:
 
 def cht_containers(ctx: Context) -> list[str]:
     """CHT's containers on this server (stopped for the data to be put back)."""
-    return line_for(ctx.config).containers(ctx)
+    return ctx.line.containers(ctx)
 
 
 def keep_aside(path: Path, kept: Path, log: Callable[[str], None]) -> None:

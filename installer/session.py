@@ -17,7 +17,8 @@ from installer.considerations import checklist
 from installer.events import Emit, Event, RunFinished, StepFailed
 from installer.host import Host, PlanHost, RealHost, rotate_past
 from installer.journal import Holder, Journal, RunLock
-from installer.lines import line_for, password_in
+from installer.lines import password_in
+from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.plan import build_plan
 from installer.platform import Platform, detect
@@ -97,7 +98,7 @@ class Session:
 
     def context(self, host: Host, emit: Emit = lambda event: None) -> Context:
         ctx = Context(host=host, config=self.config, paths=self.paths,
-                      platform=self.platform, emit=emit)
+                      platform=self.platform, emit=emit, line=line_for(self.config))
         ctx.facts["keep_compose_edits"] = self.keep_compose_edits
         ctx.facts["saved_answers"] = self.saved_answers()
         return ctx
@@ -316,7 +317,7 @@ class Session:
         return line_for(self.config).env_file(self.paths)
 
     def admin_password(self) -> str | None:
-        return password_in(self.real.read_text(self.env_file), self.config)
+        return password_in(self.real.read_text(self.env_file), line_for(self.config))
 
     def url(self) -> str:
         port = self.config.https_port

@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from installer.lines import line_for
+from installer.lines.table import line_for
 from installer.plan import build_plan
 from installer.runner import PlannedStep
 from installer.session import Session

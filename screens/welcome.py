@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from installer.answers import InstallConfig
-from installer.lines import line_for
+from installer.lines.table import line_for
 from screens.scrolling import PAGE_KEYS, Paged
 
 INTRO = """\

@@ -1,7 +1,7 @@
-"""The CHT lines cht-install serves: what every step asks of a line (Line), and the line the
-answers choose (line_for). Each line is a package of the same shape: facts.py (what CHT's
-own sources say), steps.py (its own steps), line.py (its Line), and where it has them,
-files.py (files cht-install renders for it) and post_setup.py (steps after it answers)."""
+"""What every step asks of a CHT line (Line; lines/table.py says which line the answers
+choose). Each line is a package of the same shape: facts.py (what CHT's own sources say),
+steps.py (its own steps), line.py (its Line), and where it has them, files.py (files
+cht-install renders for it) and post_setup.py (steps after CHT answers)."""
 
 from __future__ import annotations
 
@@ -108,14 +108,6 @@ class Line(Protocol):
         ...
 
 
-def line_for(config: InstallConfig) -> Line:
-    """The line the answers choose."""
-    from installer.lines.cht3.line import CHT3
-    from installer.lines.current.line import CURRENT
-
-    return CURRENT if config.line == CURRENT.id else CHT3
-
-
 def env_values(text: str | None) -> dict[str, str]:
     """KEY=VALUE lines of a compose .env (comments skipped; one pair of quotes removed)."""
     values: dict[str, str] = {}
@@ -132,6 +124,6 @@ def env_values(text: str | None) -> dict[str, str]:
     return values
 
 
-def password_in(text: str | None, config: InstallConfig) -> str | None:
+def password_in(text: str | None, line: Line) -> str | None:
     """The admin password in the line's .env text; None when it has none."""
-    return env_values(text).get(line_for(config).password_key) or None
+    return env_values(text).get(line.password_key) or None

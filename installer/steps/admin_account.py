@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from installer.lines import line_for, password_in
+from installer.lines import password_in
 from installer.lines.cht3 import facts as cht3
 from installer.step import Context, Finding, Status, StepError, broken, needed, ok
 from installer.steps.verify import ADDRESS, PROXY_ERRORS, installing_itself
@@ -66,8 +66,8 @@ class AdminPassword:
     title = "The admin password works"
 
     def probe(self, ctx: Context) -> Finding:
-        env = line_for(ctx.config).env_file(ctx.paths)
-        password = password_in(ctx.host.read_text(env), ctx.config)
+        env = ctx.line.env_file(ctx.paths)
+        password = password_in(ctx.host.read_text(env), ctx.line)
         if password is None:
             return needed(f"{env} has no admin password yet")
         ctx.host.add_secret(password)
@@ -86,12 +86,12 @@ class AdminPassword:
             return broken(f"{cht3.ADMIN_USER} signs in but is not an admin (roles: "
                            f"{', '.join(granted) or 'none'})",
                            "Give medic the _admin role back in CHT's admin app.")
-        elsewhere = line_for(ctx.config).password_found_elsewhere(ctx, password, env)
+        elsewhere = ctx.line.password_found_elsewhere(ctx, password, env)
         if elsewhere is not None:
             return elsewhere
         return broken(f"the password in {env} does not work for {cht3.ADMIN_USER} "
                        f"(CHT answered {answer.status})",
-                      CHANGED_FIX.format(env=env, key=line_for(ctx.config).password_key))
+                      CHANGED_FIX.format(env=env, key=ctx.line.password_key))
 
     def apply(self, ctx: Context) -> None:
         last: list[Finding] = []

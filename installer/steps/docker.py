@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from installer.host import Host
-from installer.lines import line_for
 from installer.openpgp import NotAKey, fingerprint, normalize
 from installer.package_lock import find_holder
 from installer.recipes import Recipe, Refusal, resolve
@@ -366,7 +365,7 @@ class ComposeAvailable:
 
     def probe(self, ctx: Context) -> Finding:
         argv = compose_command(ctx.host)
-        v2_needed = line_for(ctx.config).needs_compose_v2
+        v2_needed = ctx.line.needs_compose_v2
         if v2_needed and argv != ["docker", "compose"]:
             refusal = compose_v2_refusal(ctx)
             if refusal is not None:

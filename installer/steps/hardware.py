@@ -8,9 +8,8 @@ from pathlib import Path
 
 import psutil
 
-from installer.answers import InstallConfig
 from installer.host import Host
-from installer.lines import GB, GIB, Floors, line_for
+from installer.lines import GB, GIB, Floors
 from installer.platform import SUPPORTED_ARCHES, Platform
 from installer.step import Context, Finding, Status, StepError, blocked, ok, warning
 
@@ -107,20 +106,8 @@ def gather(ctx: Context) -> HardwareFacts:
     )
 
 
-def floors_for(config: InstallConfig) -> Floors:
-    """The chosen line's floors (3.x: 4 GB / 2 CPU / 50 GB; the current line's production
-    floor: 8 GB / 4 CPU / 100 GB)."""
-    return line_for(config).floors(config)
-
-
-def default_floors() -> Floors:
-    """The floors of the line chosen when the answers name none."""
-    return floors_for(InstallConfig())
-
-
-def assess_disk(facts: DiskFacts, name: str, floors: Floors | None = None) -> list[Check]:
+def assess_disk(facts: DiskFacts, name: str, floors: Floors) -> list[Check]:
     """Size, free space and type of one disk (``name`` prefixes the check names)."""
-    floors = floors or default_floors()
     checks: list[Check] = []
     size = facts.total / GB
     where = facts.path
@@ -164,9 +151,8 @@ def assess_disk(facts: DiskFacts, name: str, floors: Floors | None = None) -> li
     return checks
 
 
-def assess(facts: HardwareFacts, floors: Floors | None = None) -> list[Check]:
+def assess(facts: HardwareFacts, floors: Floors) -> list[Check]:
     """Verdicts against the chosen CHT line's requirements (pure)."""
-    floors = floors or default_floors()
     checks: list[Check] = []
     memory = facts.memory / GB
     need = f"{floors.memory / GIB:.0f} GB"
@@ -221,7 +207,7 @@ def checks_for(ctx: Context, platform: Platform) -> list[Check] | None:
     """The hardware table for this machine, or None when planning for another one."""
     if not (ctx.host.live and platform.live):
         return None
-    return assess(gather(ctx), floors_for(ctx.config))
+    return assess(gather(ctx), ctx.line.floors(ctx.config))
 
 
 class HardwareEnough:

@@ -11,7 +11,6 @@ from installer.answers import IPV4
 from installer.disk import FULL_FIX, free_bytes, human, is_disk_full
 from installer.events import Progress
 from installer.host import PullProgress
-from installer.lines import line_for
 from installer.registry import ARCH, registry_host
 from installer.step import Context, Finding, StepError, needed, ok
 
@@ -25,7 +24,7 @@ DNS_SIGNS = ("no such host", "Temporary failure in name resolution", "Name or se
 
 def images_of(ctx: Context) -> list[tuple[str, str, str]]:
     """(name, the reference to pull, the name compose runs it by) per image."""
-    return line_for(ctx.config).images(ctx)
+    return ctx.line.images(ctx)
 
 
 def missing_images(ctx: Context, images: list[tuple[str, str, str]]) -> list[str] | None:
@@ -91,7 +90,7 @@ class ImagesPulled:
 def source_of(ctx: Context) -> str:
     if ctx.config.registry:
         return ctx.config.registry
-    return line_for(ctx.config).image_source
+    return ctx.line.image_source
 
 
 def preflight(ctx: Context, refs: list[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from installer.lines import line_for
 from installer.platform import SUPPORTED_ARCHES
 from installer.recipes import Refusal
 from installer.step import Context, Finding, StepError, blocked, ok, warning
@@ -16,7 +15,7 @@ class OsSupported:
     def probe(self, ctx: Context) -> Finding:
         p = ctx.platform
         name = p.name or f"{p.id} {p.version}"
-        refusal = line_for(ctx.config).arch_refusal(p.arch)
+        refusal = ctx.line.arch_refusal(p.arch)
         if refusal is not None:
             return refusal
         if p.arch not in SUPPORTED_ARCHES:

@@ -8,11 +8,10 @@ import re
 
 from cryptography import x509
 
-from installer.lines import line_for
 from installer.lines.cht3 import facts as cht3
 from installer.step import Context, Finding, StepError, broken, needed, ok
-from installer.steps.tls import installed_pair
 from installer.tls.certinfo import fingerprint_der, summarize
+from installer.tls.installed import installed_pair
 from installer.tls.trust import roots_pem
 
 ADDRESS = "127.0.0.1"
@@ -57,7 +56,7 @@ def installing_itself(ctx: Context) -> str | None:
     """While CHT is still setting itself up: where it is; else None. (3.x: horticulturalist
     downloads CHT after medic-os boots; current line: CHT's API is up only once its server
     checks and first setup are done, and nginx answers 502 until then.)"""
-    return line_for(ctx.config).installing_itself(ctx)
+    return ctx.line.installing_itself(ctx)
 
 
 def check_https(ctx: Context) -> Finding:
@@ -70,7 +69,7 @@ def check_https(ctx: Context) -> Finding:
              if ctx.config.tls.mode != "self-signed" else None)
     answer = ctx.host.https_get(ADDRESS, port, hostname, trust, path=cht3.API_INFO)
     if answer.certificate is None:
-        web = line_for(ctx.config).web_server()
+        web = ctx.line.web_server()
         return needed(f"nothing answers HTTPS on port {port}: {answer.error}",
                       f"cht-install restarts nginx in {web.container} and checks again.")
     served = fingerprint_der(answer.certificate)
@@ -88,7 +87,7 @@ def check_https(ctx: Context) -> Finding:
         if answer.status in PROXY_ERRORS:
             progress = installing_itself(ctx)
             if progress is not None:
-                how = line_for(ctx.config).setting_itself_up
+                how = ctx.line.setting_itself_up
                 return needed(f"CHT is still installing itself ({how}); last step: "
                               f"{progress}",
                               "cht-install waits for it; on a slow link this takes minutes.")
@@ -103,7 +102,7 @@ def check_https(ctx: Context) -> Finding:
 
 def logs_of(ctx: Context) -> str:
     """The container whose log tells why CHT does not answer."""
-    return line_for(ctx.config).main_container
+    return ctx.line.main_container
 
 
 class AnswersHttps:
@@ -116,7 +115,7 @@ class AnswersHttps:
     def apply(self, ctx: Context) -> None:
         first = check_https(ctx)
         if first.status.value != "needed" or "installing itself" not in first.reason:
-            web = line_for(ctx.config).web_server()
+            web = ctx.line.web_server()
             ctx.host.container_exec(web.container, web.restart)
         last: list[Finding] = [first]
 
@@ -139,7 +138,7 @@ class AnswersHttps:
                     f"({finding.reason.split('last step: ')[-1]})",
                     "A slow link can take longer: run cht-install again later and it goes on "
                     f"waiting. If it does not move, check `docker logs {logs_of(ctx)}`"
-                    f"{line_for(ctx.config).setup_log}.")
+                    f"{ctx.line.setup_log}.")
             raise StepError(finding.reason,
                             finding.fix or f"Check `docker logs {logs_of(ctx)}`.")
         ctx.progress(100, 100, "CHT answers")

@@ -15,6 +15,7 @@ import pytest
 from installer.answers import from_mapping
 from installer.events import Event, Log
 from installer.host import RealHost
+from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.platform import detect
 from installer.step import Context, StepError
@@ -33,7 +34,8 @@ def context(tmp_path: Path, events: list[Event], lock_timeout: int) -> Context:
     config = from_mapping({"hostname": "h.example",
                            "docker": {"source": "distro", "lock_timeout": lock_timeout}})
     return Context(host=RealHost(tmp_path / "log"), config=config, paths=Paths.under(tmp_path),
-                   platform=detect(), emit=events.append)
+                   platform=detect(), emit=events.append,
+                   line=line_for(config))
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from installer.answers import InstallConfig
 from installer.events import Emit, RunFinished, StepDone, StepStarted
+from installer.lines.table import line_for
 from installer.session import Session
 from installer.step import ok
 from installer.steps.hardware import GB, GIB, DiskFacts, HardwareFacts, assess
@@ -24,6 +26,8 @@ from screens.done import DoneScreen
 from screens.install import InstallScreen
 from screens.settings import SettingsScreen
 from tests.tui.driving import drive, plan_loaded, planning_session
+
+CHT3_FLOORS = line_for(InstallConfig()).floors(InstallConfig())  # the default line's floors
 
 SPINNING = HardwareFacts(
     memory=8 * GIB, cpus=4, root=True, arch="x86_64",
@@ -40,7 +44,7 @@ def shown_keys(app: ChtInstallApp) -> dict[str, str]:
 @pytest.fixture
 def session(tmp_path: Path) -> Session:
     made = planning_session(tmp_path)
-    made.hardware = lambda: assess(SPINNING)  # type: ignore[method-assign]
+    made.hardware = lambda: assess(SPINNING, CHT3_FLOORS)  # type: ignore[method-assign]
     return made
 
 

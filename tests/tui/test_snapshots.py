@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from installer.answers import InstallConfig
 from installer.events import (
     Emit,
     Log,
@@ -24,11 +25,14 @@ from installer.events import (
     StepStarted,
 )
 from installer.lines.cht3.files import render_env
+from installer.lines.table import line_for
 from installer.plan import build_plan
 from installer.session import Options, Session
 from installer.step import ok
 from installer.steps.hardware import GB, GIB, DiskFacts, HardwareFacts, assess
 from screens.app import ChtInstallApp
+
+CHT3_FLOORS = line_for(InstallConfig()).floors(InstallConfig())  # the default line's floors
 
 ROOT = Path("/tmp/cht-install-snapshot")
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
@@ -46,7 +50,7 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     shutil.rmtree(ROOT, ignore_errors=True)
     made = Session(Options(root=ROOT, os_release=OS_RELEASE,
                            overrides={"hostname": "cht.example.org"}))
-    made.hardware = lambda: assess(FACTS)  # type: ignore[method-assign]
+    made.hardware = lambda: assess(FACTS, CHT3_FLOORS)  # type: ignore[method-assign]
     yield made
     shutil.rmtree(ROOT, ignore_errors=True)
 

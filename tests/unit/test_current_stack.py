@@ -6,6 +6,7 @@ from __future__ import annotations
 from installer.answers import InstallConfig
 from installer.lines import env_values, password_in
 from installer.lines.current.steps import extra_lines, new_words, release_key, render_env
+from installer.lines.table import line_for
 
 
 def test_a_mirror_keeps_the_repository_path_without_the_registry_host() -> None:
@@ -33,8 +34,8 @@ def test_env_has_chts_keys_and_keeps_the_operators_lines() -> None:
     assert values["PROXY_CHANGE_ORIGIN"] == "true" and values["COUCHDB_PASSWORD"] == "old-one"
     assert "# mine: proxy settings" in text
     assert text.count("# Written by cht-install") == 1
-    assert password_in(text, InstallConfig(cht_version="5.0.2")) == "old-one"
-    assert password_in(text, InstallConfig()) is None  # 3.x keeps another key
+    assert password_in(text, line_for(InstallConfig(cht_version="5.0.2"))) == "old-one"
+    assert password_in(text, line_for(InstallConfig())) is None  # 3.x keeps another key
 
 
 def test_new_secrets_are_long_url_safe_and_never_the_same() -> None:

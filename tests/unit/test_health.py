@@ -9,6 +9,7 @@ from pathlib import Path
 from installer.answers import from_mapping
 from installer.health import backup_check, certificate_expiry, data_checks
 from installer.host import PlanHost, RealHost
+from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.platform import detect
 from installer.step import Context, Status
@@ -16,9 +17,9 @@ from installer.step import Context, Status
 
 def context(tmp_path: Path, data: str = "volume") -> Context:
     real = RealHost(tmp_path / "log")
-    return Context(host=PlanHost(real), config=from_mapping(
-        {"hostname": "cht.example.org", "data": data}), paths=Paths.under(tmp_path),
-        platform=detect(None, None), emit=lambda event: None)
+    config = from_mapping({"hostname": "cht.example.org", "data": data})
+    return Context(host=PlanHost(real), config=config, paths=Paths.under(tmp_path),
+                   platform=detect(None, None), emit=lambda event: None, line=line_for(config))
 
 
 def test_certificate_expiry_warns_under_30_days_and_breaks_when_expired() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from installer.answers import from_mapping
+from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.platform import detect
 from installer.step import Context, StepError
@@ -51,10 +52,11 @@ def check(tmp_path: Path, size: int, addresses: list[str], registry: str,
           platforms: list[str] | None = None) -> list[str]:
     logged: list[str] = []
     host = Host(tmp_path, size, addresses, platforms)
+    config = from_mapping({"hostname": "cht.example.org", "registry": registry})
     ctx = Context(host=host,  # type: ignore[arg-type]
-                  config=from_mapping({"hostname": "cht.example.org", "registry": registry}),
-                  paths=Paths.under(tmp_path), platform=detect(None, None),
-                  emit=lambda event: logged.append(str(getattr(event, "text", ""))))
+                  config=config, paths=Paths.under(tmp_path), platform=detect(None, None),
+                  emit=lambda event: logged.append(str(getattr(event, "text", ""))),
+                  line=line_for(config))
     preflight(ctx, [ctx.config.image_ref(ctx.config.images.medic_os)])
     return logged
 

@@ -7,6 +7,7 @@ import socket
 
 import psutil
 
+from installer.lines.table import line_for
 from installer.ports import PortHolder, holders, unit_of
 
 
@@ -51,7 +52,7 @@ def test_cht_running_is_blocked_by_a_program_on_its_port(tmp_path: object) -> No
         config = from_mapping({"hostname": "h.example", "https_port": port})
         root = Path(str(tmp_path))
         ctx = Context(host=DockerDown(root / "log"), config=config, paths=Paths.under(root),
-                      platform=detect(), emit=lambda event: None)
+                      platform=detect(), emit=lambda event: None, line=line_for(config))
         finding = ChtRunning().probe(ctx)
     assert finding.status.value == "blocked"
     assert f"port {port} is used by {psutil.Process().name()} (pid {os.getpid()})" in (

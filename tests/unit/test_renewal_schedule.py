@@ -10,6 +10,7 @@ from pathlib import Path
 
 from installer.answers import from_mapping
 from installer.host import PlanHost
+from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.platform import detect
 from installer.step import Context
@@ -23,7 +24,7 @@ def context(tmp_path: Path, systemd: bool) -> Context:
                            "tls": {"mode": "letsencrypt", "email": "ops@example.org"}})
     platform = replace(detect(OS_RELEASE), systemd=systemd)
     return Context(host=PlanHost(None), config=config, paths=Paths.under(tmp_path),
-                   platform=platform, emit=lambda event: None)
+                   platform=platform, emit=lambda event: None, line=line_for(config))
 
 
 def test_without_systemd_a_cron_entry_runs_renew_cert_twice_a_day(tmp_path: Path) -> None:

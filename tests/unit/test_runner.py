@@ -8,6 +8,7 @@ from pathlib import Path
 from installer.answers import from_mapping
 from installer.events import Event, RunFinished, StepDone, StepFailed
 from installer.host import PlanHost
+from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.platform import detect
 from installer.runner import Runner
@@ -41,9 +42,10 @@ class Switch:
 
 def run(steps: list[Switch], accept: bool = False) -> tuple[RunFinished, list[Event]]:
     events: list[Event] = []
+    config = from_mapping({"hostname": "h.example"})
     ctx = Context(
-        host=PlanHost(None), config=from_mapping({"hostname": "h.example"}),
-        paths=Paths.under("/nonexistent"), platform=detect(OS_RELEASE), emit=events.append,
+        host=PlanHost(None), config=config, paths=Paths.under("/nonexistent"),
+        platform=detect(OS_RELEASE), emit=events.append, line=line_for(config),
     )
     return Runner(steps, ctx, [events.append]).run(accept_warnings=accept), events
 
@@ -103,9 +105,10 @@ def test_a_stop_request_is_honoured_only_between_steps() -> None:
         return steps[0].applied == 1  # asked to stop while step a was running
 
     events: list[Event] = []
+    config = from_mapping({"hostname": "h.example"})
     ctx = Context(
-        host=PlanHost(None), config=from_mapping({"hostname": "h.example"}),
-        paths=Paths.under("/nonexistent"), platform=detect(OS_RELEASE), emit=events.append,
+        host=PlanHost(None), config=config, paths=Paths.under("/nonexistent"),
+        platform=detect(OS_RELEASE), emit=events.append, line=line_for(config),
     )
     result = Runner(steps, ctx, [events.append]).run(should_stop=should_stop)
     assert result == RunFinished(ok=False, applied=("a",), failed="b", stopped=True)

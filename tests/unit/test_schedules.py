@@ -13,6 +13,7 @@ import pytest
 from installer import schedule
 from installer.answers import EVERY_MINUTES, from_mapping
 from installer.host import PlanHost, RealHost
+from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.platform import detect
 from installer.step import Context, Status
@@ -25,7 +26,8 @@ def context(tmp_path: Path, systemd: bool, **answers: object) -> Context:
     config = from_mapping({"hostname": "cht.example.org", **answers})
     platform = replace(detect(OS_RELEASE), systemd=systemd)
     return Context(host=PlanHost(RealHost(tmp_path / "log")), config=config,
-                   paths=Paths.under(tmp_path), platform=platform, emit=lambda event: None)
+                   paths=Paths.under(tmp_path), platform=platform, emit=lambda event: None,
+                   line=line_for(config))
 
 
 def next_elapse(calendar: str) -> str:

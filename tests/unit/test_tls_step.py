@@ -11,6 +11,7 @@ import pytest
 from installer.answers import from_mapping
 from installer.events import Event, StepFailed
 from installer.host import RealHost
+from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.platform import detect
 from installer.runner import Runner
@@ -41,7 +42,7 @@ def run(tmp_path: Path, pki: dict[str, tf.Issued], cert: bytes, key: bytes,
     paths = Paths.under(tmp_path / "server")
     events: list[Event] = []
     ctx = Context(host=RealHost(paths.log), config=config, paths=paths,
-                  platform=detect(), emit=events.append)
+                  platform=detect(), emit=events.append, line=line_for(config))
     result = Runner([TlsCertificate()], ctx, [events.append]).run()
     return result.ok, events, paths
 
@@ -115,7 +116,7 @@ def test_a_repair_after_the_operators_files_are_gone_keeps_the_installed_copy(
         "mode": "own", "certificate": str(tmp_path / "operator/cert.pem"),
         "key": str(tmp_path / "operator/key.pem")}})
     ctx = Context(host=RealHost(paths.log), config=config, paths=paths, platform=detect(),
-                  emit=lambda event: None)
+                  emit=lambda event: None, line=line_for(config))
     finding = TlsCertificate().probe(ctx)
     assert finding.status.value == "warning"
     assert "installed copy is used" in finding.reason

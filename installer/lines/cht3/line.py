@@ -7,7 +7,20 @@ from typing import TYPE_CHECKING
 
 from installer.lines import GB, GIB, Floors, WebServer
 from installer.lines.cht3 import facts
+from installer.lines.cht3.challenge import (
+    add_medic_os_challenge_location,
+    medic_os_challenge_location,
+)
 from installer.lines.cht3.files import PASSWORD_KEY, VOLUME
+from installer.lines.cht3.post_setup import CompleteInstall, UnneededServices
+from installer.lines.cht3.steps import ChtRunning, ComposeFile
+from installer.step import blocked, broken
+from installer.steps.admin_account import PICKED_FIX, AdminPassword, medic_os_has_another
+from installer.steps.hardware import HardwareEnough
+from installer.steps.images import ImagesPulled
+from installer.steps.os_support import OsSupported
+from installer.steps.shared import care_steps, docker_steps, tls_steps
+from installer.steps.verify import horti_progress
 from installer.tls.nginx_conf import CHALLENGE_ROOT
 
 if TYPE_CHECKING:
@@ -38,7 +51,6 @@ class Cht3:
         return Floors("CHT 3.x", facts.MIN_RAM_GB * GIB, facts.MIN_CPUS, facts.MIN_DISK_GB * GB)
 
     def arch_refusal(self, arch: str) -> Finding | None:
-        from installer.step import blocked
 
         if arch in facts.ARCHES:
             return None
@@ -63,13 +75,6 @@ class Cht3:
         return {**facts.describe(), "version": config.version}
 
     def steps(self) -> list[Step]:
-        from installer.lines.cht3.post_setup import CompleteInstall, UnneededServices
-        from installer.lines.cht3.steps import ChtRunning, ComposeFile
-        from installer.plan import care_steps, docker_steps, tls_steps
-        from installer.steps.admin_account import AdminPassword
-        from installer.steps.hardware import HardwareEnough
-        from installer.steps.images import ImagesPulled
-        from installer.steps.os_support import OsSupported
 
         return [OsSupported(), HardwareEnough(), *docker_steps(), ComposeFile(),
                 ImagesPulled(), ChtRunning(), *tls_steps(), CompleteInstall(),
@@ -99,7 +104,6 @@ class Cht3:
         return [name for name in CONTAINERS if name in names]
 
     def installing_itself(self, ctx: Context) -> str | None:
-        from installer.steps.verify import horti_progress
 
         if ctx.host.container_read("medic-os", facts.BOOTSTRAPPED) is not None:
             return None
@@ -107,18 +111,14 @@ class Cht3:
         return horti_progress(log.decode(errors="replace")[-65536:])
 
     def challenge_location(self, ctx: Context) -> Finding:
-        from installer.steps.acme import medic_os_challenge_location
 
         return medic_os_challenge_location(ctx)
 
     def add_challenge_location(self, ctx: Context) -> None:
-        from installer.steps.acme import add_medic_os_challenge_location
 
         add_medic_os_challenge_location(ctx)
 
     def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
-        from installer.step import broken
-        from installer.steps.admin_account import PICKED_FIX, medic_os_has_another
 
         if not medic_os_has_another(ctx, password):
             return None

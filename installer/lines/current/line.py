@@ -7,6 +7,19 @@ from typing import TYPE_CHECKING
 
 from installer.lines import GB, GIB, Floors, WebServer
 from installer.lines.current import facts
+from installer.lines.current.steps import (
+    CurrentComposeFiles,
+    CurrentServicesRunning,
+    NoOtherLine,
+    compose_images,
+    data_dir,
+)
+from installer.step import StepError, needed, ok
+from installer.steps.admin_account import AdminPassword
+from installer.steps.hardware import HardwareEnough
+from installer.steps.images import ImagesPulled
+from installer.steps.os_support import OsSupported
+from installer.steps.shared import care_steps, docker_steps, tls_steps
 
 if TYPE_CHECKING:
     from installer.answers import InstallConfig
@@ -50,16 +63,6 @@ class Current:
                 "end_of_life": False, "notice": facts.NOTICE}
 
     def steps(self) -> list[Step]:
-        from installer.lines.current.steps import (
-            CurrentComposeFiles,
-            CurrentServicesRunning,
-            NoOtherLine,
-        )
-        from installer.plan import care_steps, docker_steps, tls_steps
-        from installer.steps.admin_account import AdminPassword
-        from installer.steps.hardware import HardwareEnough
-        from installer.steps.images import ImagesPulled
-        from installer.steps.os_support import OsSupported
 
         # CHT's own layout and services; medic-os's post-setup steps do not apply.
         return [OsSupported(), NoOtherLine(), HardwareEnough(), *docker_steps(),
@@ -67,13 +70,11 @@ class Current:
                 *tls_steps(), AdminPassword(), *care_steps()]
 
     def images(self, ctx: Context) -> list[tuple[str, str, str]]:
-        from installer.lines.current.steps import compose_images
 
         return [(service, ctx.config.image_ref(image), image)
                 for service, image in compose_images(ctx)]
 
     def data_location(self, ctx: Context) -> tuple[str, Path] | None:
-        from installer.lines.current.steps import data_dir
 
         path = data_dir(ctx)
         return ("CouchDB's data directory (COUCHDB_DATA)", path) if path.is_dir() else None
@@ -93,7 +94,6 @@ class Current:
         return f"{api} is starting (it answers once CouchDB does)" if running else None
 
     def challenge_location(self, ctx: Context) -> Finding:
-        from installer.step import needed, ok
 
         # CHT's nginx.conf serves /.well-known/acme-challenge/ from the certbot directory of
         # the cht-ssl volume, which CERTIFICATE_MODE=AUTO_GENERATE makes (ssl-install.sh).
@@ -108,7 +108,6 @@ class Current:
                   f"{facts.CHALLENGE_ROOT}")
 
     def add_challenge_location(self, ctx: Context) -> None:
-        from installer.step import StepError
 
         finding = self.challenge_location(ctx)
         raise StepError(finding.reason, finding.fix or "Run cht-install again.")

@@ -20,7 +20,7 @@ from installer.containers import (
     ports_taken,
     restart_count,
 )
-from installer.lines import env_values, line_for
+from installer.lines import env_values
 from installer.lines.current import facts as current
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_command
@@ -116,7 +116,7 @@ def new_words() -> str:
 
 
 def lost_secret(ctx: Context, key: str) -> tuple[str, str]:
-    env = line_for(ctx.config).env_file(ctx.paths)
+    env = ctx.line.env_file(ctx.paths)
     return (
         f"{key} is missing from {env}, and CHT's database already exists in "
         f"{data_dir(ctx)}: a new one would lock CHT out of its own data",
@@ -266,7 +266,7 @@ class CurrentComposeFiles:
 
     def probe(self, ctx: Context) -> Finding:
         # (A 3.x install on this server stops the run before this: cht.no-other-line.)
-        env_path = line_for(ctx.config).env_file(ctx.paths)
+        env_path = ctx.line.env_file(ctx.paths)
         env_text = ctx.host.read_text(env_path)
         existing = env_values(env_text)
         moving = data_would_move(ctx, existing)
@@ -324,7 +324,7 @@ class CurrentComposeFiles:
 
     def apply(self, ctx: Context) -> None:
         host = ctx.host
-        env_path = line_for(ctx.config).env_file(ctx.paths)
+        env_path = ctx.line.env_file(ctx.paths)
         env_text = host.read_text(env_path)
         existing = env_values(env_text)
         moving = data_would_move(ctx, existing)
@@ -441,7 +441,7 @@ def stale_settings(ctx: Context, settings: dict[str, str], name: str,
 
 def problems(ctx: Context, found: dict[str, dict[str, Any] | None]) -> list[str]:
     wanted_images = dict(compose_images(ctx))
-    settings = env_values(ctx.host.read_text(line_for(ctx.config).env_file(ctx.paths)))
+    settings = env_values(ctx.host.read_text(ctx.line.env_file(ctx.paths)))
     listed = []
     for name, info in found.items():
         if info is None:
