@@ -255,7 +255,7 @@ def renew_cert(argv: list[str]) -> int:
 
 
 def backup_command(argv: list[str]) -> int:
-    from installer.restore import describe, make_backup
+    from installer.backup_command import describe, make_backup
 
     p = command_parser(
         "backup",

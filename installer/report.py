@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 
 from installer.answers import InstallConfig
+from installer.doctor_checks import Check
 from installer.events import (
     Event,
     Log,
@@ -16,14 +17,13 @@ from installer.events import (
     StepFailed,
     StepStarted,
 )
-from installer.health import Check
 from installer.lines.table import line_for
 from installer.platform import Platform
 from installer.rate import Rate
 from installer.repairs import RepairNotes
 from installer.runner import PlannedStep
 from installer.step import Status
-from installer.vocabulary import WIDEST, summary, word
+from installer.words import WIDEST, summary, word
 
 
 def plan_json(platform: Platform, planned: Sequence[PlannedStep],

@@ -1,5 +1,5 @@
-"""`cht-install backup` and `cht-install restore FILE`: a backup made now, and one put back
-on this server or a new one (the disaster-recovery story), keeping what it replaces."""
+"""`cht-install restore FILE`: a backup put back on this server or a new one (the
+disaster-recovery story), keeping what it replaces."""
 
 from __future__ import annotations
 
@@ -8,59 +8,16 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from installer import backup
-from installer.backup import BackupError, Made
-from installer.disk import human
-from installer.events import Emit, Progress
-from installer.health import data_location
+from installer.backup import BackupError
+from installer.backup_command import backup_lock, progress_to
+from installer.doctor_checks import data_location
+from installer.events import Emit
 from installer.host import PlanHost
 from installer.journal import RunLock
 from installer.session import Options, Session
 from installer.step import Context
-
-BACKUP_LOCK = "cht-install-backup.lock"
-
-
-def progress_to(emit: Emit) -> backup.Progress:
-    def report(done: int, total: int, what: str) -> None:
-        emit(Progress("backup", done, total, what))
-    return report
-
-
-def backup_lock(session: Session) -> RunLock:
-    """Backups have their own lock: a nightly backup does not hold up an install."""
-    return RunLock(session.paths.lock.with_name(BACKUP_LOCK))
-
-
-def make_backup(session: Session, emit: Emit) -> Made:
-    ctx = session.context(PlanHost(session.real))
-    place = data_location(ctx)
-    if place is None:
-        raise BackupError("CHT's data does not exist yet, so there is nothing to back up",
-                          "Run cht-install first: it starts CHT, which creates it.")
-    what, path = place
-    into = backup.backup_dir(session.config.backup.dir, session.paths.root)
-    about: dict[str, object] = {"hostname": session.config.hostname, "line":
-                                session.config.line, "version": session.config.version,
-                                "data": str(path), "data_kind": what}
-    with backup_lock(session):
-        session.real.log(f"backup of {what} ({path}) into {into} started")
-        try:
-            made = backup.create(session.paths, path, into, about,
-                                 session.config.backup.keep, progress_to(emit))
-        except BackupError as exc:
-            session.real.log(f"backup failed: {exc.reason}")
-            raise
-        except OSError as exc:
-            session.real.log(f"backup failed: {exc}")
-            raise BackupError(f"the backup could not be written: {exc.strerror or exc}",
-                              f"Check {into} (room, permissions), then run `cht-install "
-                              "backup` again.") from None
-    session.real.log(f"backup written: {made.file} ({made.bytes} bytes, sha256 {made.sha256},"
-                     f" {made.seconds:.1f} s); removed: {[str(p) for p in made.removed]}")
-    return made
 
 
 def has_data(ctx: Context) -> Path | None:
@@ -169,25 +126,3 @@ def stop_cht(session: Session, ctx: Context, say: Callable[[str], None]) -> None
     if names:
         say(f"Stopping CHT ({', '.join(names)}) ...")
         session.real.run(["docker", "stop", "-t", "60", *names], timeout=300)
-
-
-def describe(made: Made, session: Session) -> list[str]:
-    """What a backup is and what the operator still has to do with it."""
-    lines = [f"Backup written: {made.file} ({human(made.bytes)}, {made.seconds:.0f} s), "
-             f"checksum in {made.file.name}.sha256.",
-             "It holds CHT's data, the secrets in .env and the answers, so only root may "
-             "read it. Copying it off this server is yours to do (a disk that dies takes "
-             "the backups on it along), e.g.:",
-             f"    sudo scp {made.file} you@another-machine:",
-             "Put it back, here or on a new server: sudo cht-install restore FILE"]
-    if made.removed:
-        lines.append(f"Removed {len(made.removed)} older backup(s) (backup.keep is "
-                     f"{session.config.backup.keep}).")
-    return lines
-
-
-def summary(record: dict[str, Any] | None) -> str:
-    if record is None:
-        return "none recorded"
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(record["time"])))
-    return f"{when}, {record['file']}"

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from installer.health import Check
+from installer.doctor_checks import Check
 from installer.host import CommandResult, Host
 from installer.step import ok, warning
 

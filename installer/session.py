@@ -13,11 +13,11 @@ from typing import Any
 from installer import answers, background
 from installer.answer_changes import answer_changes
 from installer.answers import InstallConfig
-from installer.considerations import checklist
+from installer.considerations import Item, checklist
 from installer.events import Emit, Event, RunFinished, StepFailed
 from installer.host import Host, PlanHost, RealHost, rotate_past
 from installer.journal import Holder, Journal, RunLock
-from installer.lines import password_in
+from installer.lines import Line, password_in
 from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.plan import build_plan
@@ -210,8 +210,26 @@ class Session:
                                        titles=self.step_titles())
 
     def step_titles(self) -> dict[str, str]:
-        """Every step of this plan by its title, for sentences about steps not yet begun."""
+        """Every step of this plan by its title, in order, for sentences about steps not
+        yet begun and for the screens' lists."""
         return {step.id: step.title for step in build_plan(self.config)}
+
+    @property
+    def line(self) -> Line:
+        """The CHT line the answers choose."""
+        return line_for(self.config)
+
+    def keep_secret(self, *secrets: str | None) -> None:
+        """Secrets just given (on a screen): never written to the log or shown again."""
+        for secret in secrets:
+            if secret:
+                self.real.add_secret(secret)
+
+    def checklist(self, on_screen: bool = False) -> list[Item]:
+        """The Considerations, each checked now (doctor's probes); the next steps in the
+        screens' words when ``on_screen``."""
+        return checklist(self.doctor(), self.paths, self.config.tls.mode, self.env_file,
+                         on_screen=on_screen)
 
     def renew_certificate(self, force: bool, sinks: Sequence[Emit]) -> RunFinished:
         """Renew the Let's Encrypt certificate if due (or forced): order, install, reload,
@@ -278,7 +296,7 @@ class Session:
     def doctor(self) -> dict[str, object]:
         """Every step probed (nothing changed) and the Considerations' checks."""
         from installer import security
-        from installer.health import (
+        from installer.doctor_checks import (
             Check,
             alerting_check,
             bounded_check,

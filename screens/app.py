@@ -34,8 +34,7 @@ class ChtInstallApp(App[int]):
         self.start = start
         self.first = first
         self.routes: dict[str, Callable[[], Screen[None]]] = {
-            "welcome": lambda: WelcomeScreen(session.last_outcome(), session.config,
-                                             session.had_cht),
+            "welcome": lambda: WelcomeScreen(session),
             "system": lambda: SystemCheckScreen(session),
             "settings": lambda: SettingsScreen(session),
             "plan": lambda: PlanReviewScreen(session),

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from installer.session import Session
-from installer.vocabulary import MARK, summary
+from installer.words import MARK, summary
 from screens.scrolling import PAGE_KEYS, Paged
 
 

@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from installer.considerations import Item, checklist
-from installer.health import SELF_SIGNED_PHONES, TRUSTED_ON_SCREEN
+from installer.considerations import Item
+from installer.doctor_checks import SELF_SIGNED_PHONES, TRUSTED_ON_SCREEN
 from installer.session import Session
 from screens.scrolling import PAGE_KEYS, Paged
 
@@ -81,9 +81,7 @@ class DoneScreen(Paged):
 
     @work(thread=True, exclusive=True)
     def load_checklist(self) -> None:
-        report = self.session.doctor()
-        items = checklist(report, self.session.paths, self.session.config.tls.mode,
-                          self.session.env_file, on_screen=True)
+        items = self.session.checklist(on_screen=True)
         self.app.call_from_thread(self.show_checklist, items)
 
     def show_checklist(self, items: list[Item]) -> None:

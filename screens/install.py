@@ -24,7 +24,6 @@ from installer.events import (
     StepFailed,
     StepStarted,
 )
-from installer.plan import build_plan
 from installer.rate import Rate
 from installer.repairs import RepairNotes
 from installer.session import Session
@@ -55,7 +54,7 @@ class InstallScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.start = start or session.run_detached
-        self.steps = [(step.id, step.title) for step in build_plan(session.config)]
+        self.steps = list(session.step_titles().items())
         self.state = {step_id: "pending" for step_id, _ in self.steps}
         self._shown = dict(self.state)
         self.result: RunFinished | None = None

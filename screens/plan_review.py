@@ -10,13 +10,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from installer.lines.table import line_for
-from installer.plan import build_plan
 from installer.runner import PlannedStep
 from installer.session import Session
 from installer.step import Status
-from installer.vocabulary import WORD, word
-from installer.words import count
+from installer.words import WORD, count, word
 from screens.compose_diff import ComposeDiffScreen
 from screens.why import WhyScreen
 
@@ -50,9 +47,9 @@ class PlanReviewScreen(Screen[None]):
             # The words above the table scroll by themselves when longer than half the
             # screen (Tab to them, then the arrows): every word of a long fix can be read.
             with VerticalScroll(id="plan-head"):
-                yield Static(f"[b]The plan[/b] for {escape(line_for(config).name)} "
+                yield Static(f"[b]The plan[/b] for {escape(self.session.line.name)} "
                              f"{escape(config.version)} (nothing has changed yet). "
-                             + escape(line_for(config).notice), classes="notice")
+                             + escape(self.session.line.notice), classes="notice")
                 yield Static("Checking what is already in place ...", id="summary")
                 yield Static("", id="detail")
             yield DataTable(id="plan", cursor_type="row")
@@ -62,8 +59,8 @@ class PlanReviewScreen(Screen[None]):
         # fixed widths: auto widths follow whatever rows exist when first drawn
         table = self.query_one(DataTable)
         table.add_column("Now", width=max(len(w) for w in WORD.values()))
-        table.add_column("Step", width=max(len(step.title) for step in
-                                           build_plan(self.session.config)))
+        table.add_column("Step", width=max(len(title) for title in
+                                           self.session.step_titles().values()))
         self.load()
 
     @work(thread=True, exclusive=True)

@@ -318,9 +318,8 @@ class SettingsScreen(Paged):
             self.query_one("#error", Static).update(
                 f"[b]{escape(label)}:[/b] {escape(what + exc.expected)}")
             return
-        for secret in (self.session.config.admin_password, self.session.config.tls.password):
-            if secret:
-                self.session.real.add_secret(secret)
+        self.session.keep_secret(self.session.config.admin_password,
+                                 self.session.config.tls.password)
         self.query_one("#error", Static).update("")
         self.app.go("plan")  # type: ignore[attr-defined]
 

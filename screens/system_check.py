@@ -12,11 +12,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 from installer.session import Session
 from installer.step import Status
 from installer.steps.hardware import Check
-from installer.vocabulary import word
+from installer.words import word
 from screens.scrolling import PAGE_KEYS, Paged
 from screens.why import WhyScreen
 
-# The same words as the plan, the doctor and --yes (installer/vocabulary.py); bold where
+# The same words as the plan, the doctor and --yes (installer/words.py); bold where
 # the row needs a look.
 VERDICT = {status: word(status.value) if status is Status.OK else f"[b]{word(status.value)}[/b]"
            for status in (Status.OK, Status.WARNING, Status.BLOCKED)}

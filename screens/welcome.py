@@ -8,8 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from installer.answers import InstallConfig
-from installer.lines.table import line_for
+from installer.session import Session
 from screens.scrolling import PAGE_KEYS, Paged
 
 INTRO = """\
@@ -47,18 +46,17 @@ class WelcomeScreen(Paged):
         *PAGE_KEYS,
     ]
 
-    def __init__(self, last_outcome: str | None = None,
-                 config: InstallConfig | None = None, had_cht: bool = False) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.last_outcome = last_outcome
-        self.config = config or InstallConfig()
-        self.had_cht = had_cht
+        self.session = session
+        self.last_outcome = session.last_outcome()
+        self.had_cht = session.had_cht
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(classes="page"):
-            line = line_for(self.config)
-            images = line.images_words(self.config)
+            line = self.session.line
+            images = line.images_words(self.session.config)
             parts = "\n".join(f"  {number}. {part.format(images=images)}"
                               for number, part in enumerate(PARTS[self.had_cht], 1))
             yield Static(INTRO.format(opening=OPENING[self.had_cht], parts=parts,

@@ -51,9 +51,11 @@ class Line(Protocol):
     image_source: str  # where its images come from when no registry mirror is given
     needs_compose_v2: bool
     main_container: str  # whose image tag is CHT's version, whose log says why it fails
+    admin_user: str  # CHT's admin account, which the admin password signs in as
     challenge_root: str  # where its web server serves Let's Encrypt's challenge from
     setting_itself_up: str  # how CHT sets itself up after its first start, in words
     setup_log: str  # beside the main container's log, where that setting up is logged
+    setup_timeout: float  # seconds that setting up may take (minutes on a slow link)
 
     def floors(self, config: InstallConfig) -> Floors: ...
 

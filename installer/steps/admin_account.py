@@ -6,18 +6,11 @@ from __future__ import annotations
 import json
 
 from installer.lines import password_in
-from installer.lines.cht3 import facts as cht3
 from installer.step import Context, Finding, Status, StepError, broken, needed, ok
 from installer.steps.verify import ADDRESS, PROXY_ERRORS, installing_itself
 
 SIGN_IN_TIMEOUT = 60.0
-PICKED_FIX = (
-    "Find the password medic-os set: it keeps a copy (`docker exec medic-os cat {copy}`), "
-    "and printed it once when it chose one (`docker logs medic-os 2>&1 | grep 'New CouchDB "
-    "Administrative Password'`). Sign in to CHT as medic with it, then either keep it (put "
-    "it in {env} as DOCKER_COUCHDB_ADMIN_PASSWORD='...') or change the medic user's "
-    "password in CHT's admin app to the one in {env}. Then run cht-install again."
-)
+SESSION = "/_session"  # CouchDB's, through CHT's nginx (both lines)
 CHANGED_FIX = (
     "If the password was changed in CHT, put the new one in {env} "
     "({key}=..., mode 0600), or change it back in CHT's admin app. "
@@ -34,33 +27,6 @@ def roles(body: bytes) -> tuple[str | None, list[str]]:
         return None, []
 
 
-def said_it_picked_one(ctx: Context) -> bool:
-    """Whether medic-os's log says it chose the medic password itself (it got none)."""
-    client = ctx.host.docker()
-    if client is None:
-        return False
-    try:
-        logs = client.containers.get("medic-os").logs(stream=True, follow=False)
-    except Exception:
-        return False
-    carry = b""
-    for chunk in logs:
-        window = carry + chunk
-        if cht3.PICKED_PASSWORD in window:
-            return True
-        carry = window[-len(cht3.PICKED_PASSWORD):]
-    return False
-
-
-def medic_os_has_another(ctx: Context, password: str) -> bool:
-    """medic-os set the medic password to something else than .env's: it said so in its
-    log, or its own copy (PASSWORD_FILE, kept across container re-creations) differs."""
-    copy = ctx.host.container_read("medic-os", cht3.PASSWORD_FILE)
-    if copy is not None and copy.decode(errors="replace").rstrip("\n") != password:
-        return True
-    return said_it_picked_one(ctx)
-
-
 class AdminPassword:
     id = "cht.admin-password"
     title = "The admin password works"
@@ -72,24 +38,24 @@ class AdminPassword:
             return needed(f"{env} has no admin password yet")
         ctx.host.add_secret(password)
         answer = ctx.host.https_get(ADDRESS, ctx.config.https_port, ctx.config.hostname_ascii,
-                                    path=cht3.SESSION, auth=(cht3.ADMIN_USER, password))
+                                    path=SESSION, auth=(ctx.line.admin_user, password))
         if answer.status is None or answer.status in PROXY_ERRORS:
             doing = installing_itself(ctx) if answer.status else None
             why = "CHT is still installing itself" if doing else (
                 f"CHT does not answer ({answer.status or answer.error})")
             return needed(f"the password cannot be tried yet: {why}")
         name, granted = roles(answer.body)
-        if answer.status == 200 and name == cht3.ADMIN_USER and "_admin" in granted:
-            return ok(f"{cht3.ADMIN_USER} signs in over HTTPS with the password in {env} "
+        if answer.status == 200 and name == ctx.line.admin_user and "_admin" in granted:
+            return ok(f"{ctx.line.admin_user} signs in over HTTPS with the password in {env} "
                       "(CouchDB admin)")
         if answer.status == 200:
-            return broken(f"{cht3.ADMIN_USER} signs in but is not an admin (roles: "
+            return broken(f"{ctx.line.admin_user} signs in but is not an admin (roles: "
                            f"{', '.join(granted) or 'none'})",
                            "Give medic the _admin role back in CHT's admin app.")
         elsewhere = ctx.line.password_found_elsewhere(ctx, password, env)
         if elsewhere is not None:
             return elsewhere
-        return broken(f"the password in {env} does not work for {cht3.ADMIN_USER} "
+        return broken(f"the password in {env} does not work for {ctx.line.admin_user} "
                        f"(CHT answered {answer.status})",
                       CHANGED_FIX.format(env=env, key=ctx.line.password_key))
 

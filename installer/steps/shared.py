@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from installer.step import Step
 from installer.steps.acme import TlsChallengeLocation, TlsRenewal
+from installer.steps.care import BackupScheduled, HealthCheckScheduled
 from installer.steps.docker import (
     ComposeAvailable,
     DockerEnabledAtBoot,
@@ -13,7 +14,6 @@ from installer.steps.docker import (
     DockerRunning,
     PackagesReady,
 )
-from installer.steps.schedules import BackupScheduled, HealthCheckScheduled
 from installer.steps.tls import TlsCertificate, TlsInstalled
 from installer.steps.updates import AutomaticUpdates
 from installer.steps.verify import AnswersHttps

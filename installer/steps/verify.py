@@ -8,7 +8,6 @@ import re
 
 from cryptography import x509
 
-from installer.lines.cht3 import facts as cht3
 from installer.step import Context, Finding, StepError, broken, needed, ok
 from installer.tls.certinfo import fingerprint_der, summarize
 from installer.tls.installed import installed_pair
@@ -17,6 +16,7 @@ from installer.tls.trust import roots_pem
 ADDRESS = "127.0.0.1"
 ANSWER_TIMEOUT = 60.0
 PROXY_ERRORS = (502, 503, 504)
+API_INFO = "/api/info"  # CHT's API says its version here (both lines)
 PERCENT = re.compile(r"(\d{1,3})%")
 PERCENT_NOTE = re.compile(r" \(\d{1,3}%\)$")
 HORTI_LINE = re.compile(r"^\S*\s*horti:(\w+) (.*)$")
@@ -67,7 +67,7 @@ def check_https(ctx: Context) -> Finding:
     expected = expected_fingerprint(ctx)
     trust = (roots_pem(ctx.host, ctx.config.tls.trust_store)
              if ctx.config.tls.mode != "self-signed" else None)
-    answer = ctx.host.https_get(ADDRESS, port, hostname, trust, path=cht3.API_INFO)
+    answer = ctx.host.https_get(ADDRESS, port, hostname, trust, path=API_INFO)
     if answer.certificate is None:
         web = ctx.line.web_server()
         return needed(f"nothing answers HTTPS on port {port}: {answer.error}",
@@ -91,7 +91,7 @@ def check_https(ctx: Context) -> Finding:
                 return needed(f"CHT is still installing itself ({how}); last step: "
                               f"{progress}",
                               "cht-install waits for it; on a slow link this takes minutes.")
-        return broken(f"https://{hostname}:{port}{cht3.API_INFO} answered "
+        return broken(f"https://{hostname}:{port}{API_INFO} answered "
                       f"{answer.status or answer.error}, not CHT's version",
                       f"Check `docker logs {logs_of(ctx)}`; cht-install restarts nginx and "
                       "waits.")
@@ -129,7 +129,7 @@ class AnswersHttps:
                              f"CHT installing itself: {PERCENT_NOTE.sub('', where)}")
             return finding.ok
 
-        limit = cht3.INSTALL_TIMEOUT if "installing itself" in first.reason else ANSWER_TIMEOUT
+        limit = ctx.line.setup_timeout if "installing itself" in first.reason else ANSWER_TIMEOUT
         if not ctx.host.wait_until(answers, limit, "CHT to answer on HTTPS"):
             finding = last[0]
             if "installing itself" in finding.reason:

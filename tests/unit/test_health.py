@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from installer.answers import from_mapping
-from installer.health import backup_check, certificate_expiry, data_checks
+from installer.doctor_checks import backup_check, certificate_expiry, data_checks
 from installer.host import PlanHost, RealHost
 from installer.lines.table import line_for
 from installer.paths import Paths

@@ -17,7 +17,7 @@ from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.platform import detect
 from installer.step import Context, Status
-from installer.steps.schedules import HealthCheckScheduled, backup_job
+from installer.steps.care import HealthCheckScheduled, backup_job
 
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 

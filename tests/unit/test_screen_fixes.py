@@ -99,11 +99,11 @@ def test_every_flag_a_fix_names_is_one_the_command_line_takes() -> None:
 # only by a command (never on a screen), or given with its screens' words beside it.
 UNMARKED = {
     ("installer/backup.py", "Free space, lower backup.keep"): "backup's own command",
-    ("installer/restore.py", " older backup(s) (backup.keep is "): "restore's own command",
+    ("installer/backup_command.py", " older backup(s) (backup.keep is "): "backup's own command",
     ("installer/health_check.py", "No alerts are set up: set"): "health-check's own command",
-    ("installer/health.py", "For real use, switch to a"): "TRUSTED_ON_SCREEN beside it",
-    ("installer/health.py", "Turn on nightly backups: `sudo"): "its screens' words beside it",
-    ("installer/health.py", "Set a webhook (ntfy, Slack"): "its screens' words beside it",
+    ("installer/doctor_checks.py", "For real use, switch to a"): "TRUSTED_ON_SCREEN beside it",
+    ("installer/doctor_checks.py", "Turn on nightly backups: `sudo"): "screen words beside it",
+    ("installer/doctor_checks.py", "Set a webhook (ntfy, Slack"): "screen words beside it",
     ("installer/lines/current/steps.py", "drop cht_version or give"): "on_screen beside it",
     ("installer/lines/cht3/steps.py", "Keep the current line: set"): "on_screen beside it",
 }
@@ -149,7 +149,7 @@ def test_no_fix_names_an_answers_key_or_flag_where_a_screen_would_show_it() -> N
 def test_the_checklist_on_a_screen_gives_each_next_step_in_the_screens_words(
         tmp_path: Any) -> None:
     from installer.considerations import checklist
-    from installer.health import Check
+    from installer.doctor_checks import Check
     from installer.paths import Paths
     from installer.step import warning
 

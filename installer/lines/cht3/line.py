@@ -12,10 +12,11 @@ from installer.lines.cht3.challenge import (
     medic_os_challenge_location,
 )
 from installer.lines.cht3.files import PASSWORD_KEY, VOLUME
+from installer.lines.cht3.password import found_elsewhere
 from installer.lines.cht3.post_setup import CompleteInstall, UnneededServices
 from installer.lines.cht3.steps import ChtRunning, ComposeFile
-from installer.step import blocked, broken
-from installer.steps.admin_account import PICKED_FIX, AdminPassword, medic_os_has_another
+from installer.step import blocked
+from installer.steps.admin_account import AdminPassword
 from installer.steps.hardware import HardwareEnough
 from installer.steps.images import ImagesPulled
 from installer.steps.os_support import OsSupported
@@ -43,9 +44,11 @@ class Cht3:
     image_source = "Docker Hub"
     needs_compose_v2 = False
     main_container = "medic-os"
+    admin_user = facts.ADMIN_USER
     challenge_root = CHALLENGE_ROOT
     setting_itself_up = "medic-os downloads it after its first start"
     setup_log = f" and the file {facts.HORTI_LOG} in medic-os"
+    setup_timeout = facts.INSTALL_TIMEOUT
 
     def floors(self, config: InstallConfig) -> Floors:
         return Floors("CHT 3.x", facts.MIN_RAM_GB * GIB, facts.MIN_CPUS, facts.MIN_DISK_GB * GB)
@@ -119,12 +122,7 @@ class Cht3:
         add_medic_os_challenge_location(ctx)
 
     def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
-
-        if not medic_os_has_another(ctx, password):
-            return None
-        return broken(f"the password in {env} does not work: medic-os did not receive it "
-                      "and set another one for medic (or .env was changed afterwards)",
-                      PICKED_FIX.format(env=env, copy=facts.PASSWORD_FILE))
+        return found_elsewhere(ctx, password, env)
 
 
 CHT3 = Cht3()

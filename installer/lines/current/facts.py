@@ -58,8 +58,10 @@ KEY_TYPES = ("RSA", "EC")
 
 API_INFO = "/api/info"
 SESSION = "/_session"
-# How long CHT's services may take to come up once their images are here.
+# How long CHT's services may take to come up once their images are here, and CHT's API
+# to set itself up at its first start (answering 502 until then).
 READY_TIMEOUT = 900.0
+SETUP_TIMEOUT = 1800.0
 
 # CHT's requirements page, production Docker hosting: 8 GB RAM / 4 CPU / 100 GB SSD.
 MIN_RAM_GB = 8

@@ -37,9 +37,11 @@ class Current:
     image_source = "CHT's image registry"
     needs_compose_v2 = True
     main_container = facts.container_name("api")
+    admin_user = facts.ADMIN_USER
     challenge_root = facts.CHALLENGE_ROOT
     setting_itself_up = "CHT's API sets it up at its first start"
     setup_log = ""
+    setup_timeout = facts.SETUP_TIMEOUT
 
     def floors(self, config: InstallConfig) -> Floors:
         return Floors(f"CHT {config.version}", facts.MIN_RAM_GB * GIB, facts.MIN_CPUS,
