@@ -110,6 +110,19 @@ class Line(Protocol):
         ...
 
 
+def env_mode(ctx: Context, path: Path) -> int:
+    """A line's .env file's mode; 0 when it is absent (or the plan is for another machine)."""
+    try:
+        return path.stat().st_mode & 0o777 if ctx.host.live else 0
+    except FileNotFoundError:
+        return 0
+
+
+def has_files(ctx: Context, path: Path) -> bool:
+    """A directory on this server with something in it (CHT's data, say)."""
+    return ctx.host.live and path.is_dir() and any(path.iterdir())
+
+
 def env_values(text: str | None) -> dict[str, str]:
     """KEY=VALUE lines of a compose .env (comments skipped; one pair of quotes removed)."""
     values: dict[str, str] = {}

@@ -111,6 +111,16 @@ def compose_command(host: Host) -> list[str] | None:
     return None
 
 
+def compose_for(ctx: Context) -> list[str]:
+    """The compose command this run found (compose.available), else the one that works,
+    else the one the line's plan installs (the current line needs v2)."""
+    found = ctx.facts.get("compose")
+    if isinstance(found, list):
+        return found
+    return compose_command(ctx.host) or (
+        ["docker", "compose"] if ctx.line.needs_compose_v2 else ["docker-compose"])
+
+
 class PackagesReady:
     id = "packages.ready"
     title = "Package manager is ready"

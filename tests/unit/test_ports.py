@@ -36,7 +36,7 @@ def test_cht_running_is_blocked_by_a_program_on_its_port(tmp_path: object) -> No
 
     from installer.answers import from_mapping
     from installer.host import RealHost
-    from installer.lines.cht3.steps import ChtRunning
+    from installer.lines.cht3.steps import ServicesRunning
     from installer.paths import Paths
     from installer.platform import detect
     from installer.step import Context
@@ -53,7 +53,7 @@ def test_cht_running_is_blocked_by_a_program_on_its_port(tmp_path: object) -> No
         root = Path(str(tmp_path))
         ctx = Context(host=DockerDown(root / "log"), config=config, paths=Paths.under(root),
                       platform=detect(), emit=lambda event: None, line=line_for(config))
-        finding = ChtRunning().probe(ctx)
+        finding = ServicesRunning().probe(ctx)
     assert finding.status.value == "blocked"
     assert f"port {port} is used by {psutil.Process().name()} (pid {os.getpid()})" in (
         finding.reason)

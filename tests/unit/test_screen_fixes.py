@@ -12,7 +12,7 @@ from typing import Any
 
 from installer.answers import InstallConfig
 from installer.events import StepFailed, event_from_dict, event_to_dict
-from installer.lines.current.steps import cht3_install
+from installer.lines.current.steps import other_line_install
 from installer.setting_names import FIELD_LABELS, flag
 from installer.step import Finding, Status, StepError, blocked
 
@@ -34,7 +34,7 @@ class WithCht3:
 def test_the_other_lines_refusal_says_on_screen_what_to_choose() -> None:
     ctx: Any = SimpleNamespace(host=WithCht3(),
                                config=InstallConfig(hostname="x.org", cht_version="5.0.2"))
-    finding = cht3_install(ctx)
+    finding = other_line_install(ctx)
     assert finding is not None and finding.status is Status.BLOCKED
     assert "drop cht_version" in finding.fix  # headless: the answers' words
     assert 'press Esc and choose CHT 3.x under "Which CHT"' in finding.screen_fix

@@ -14,7 +14,7 @@ from installer.lines.cht3.challenge import (
 from installer.lines.cht3.files import PASSWORD_KEY, VOLUME
 from installer.lines.cht3.password import found_elsewhere
 from installer.lines.cht3.post_setup import CompleteInstall, UnneededServices
-from installer.lines.cht3.steps import ChtRunning, ComposeFile
+from installer.lines.cht3.steps import ComposeFiles, ServicesRunning
 from installer.step import blocked
 from installer.steps.admin_account import AdminPassword
 from installer.steps.hardware import HardwareEnough
@@ -79,8 +79,8 @@ class Cht3:
 
     def steps(self) -> list[Step]:
 
-        return [OsSupported(), HardwareEnough(), *docker_steps(), ComposeFile(),
-                ImagesPulled(), ChtRunning(), *tls_steps(), CompleteInstall(),
+        return [OsSupported(), HardwareEnough(), *docker_steps(), ComposeFiles(),
+                ImagesPulled(), ServicesRunning(), *tls_steps(), CompleteInstall(),
                 UnneededServices(), AdminPassword(), *care_steps()]
 
     def images(self, ctx: Context) -> list[tuple[str, str, str]]:

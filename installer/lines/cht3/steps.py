@@ -15,6 +15,7 @@ from installer.containers import (
     ports_taken,
     restart_count,
 )
+from installer.lines import env_mode
 from installer.lines.cht3 import facts as cht3
 from installer.lines.cht3.files import (
     VOLUME,
@@ -25,7 +26,7 @@ from installer.lines.cht3.files import (
     render_env,
 )
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
-from installer.steps.docker import compose_command
+from installer.steps.docker import compose_for
 
 PROJECT = "cht"
 READY_TIMEOUT = 900.0
@@ -60,7 +61,7 @@ def volume_exists(client: Any | None) -> bool:
     return True
 
 
-def lost_password(ctx: Context) -> Finding | None:
+def lost_secret(ctx: Context) -> Finding | None:
     """Blocked when .env lost its password, CHT's database exists and none was given."""
     if password_from_env(ctx.host.read_text(ctx.paths.env_file)) is not None:
         return None
@@ -75,7 +76,7 @@ def lost_password(ctx: Context) -> Finding | None:
 
 def admin_password(ctx: Context) -> str:
     """The password already in .env, else the one chosen, else a new one (once)."""
-    lost = lost_password(ctx)
+    lost = lost_secret(ctx)
     if lost is not None:
         raise StepError(lost.reason, lost.fix, lost.on_screen)
     existing = password_from_env(ctx.host.read_text(ctx.paths.env_file))
@@ -84,14 +85,6 @@ def admin_password(ctx: Context) -> str:
     )
     ctx.host.add_secret(password)
     return password
-
-
-def env_mode(ctx: Context) -> int:
-    """The .env file's mode; 0 when it is absent (or the plan is for another machine)."""
-    try:
-        return ctx.paths.env_file.stat().st_mode & 0o777 if ctx.host.live else 0
-    except FileNotFoundError:
-        return 0
 
 
 def where_data_is(ctx: Context) -> str | None:
@@ -129,7 +122,7 @@ def data_would_move(ctx: Context) -> Finding | None:
     )
 
 
-def current_line_install(ctx: Context) -> Finding | None:
+def other_line_install(ctx: Context) -> Finding | None:
     """Blocked when this server runs CHT's current line (its upgrade service): 3.x would
     fight it for the ports and could not use its data."""
     from installer.lines.current import facts as line
@@ -152,13 +145,13 @@ def current_line_install(ctx: Context) -> Finding | None:
         "move data between CHT lines.")
 
 
-class ComposeFile:
+class ComposeFiles:
     id = "cht.compose-file"
     title = "CHT compose file and secrets are written"
 
     def probe(self, ctx: Context) -> Finding:
         current = ctx.host.read_text(ctx.paths.compose_file)
-        lost = current_line_install(ctx) or lost_password(ctx) or data_would_move(ctx)
+        lost = other_line_install(ctx) or lost_secret(ctx) or data_would_move(ctx)
         if lost is not None:
             return lost
         if current is None:
@@ -182,7 +175,7 @@ class ComposeFile:
             return needed(f"{ctx.paths.env_file} holds the password unquoted; compose could "
                           "change a $ or # in it",
                           "cht-install writes it quoted (same password).")
-        mode = env_mode(ctx)
+        mode = env_mode(ctx, ctx.paths.env_file)
         if mode != 0o600:
             return broken(f"{ctx.paths.env_file} has mode {mode:04o}; it holds a secret",
                           "cht-install sets it to 0600.")
@@ -190,7 +183,7 @@ class ComposeFile:
 
     def apply(self, ctx: Context) -> None:
         host, paths = ctx.host, ctx.paths
-        moving = current_line_install(ctx) or data_would_move(ctx)
+        moving = other_line_install(ctx) or data_would_move(ctx)
         if moving is not None:
             raise StepError(moving.reason, moving.fix, moving.on_screen)
         password = admin_password(ctx)
@@ -202,7 +195,7 @@ class ComposeFile:
             host.write_file(paths.compose_file, wanted, 0o644)
         env_text = host.read_text(paths.env_file)
         if (password_from_env(env_text) != password or not env_quoted(env_text)
-                or env_mode(ctx) != 0o600):
+                or env_mode(ctx, ctx.paths.env_file) != 0o600):
             host.write_file(paths.env_file, render_env(password), 0o600)
 
 
@@ -236,7 +229,7 @@ def boot_progress(container: Any) -> Boot:
     return Boot(False, percent, fatal)
 
 
-def container_state(ctx: Context) -> tuple[dict[str, Any], Boot | None] | None:
+def containers(ctx: Context) -> tuple[dict[str, Any], Boot | None] | None:
     """Per container, its attributes (None when absent); and how far medic-os booted."""
     client = ctx.host.docker()
     if client is None:
@@ -264,7 +257,7 @@ def foreign_or_wrong(ctx: Context, name: str, info: dict[str, Any]) -> bool:
         info["Config"]["Image"] != wanted)
 
 
-def _problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
+def problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
     wanted = {
         "medic-os": ctx.config.image_ref(ctx.config.images.medic_os),
         "haproxy": ctx.config.image_ref(ctx.config.images.haproxy),
@@ -284,12 +277,12 @@ def _problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
     return problems
 
 
-class ChtRunning:
+class ServicesRunning:
     id = "cht.running"
     title = "CHT containers are running and set up"
 
     def probe(self, ctx: Context) -> Finding:
-        state = container_state(ctx)
+        state = containers(ctx)
         running = state is not None and bool(state[0].get("medic-os")) and bool(
             state[0]["medic-os"]["State"]["Running"])
         if not running:
@@ -306,9 +299,9 @@ class ChtRunning:
             crashing = crash_loop(client, name) if attrs[name] is not None else None
             if crashing:
                 return broken(crashing, CRASH_FIX.format(name=name))
-        problems = _problems(ctx, attrs)
-        if problems:
-            return broken("; ".join(problems), "cht-install starts them again with compose.")
+        wrong = problems(ctx, attrs)
+        if wrong:
+            return broken("; ".join(wrong), "cht-install starts them again with compose.")
         if boot is None or not boot.started:
             percent = boot.percent if boot else 0
             return needed(f"medic-os is still starting (setting up software: {percent}%)")
@@ -316,7 +309,7 @@ class ChtRunning:
                   "\"System started successfully\"")
 
     def apply(self, ctx: Context) -> None:
-        state = container_state(ctx)
+        state = containers(ctx)
         client = ctx.host.docker()
         for name, info in (state[0] if state else {}).items():
             if info is not None and crash_loop(client, name):
@@ -327,10 +320,7 @@ class ChtRunning:
                 ctx.log(f"{name} was not made from {PROJECT}'s compose file, or runs another "
                         "image: removing the container (its data volume stays)")
                 ctx.host.container_remove(name)
-        found = ctx.facts.get("compose")
-        compose = found if isinstance(found, list) else (
-            compose_command(ctx.host) or ["docker-compose"])
-        argv = [*compose, "-p", PROJECT, "-f", str(ctx.paths.compose_file), "up", "-d"]
+        argv = [*compose_for(ctx), "-p", PROJECT, "-f", str(ctx.paths.compose_file), "up", "-d"]
         ctx.progress(0, 100, "starting containers")
         result = ctx.host.run(argv)
         if not result.ok:
@@ -348,7 +338,7 @@ class ChtRunning:
                 if crashing:
                     failure[:] = [crashing, CRASH_FIX.format(name=name)]
                     return True
-            state = container_state(ctx)
+            state = containers(ctx)
             boot = state[1] if state else None
             if boot is not None:
                 ctx.progress(boot.percent, 100, "medic-os: setting up software"

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from installer.lines import GB, GIB, Floors, WebServer
 from installer.lines.current import facts
 from installer.lines.current.steps import (
-    CurrentComposeFiles,
-    CurrentServicesRunning,
+    ComposeFiles,
     NoOtherLine,
+    ServicesRunning,
     compose_images,
     data_dir,
 )
@@ -68,7 +68,7 @@ class Current:
 
         # CHT's own layout and services; medic-os's post-setup steps do not apply.
         return [OsSupported(), NoOtherLine(), HardwareEnough(), *docker_steps(),
-                CurrentComposeFiles(), ImagesPulled(), CurrentServicesRunning(),
+                ComposeFiles(), ImagesPulled(), ServicesRunning(),
                 *tls_steps(), AdminPassword(), *care_steps()]
 
     def images(self, ctx: Context) -> list[tuple[str, str, str]]:

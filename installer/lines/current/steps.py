@@ -20,10 +20,10 @@ from installer.containers import (
     ports_taken,
     restart_count,
 )
-from installer.lines import env_values
+from installer.lines import env_mode, env_values, has_files
 from installer.lines.current import facts as current
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
-from installer.steps.docker import compose_command
+from installer.steps.docker import compose_for
 
 # ---- where things are -------------------------------------------------------------
 
@@ -77,26 +77,24 @@ def wanted_settings(ctx: Context) -> dict[str, str]:
     return settings
 
 
-def has_files(ctx: Context, path: Path) -> bool:
-    """A directory on this server with something in it (CouchDB's data, say)."""
-    return ctx.host.live and path.is_dir() and any(path.iterdir())
-
-
-def lost_key(ctx: Context, existing: dict[str, str]) -> str | None:
-    """The secret .env lost while CHT's database exists (no new one may be made)."""
+def lost_secret(ctx: Context, existing: dict[str, str]) -> Finding | None:
+    """Blocked when .env lost a secret while CHT's database exists (no new one may be
+    made), with where to find it."""
     password = existing.get("COUCHDB_PASSWORD") or ctx.config.admin_password
     lost = [key for key, value in (("COUCHDB_PASSWORD", password),
                                    ("COUCHDB_SECRET", existing.get("COUCHDB_SECRET")))
             if not value]
-    return lost[0] if lost and has_files(ctx, data_dir(ctx)) else None
+    if not lost or not has_files(ctx, data_dir(ctx)):
+        return None
+    return blocked(*lost_secret_words(ctx, lost[0]))
 
 
 def secrets_for(ctx: Context, existing: dict[str, str]) -> dict[str, str]:
     """COUCHDB_PASSWORD, COUCHDB_SECRET and COUCHDB_UUID: the ones in .env, else the chosen
     password and new ones (made once; never for a database that exists already)."""
-    lost = lost_key(ctx, existing)
+    lost = lost_secret(ctx, existing)
     if lost is not None:
-        raise StepError(*lost_secret(ctx, lost))
+        raise StepError(lost.reason, lost.fix, lost.on_screen)
     made: dict[str, str] = {}
     made["COUCHDB_PASSWORD"] = existing.get("COUCHDB_PASSWORD") or ctx.config.admin_password \
         or str(ctx.facts.setdefault("new_password", new_words()))
@@ -115,7 +113,7 @@ def new_words() -> str:
     return "-".join(secrets.token_hex(3) for _ in range(7))
 
 
-def lost_secret(ctx: Context, key: str) -> tuple[str, str]:
+def lost_secret_words(ctx: Context, key: str) -> tuple[str, str]:
     env = ctx.line.env_file(ctx.paths)
     return (
         f"{key} is missing from {env}, and CHT's database already exists in "
@@ -148,13 +146,6 @@ def extra_lines(text: str | None, known: set[str]) -> list[str]:
         if key not in known:
             kept.append(line)
     return kept
-
-
-def env_mode(path: Path, live: bool) -> int:
-    try:
-        return path.stat().st_mode & 0o777 if live else 0
-    except FileNotFoundError:
-        return 0
 
 
 # ---- the compose files ----------------------------------------------------------
@@ -202,7 +193,7 @@ def fetch(ctx: Context, url: str, to: Path, what: str, fix: str) -> None:
         raise StepError(f"{what} could not be fetched from {url}: {exc}", fix) from exc
 
 
-def cht3_install(ctx: Context) -> Finding | None:
+def other_line_install(ctx: Context) -> Finding | None:
     """Blocked when this server has CHT 3.x (medic-os): its data is not migrated here."""
     client = ctx.host.docker()
     if client is None:
@@ -247,7 +238,7 @@ class NoOtherLine:
     title = "No CHT 3.x install holds this server"
 
     def probe(self, ctx: Context) -> Finding:
-        refusal = cht3_install(ctx)
+        refusal = other_line_install(ctx)
         if refusal is not None:
             return refusal
         if ctx.host.docker() is None:
@@ -255,12 +246,12 @@ class NoOtherLine:
         return ok("no medic-os container and no medic-data volume")
 
     def apply(self, ctx: Context) -> None:
-        refusal = cht3_install(ctx)
+        refusal = other_line_install(ctx)
         if refusal is not None:
             raise StepError(refusal.reason, refusal.fix, refusal.on_screen)
 
 
-class CurrentComposeFiles:
+class ComposeFiles:
     id = "cht.compose-file"
     title = "CHT compose files and secrets are written"
 
@@ -272,9 +263,9 @@ class CurrentComposeFiles:
         moving = data_would_move(ctx, existing)
         if moving is not None:
             return moving
-        lost = lost_key(ctx, existing)
+        lost = lost_secret(ctx, existing)
         if lost is not None:
-            return blocked(*lost_secret(ctx, lost))
+            return lost
         missing = [name for name in current.COMPOSE_FILES
                    if ctx.host.read_text(compose_dir(ctx) / name) is None]
         if missing:
@@ -315,7 +306,7 @@ class CurrentComposeFiles:
                           "cht-install writes the answers' values (secrets kept).")
         if not existing.get("COUCHDB_UUID"):
             return needed(f"{env_path} has no COUCHDB_UUID yet")
-        mode = env_mode(env_path, ctx.host.live)
+        mode = env_mode(ctx, env_path)
         if mode != 0o600:
             return broken(f"{env_path} has mode {mode:04o}; it holds secrets",
                           "cht-install sets it to 0600.")
@@ -347,7 +338,7 @@ class CurrentComposeFiles:
         settings = wanted_settings(ctx)
         known = set(settings) | set(made)
         wanted = render_env(settings, made, extra_lines(env_text, known))
-        if env_text != wanted or env_mode(env_path, host.live) != 0o600:
+        if env_text != wanted or env_mode(ctx, env_path) != 0o600:
             host.write_file(env_path, wanted, 0o600)
 
     @staticmethod
@@ -472,14 +463,11 @@ def web_ready(ctx: Context) -> bool:
 
 
 def compose_argv(ctx: Context) -> list[str]:
-    found = ctx.facts.get("compose")
-    compose = found if isinstance(found, list) else (
-        compose_command(ctx.host) or ["docker", "compose"])
-    return [*compose, "-p", current.UPGRADE_PROJECT, "--project-directory",
+    return [*compose_for(ctx), "-p", current.UPGRADE_PROJECT, "--project-directory",
             str(upgrade_dir(ctx)), "-f", str(upgrade_compose(ctx))]
 
 
-class CurrentServicesRunning:
+class ServicesRunning:
     id = "cht.running"
     title = "CHT's services are running"
 
