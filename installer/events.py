@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from installer.findings import Finding, Status
+from installer.finding import Finding, Status
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-# The findings' types, where every step looks for them (installer/findings.py).
-from installer.findings import (
+# The findings' types, where every step looks for them (installer/finding.py).
+from installer.finding import (
     Finding,
     Status,
     StepError,
@@ -55,6 +55,9 @@ class Context:
 
 
 class Step(Protocol):
+    """One thing the installer makes true: probe says whether it is so (changing nothing),
+    apply makes it so (idempotent; every change through ctx.host)."""
+
     id: str
     title: str
 

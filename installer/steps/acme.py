@@ -40,6 +40,8 @@ def renewal_files(ctx: Context) -> dict[str, str]:
 
 
 class TlsRenewal:
+    """With Let's Encrypt, a timer (or cron job) renews the certificate twice a day when due."""
+
     id = "tls.renewal"
     title = "Certificate renews itself"
 

@@ -28,6 +28,8 @@ def roles(body: bytes) -> tuple[str | None, list[str]]:
 
 
 class AdminPassword:
+    """The password in the line's .env signs in to CHT as its admin over HTTPS."""
+
     id = "cht.admin-password"
     title = "The admin password works"
 

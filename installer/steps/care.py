@@ -44,6 +44,8 @@ def put(ctx: Context, job: schedule.Job, asked: bool) -> None:
 
 
 class BackupScheduled:
+    """Nightly backups run as the settings ask (scheduled, or off when no folder is set)."""
+
     id = "backup.scheduled"
     # What the settings ask (doctor's data.backup says whether a recent backup exists)
     title = "Nightly backups as the settings ask"
@@ -57,6 +59,8 @@ class BackupScheduled:
 
 
 class HealthCheckScheduled:
+    """The health check that sends alerts runs as the settings ask (scheduled, or off)."""
+
     id = "alerts.scheduled"
     # What the settings ask (doctor's alerts.set-up says whether anyone would be told)
     title = "Alerts as the settings ask"

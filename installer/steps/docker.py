@@ -122,6 +122,8 @@ def compose_for(ctx: Context) -> list[str]:
 
 
 class PackagesReady:
+    """The package manager is not left half-way by an interrupted installation."""
+
     id = "packages.ready"
     title = "Package manager is ready"
 
@@ -140,6 +142,9 @@ class PackagesReady:
 
 
 class DockerRepository:
+    """Where Docker comes from Docker's own repository, that repository is set up with its
+    signing key checked."""
+
     id = "docker.repository"
     title = "Docker's package repository is set up"
 
@@ -197,6 +202,8 @@ class DockerRepository:
 
 
 class DockerInstalled:
+    """The Docker engine is installed from the chosen source, with nothing that clashes."""
+
     id = "docker.installed"
     title = "Docker engine is installed"
 
@@ -267,6 +274,8 @@ def wait_for_old_daemon(ctx: Context) -> None:
 
 
 class DockerRunning:
+    """The Docker daemon answers (started by systemd, its start script, or by cht-install)."""
+
     id = "docker.running"
     title = "Docker engine is running"
 
@@ -312,6 +321,8 @@ class DockerRunning:
 
 
 class DockerEnabledAtBoot:
+    """Docker starts when the server boots."""
+
     id = "docker.enabled-at-boot"
     title = "Docker starts when the server boots"
 
@@ -345,6 +356,8 @@ class DockerEnabledAtBoot:
 
 
 class DockerGroup:
+    """The user the settings name may run docker without sudo (only when asked)."""
+
     id = "docker.group"
     title = "Your user may run docker"
 
@@ -370,6 +383,8 @@ class DockerGroup:
 
 
 class ComposeAvailable:
+    """A compose the line supports works (`docker compose`; v1's docker-compose for 3.x)."""
+
     id = "compose.available"
     title = "docker compose is available"
 

@@ -211,6 +211,9 @@ def checks_for(ctx: Context, platform: Platform) -> list[Check] | None:
 
 
 class HardwareEnough:
+    """Memory, CPUs, disk and root access meet the chosen line's requirements, or the
+    operator accepted the shortfall."""
+
     id = "hardware.enough"
     title = "Hardware meets CHT's requirements"
 

@@ -50,6 +50,8 @@ def tag_as_named(ctx: Context, ref: str, local: str) -> None:
 
 
 class ImagesPulled:
+    """Every image the line runs is on this server, pulled with room checked first."""
+
     id = "images.pulled"
     title = "CHT images are pulled"
 

@@ -9,6 +9,8 @@ from installer.steps.docker import resolve_for
 
 
 class OsSupported:
+    """This OS, release and processor have a way to install Docker and run the line."""
+
     id = "os.supported"
     title = "Operating system is supported"
 

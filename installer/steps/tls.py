@@ -23,6 +23,8 @@ class TlsCertificate:
 
 
 class TlsInstalled:
+    """The line's web server holds the installer's certificate and key, and has reloaded."""
+
     id = "tls.installed"
     title = "Certificate is installed in CHT's web server"
 

@@ -106,6 +106,9 @@ def logs_of(ctx: Context) -> str:
 
 
 class AnswersHttps:
+    """CHT answers its version over HTTPS on this server with the installed certificate
+    (its chain verified, for a CA's), once it has finished setting itself up."""
+
     id = "cht.answers-https"
     title = "CHT answers over HTTPS"
 

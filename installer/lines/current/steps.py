@@ -234,6 +234,8 @@ def data_would_move(ctx: Context, existing: dict[str, str]) -> Finding | None:
 
 
 class NoOtherLine:
+    """No CHT 3.x on this server: the current line would start without its data."""
+
     id = "cht.no-other-line"
     title = "No CHT 3.x install holds this server"
 
@@ -252,6 +254,9 @@ class NoOtherLine:
 
 
 class ComposeFiles:
+    """CHT's release compose files, the upgrade service's, and its .env (secrets made once,
+    the operator's own lines kept) are in CHT's documented layout under /opt/cht."""
+
     id = "cht.compose-file"
     title = "CHT compose files and secrets are written"
 
@@ -468,6 +473,9 @@ def compose_argv(ctx: Context) -> list[str]:
 
 
 class ServicesRunning:
+    """The upgrade service and CHT's services run with the settings in .env, and nginx is
+    ready; a crash loop is named with its last log lines."""
+
     id = "cht.running"
     title = "CHT's services are running"
 
