@@ -96,3 +96,14 @@ def test_only_a_lines_own_package_asks_which_line_it_is() -> None:
              if p not in allowed and Path("installer/lines") not in p.parents
              for n, text in enumerate(p.read_text().splitlines(), 1) if asking.search(text)]
     assert found == []
+
+
+def test_every_package_is_in_the_distribution() -> None:
+    import tomllib
+
+    listed = set(tomllib.loads(Path("pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {module_name(init.parent / "__init__.py") for root in (*ROOTS, Path("assets"))
+             for init in root.rglob("__init__.py")}
+    assert found - listed == set()  # scripts/bootstrap installs only what is listed
+    assert listed - found == set()
