@@ -99,8 +99,8 @@ class Session:
     def context(self, host: Host, emit: Emit = lambda event: None) -> Context:
         ctx = Context(host=host, config=self.config, paths=self.paths,
                       platform=self.platform, emit=emit, line=line_for(self.config))
-        ctx.facts["keep_compose_edits"] = self.keep_compose_edits
-        ctx.facts["saved_answers"] = self.saved_answers()
+        ctx.facts.keep_compose_edits = self.keep_compose_edits
+        ctx.facts.saved_answers = self.saved_answers()
         return ctx
 
     def saved_answers(self) -> InstallConfig | None:
@@ -241,7 +241,7 @@ class Session:
         with RunLock(self.paths.lock):
             journal = Journal(self.paths.journal, uuid.uuid4().hex[:12], self.real.redact)
             ctx = self.context(self.real)
-            ctx.facts["force_renewal"] = force
+            ctx.facts.force_renewal = force
             steps: list[Step] = [TlsChallengeLocation(), TlsCertificate(), TlsInstalled(),
                                  AnswersHttps()]
             result = Runner(steps, ctx, [journal.record, *sinks]).run(accept_warnings=True)

@@ -30,6 +30,21 @@ __all__ = ["Context", "Finding", "Status", "Step", "StepError", "blocked", "brok
 
 
 @dataclass
+class RunFacts:
+    """What the session tells the steps of one run, and what they learn and pass on."""
+
+    keep_compose_edits: bool = False  # the operator chose to keep their compose-file edits
+    saved_answers: InstallConfig | None = None  # the last run's answers (None: the first run)
+    force_renewal: bool = False  # renew the Let's Encrypt certificate even if not yet due
+    compose: list[str] | None = None  # the compose command that works (compose.available)
+    # Secrets made in this run, made once: a plan and its run name the same ones.
+    new_password: str | None = None
+    new_secret: str | None = None
+    new_uuid: str | None = None
+    pull_retry_delays: tuple[float, ...] | None = None  # None: the images step's own
+
+
+@dataclass
 class Context:
     """Everything a step may use: the seam, the choices, where files go, and the event sink."""
 
@@ -39,8 +54,7 @@ class Context:
     platform: Platform
     emit: Emit
     line: Line  # the CHT line the answers choose (installer/lines/table.py)
-    # Values a step learns that a later step needs (e.g. the compose command found).
-    facts: dict[str, object] = field(default_factory=dict)
+    facts: RunFacts = field(default_factory=RunFacts)
     step_id: str = ""
 
     def log(self, text: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from installer.host.docker_api import DockerClient
 from installer.host.files import Redactor
 from installer.host.real import RealHost
 from installer.host.seam import CommandResult, HttpsAnswer, PullProgress
@@ -53,7 +54,7 @@ class PlanHost:
     def which(self, name: str) -> str | None:
         return self.reader.which(name) if self.reader else None
 
-    def docker(self) -> Any | None:
+    def docker(self) -> DockerClient | None:
         return self.reader.docker() if self.reader else None
 
     def container_read(self, container: str, path: str) -> bytes | None:

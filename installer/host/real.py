@@ -16,8 +16,9 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from installer.host.docker_api import DockerClient
 from installer.host.files import Redactor, append_private, rotate_past, write_atomically
 from installer.host.https import client_context, read_reply
 from installer.host.seam import DOCKER_SOCKET, CommandResult, HttpsAnswer, PullProgress
@@ -36,7 +37,7 @@ class RealHost:
         self.log_path = log_path
         self.log_limit = log_limit  # bytes (logs.max_mb)
         self.redact = Redactor()
-        self._docker: Any | None = None
+        self._docker: DockerClient | None = None
 
     # -- logging ---------------------------------------------------------------
     def add_secret(self, secret: str) -> None:
@@ -91,7 +92,7 @@ class RealHost:
     def which(self, name: str) -> str | None:
         return shutil.which(name)
 
-    def docker(self) -> Any | None:
+    def docker(self) -> DockerClient | None:
         """A Docker API client when the daemon answers, else None."""
         import docker  # imported late: a plan for another machine never needs it
 
@@ -102,7 +103,8 @@ class RealHost:
             except Exception:
                 self._docker = None
         try:
-            client = docker.DockerClient(base_url=DOCKER_SOCKET, version="auto", timeout=120)
+            client: DockerClient = docker.DockerClient(base_url=DOCKER_SOCKET, version="auto",
+                                                       timeout=120)
             client.ping()
         except Exception:
             return None

@@ -114,9 +114,8 @@ def compose_command(host: Host) -> list[str] | None:
 def compose_for(ctx: Context) -> list[str]:
     """The compose command this run found (compose.available), else the one that works,
     else the one the line's plan installs (the current line needs v2)."""
-    found = ctx.facts.get("compose")
-    if isinstance(found, list):
-        return found
+    if ctx.facts.compose is not None:
+        return ctx.facts.compose
     return compose_command(ctx.host) or (
         ["docker", "compose"] if ctx.line.needs_compose_v2 else ["docker-compose"])
 
@@ -397,7 +396,7 @@ class ComposeAvailable:
                 return refusal
         if argv is None:
             return needed("neither `docker compose` nor `docker-compose` works")
-        ctx.facts["compose"] = argv
+        ctx.facts.compose = argv
         version = ctx.host.query([*argv, "version", "--short"]).stdout.strip()
         parsed = version_of(version)
         if v2_needed and (argv != ["docker", "compose"] or (parsed or (0, 0)) < (2, 0)):
@@ -417,14 +416,14 @@ class ComposeAvailable:
         if rec.compose_binary is not None:
             binary = rec.compose_binary
             fetch_checked_binary(ctx, binary.url, binary.checksum_url, Path(binary.path))
-            ctx.facts["compose"] = ["docker", "compose"]
+            ctx.facts.compose = ["docker", "compose"]
             return
         packages = rec.compose or ()
         missing = [p for p in packages if p not in installed_packages(ctx, rec, packages)]
         if missing:
             install_packages(ctx, rec, tuple(missing), "compose")
         v1 = gives_compose_v1(rec, ctx.platform.codename)
-        ctx.facts["compose"] = ["docker-compose"] if v1 else ["docker", "compose"]
+        ctx.facts.compose = ["docker-compose"] if v1 else ["docker", "compose"]
 
 
 # Distributions whose package named docker-compose is compose v2 (Debian 13 onwards; on

@@ -168,8 +168,7 @@ def dns_finding(host: str) -> tuple[str, str]:
 def pull_with_retries(ctx: Context, ref: str, report: PullProgress) -> None:
     """Pull, retrying with growing waits: Docker keeps the layers already fetched, so each
     try goes on from where the last one broke off."""
-    delays = ctx.facts.get("pull_retry_delays", PULL_RETRY_DELAYS)
-    assert isinstance(delays, tuple)
+    delays = ctx.facts.pull_retry_delays or PULL_RETRY_DELAYS
     attempts = len(delays) + 1
     for attempt in range(1, attempts + 1):
         ctx.log(f"pulling {ref}" + (f" (try {attempt} of {attempts})" if attempt > 1 else ""))

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from installer.answers import InstallConfig
 from installer.containers import (
     CRASH_FIX,
     crash_loop,
@@ -80,9 +79,8 @@ def admin_password(ctx: Context) -> str:
     if lost is not None:
         raise StepError(lost.reason, lost.fix, lost.on_screen)
     existing = password_from_env(ctx.host.read_text(ctx.paths.env_file))
-    password = existing or ctx.config.admin_password or str(
-        ctx.facts.setdefault("new_password", new_password())
-    )
+    ctx.facts.new_password = ctx.facts.new_password or new_password()
+    password = existing or ctx.config.admin_password or ctx.facts.new_password
     ctx.host.add_secret(password)
     return password
 
@@ -160,11 +158,11 @@ class ComposeFiles:
         if current is None:
             return needed(f"{ctx.paths.compose_file} does not exist yet")
         if current != render_compose(ctx.config):
-            saved = ctx.facts.get("saved_answers")
-            if isinstance(saved, InstallConfig) and current == render_compose(saved):
+            saved = ctx.facts.saved_answers
+            if saved is not None and current == render_compose(saved):
                 return needed(f"the answers changed (ports, images or data): "
                               f"{ctx.paths.compose_file} is rewritten to match them")
-            if ctx.facts.get("keep_compose_edits"):
+            if ctx.facts.keep_compose_edits:
                 return ok(f"{ctx.paths.compose_file} keeps your edits (you chose to keep "
                           "them; doctor will still point them out)")
             return broken(

@@ -96,12 +96,14 @@ def secrets_for(ctx: Context, existing: dict[str, str]) -> dict[str, str]:
     if lost is not None:
         raise StepError(lost.reason, lost.fix, lost.on_screen)
     made: dict[str, str] = {}
-    made["COUCHDB_PASSWORD"] = existing.get("COUCHDB_PASSWORD") or ctx.config.admin_password \
-        or str(ctx.facts.setdefault("new_password", new_words()))
-    made["COUCHDB_SECRET"] = existing.get("COUCHDB_SECRET") or str(
-        ctx.facts.setdefault("new_secret", new_words()))
-    made["COUCHDB_UUID"] = existing.get("COUCHDB_UUID") or str(
-        ctx.facts.setdefault("new_uuid", uuid.uuid4().hex))
+    facts = ctx.facts
+    facts.new_password = facts.new_password or new_words()
+    facts.new_secret = facts.new_secret or new_words()
+    facts.new_uuid = facts.new_uuid or uuid.uuid4().hex
+    made["COUCHDB_PASSWORD"] = (existing.get("COUCHDB_PASSWORD") or ctx.config.admin_password
+                                or facts.new_password)
+    made["COUCHDB_SECRET"] = existing.get("COUCHDB_SECRET") or facts.new_secret
+    made["COUCHDB_UUID"] = existing.get("COUCHDB_UUID") or facts.new_uuid
     for key in current.SECRET_KEYS:
         ctx.host.add_secret(made[key])
     return made
@@ -291,7 +293,7 @@ class ComposeFiles:
             kept = ctx.host.read_text(kept_copy(ctx, name))
             now = ctx.host.read_text(compose_dir(ctx) / name)
             if not newer and kept is not None and now != kept:
-                if ctx.facts.get("keep_compose_edits"):
+                if ctx.facts.keep_compose_edits:
                     continue
                 return broken(f"{compose_dir(ctx)}/{name} differs from CHT {wanted}'s",
                               "cht-install puts CHT's back (yours is kept in "

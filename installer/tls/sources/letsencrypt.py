@@ -62,7 +62,7 @@ def _obtained(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding | None:
     if not key_matches(cert, key) or not covers(info.names, ctx.config.hostname_ascii):
         return None
     days = info.days_left()
-    if days < RENEW_BEFORE_DAYS or ctx.facts.get("force_renewal"):
+    if days < RENEW_BEFORE_DAYS or ctx.facts.force_renewal:
         return None
     return ok(f"from {cert.issuer.rfc4514_string()}, {days} days left")
 
@@ -76,7 +76,7 @@ def probe(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
     problem = preflight(ctx)
     if problem is not None:
         return problem
-    why = "renewal forced" if ctx.facts.get("force_renewal") else "none yet, or due for renewal"
+    why = "renewal forced" if ctx.facts.force_renewal else "none yet, or due for renewal"
     return needed(f"a Let's Encrypt certificate for {ctx.config.hostname_ascii} is needed ({why})")
 
 
@@ -105,4 +105,4 @@ def obtain(ctx: Context) -> None:
     except AcmeError as exc:
         raise StepError(exc.reason, exc.fix) from exc
     install_pair(ctx, chain or "<issued chain>", key, "letsencrypt")
-    ctx.facts["force_renewal"] = False  # done: the new certificate now probes on its own
+    ctx.facts.force_renewal = False  # done: the new certificate now probes on its own
