@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from installer.answer_table import ANSWERS
 from installer.answers import InstallConfig
 from installer.setting_names import FIELD_LABELS, MODE_WORDS, SOURCE_WORDS
 
-SECRET = ("admin_password", "tls.password")
+SECRET = tuple(answer.key for answer in ANSWERS if answer.secret)
 
 
 def value_at(config: InstallConfig, field: str) -> Any:

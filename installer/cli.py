@@ -14,6 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from installer.answer_table import ANSWERS, STAGING, overrides_from
 from installer.answers import AnswersError
 from installer.arguments import WordsParser, command_parser
 from installer.backup import BackupError
@@ -22,7 +23,6 @@ from installer.lines.table import line_for
 from installer.report import PlainLines, doctor_text, plan_json, plan_text
 from installer.session import Options, Session
 from installer.step import Status
-from installer.tls.acme_order import LETS_ENCRYPT_STAGING
 
 
 def version() -> str:
@@ -64,61 +64,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--os-release", type=Path, metavar="FILE",
                    help="plan for a fresh machine of the OS described by FILE")
     p.add_argument("--arch", help="with --os-release: the machine's architecture")
-    p.add_argument("--hostname", help="the server's public host name")
-    p.add_argument("--cht-version", metavar="VERSION",
-                   help="the CHT release: 3.x (e.g. 3.9.0-rc.2, end of life; the default) "
-                        "or the current line (e.g. 4.21.1, 5.0.2)")
-    p.add_argument("--builds-url", metavar="URL",
-                   help="4.x/5.x: a mirror of CHT's build server (the compose files)")
-    p.add_argument("--upgrade-service-url", metavar="URL",
-                   help="4.x/5.x: where the upgrade service's docker-compose.yml comes from")
-    p.add_argument("--registry", metavar="HOST:PORT",
-                   help="pull the images from this mirror (of Docker Hub and CHT's registry)")
-    p.add_argument("--http-port", type=int)
-    p.add_argument("--https-port", type=int)
-    p.add_argument("--accept-warnings", action="store_true", default=None,
-                   help="go on past hardware warnings (shortfalls)")
-    p.add_argument("--allow-unsupported", action="store_true", default=None,
-                   help="go on past an unsupported OS release, at your own risk")
-    p.add_argument("--docker-source", choices=("official", "distro"),
-                   help="Docker's own repository (default) or the distribution's packages")
-    p.add_argument("--docker-repo-url", metavar="URL",
-                   help="a mirror of download.docker.com")
-    p.add_argument("--docker-key-fingerprint", metavar="FPR",
-                   help="the mirror's signing-key fingerprint, if it re-signs")
-    p.add_argument("--docker-group-user", metavar="USER",
-                   help="let USER run docker without sudo (default: no user)")
-    p.add_argument("--tls-mode", choices=("self-signed", "own", "letsencrypt"),
-                   help="where the certificate comes from (default self-signed)")
-    p.add_argument("--tls-certificate", metavar="FILE",
-                   help="own: your certificate (PEM with its chain, DER or PFX)")
-    p.add_argument("--tls-chain", metavar="FILE", help="own: a separate chain file")
-    p.add_argument("--tls-key", metavar="FILE", help="own: your private key (PEM)")
-    p.add_argument("--tls-trust-store", metavar="FILE",
-                   help="extra CA certificates to trust when checking chains")
-    p.add_argument("--tls-email", metavar="ADDRESS", help="letsencrypt: for expiry notices")
-    p.add_argument("--acme-directory", metavar="URL",
-                   help="letsencrypt: the ACME directory (default Let's Encrypt)")
-    p.add_argument("--acme-staging", action="store_true",
-                   help="letsencrypt: use Let's Encrypt's staging CA (for trials)")
-    p.add_argument("--backup-dir", metavar="DIR",
-                   help="nightly backups of CHT's data into DIR (e.g. /var/backups/cht)")
-    p.add_argument("--backup-schedule", metavar="HH:MM", help="when, each day (default 02:30)")
-    p.add_argument("--backup-keep", type=int, metavar="N", help="backups to keep (default 7)")
-    p.add_argument("--alerts-webhook", metavar="URL",
-                   help="alert this incoming webhook when CHT breaks and recovers")
-    p.add_argument("--alerts-email", metavar="ADDRESS",
-                   help="e-mail alerts to ADDRESS (through this server's sendmail)")
-    p.add_argument("--alerts-ping-url", metavar="URL",
-                   help="a healthchecks-style URL pinged after every health check")
-    p.add_argument("--alerts-every", type=int, metavar="MINUTES",
-                   help="how often the health check runs (default 15)")
-    p.add_argument("--automatic-updates", choices=("yes", "no"),
-                   help="yes: turn on the OS's automatic security updates")
-    p.add_argument("--log-max-mb", type=int, metavar="MB",
-                   help="cht-install's log is rotated past this size (default 20)")
-    p.add_argument("--lock-timeout", type=int, metavar="SECONDS",
-                   help="how long to wait for another package install (default 600)")
+    for answer in ANSWERS:  # each answer's flag, as the table declares it
+        if answer.switch:
+            p.add_argument(answer.flag, action="store_true", default=None, help=answer.help)
+        elif answer.flag:
+            p.add_argument(answer.flag, help=answer.help, metavar=answer.metavar,
+                           choices=answer.choices, type=answer.type or str)
+        if answer.key == STAGING[2]:
+            p.add_argument(STAGING[0], action="store_true", help=STAGING[1])
     p.add_argument("--root", type=Path, default=Path("/"),
                    help="prefix for every file the installer writes (tests)")
     return p
@@ -130,41 +83,7 @@ def options_from(args: argparse.Namespace) -> Options:
         answers_file=args.answers,
         os_release=args.os_release,
         arch=args.arch,
-        overrides={
-            "hostname": args.hostname,
-            "registry": args.registry,
-            "cht_version": args.cht_version,
-            "builds_url": args.builds_url,
-            "upgrade_service_url": args.upgrade_service_url,
-            "http_port": args.http_port,
-            "https_port": args.https_port,
-            "accept_warnings": args.accept_warnings,
-            "allow_unsupported": args.allow_unsupported,
-            "tls": {
-                "mode": args.tls_mode,
-                "certificate": args.tls_certificate,
-                "chain": args.tls_chain,
-                "key": args.tls_key,
-                "trust_store": args.tls_trust_store,
-                "email": args.tls_email,
-                "acme_directory": LETS_ENCRYPT_STAGING if args.acme_staging
-                else args.acme_directory,
-            },
-            "backup": {"dir": args.backup_dir, "schedule": args.backup_schedule,
-                       "keep": args.backup_keep},
-            "alerts": {"webhook": args.alerts_webhook, "email": args.alerts_email,
-                       "ping_url": args.alerts_ping_url, "every_minutes": args.alerts_every},
-            "updates": {"automatic": None if args.automatic_updates is None
-                        else args.automatic_updates == "yes"},
-            "logs": {"max_mb": args.log_max_mb},
-            "docker": {
-                "source": args.docker_source,
-                "repo_url": args.docker_repo_url,
-                "key_fingerprint": args.docker_key_fingerprint,
-                "group_user": args.docker_group_user,
-                "lock_timeout": args.lock_timeout,
-            },
-        },
+        overrides=overrides_from(vars(args)),
     )
 
 

@@ -1,37 +1,17 @@
-"""Each answer's names: its key and flag (for --yes, doctor and the JSON) and its label on the
-settings screen; a fix written once with [[key]] marks is said both ways from here."""
+"""A fix written once with [[key]] marks, said both ways: with the answer's key and flag
+(for --yes, doctor and the JSON), and with its label and place on the settings screen (the
+names come from answer_table.py)."""
 
 from __future__ import annotations
 
 import re
 
+from installer.answer_table import ANSWERS, BY_KEY, flag_word
+
 # Each answer a person can change on the settings screen, by the label it has there (the
-# settings' errors use the same labels).
-FIELD_LABELS = {
-    "hostname": "Host name", "admin_password": "Admin password",
-    "cht_version": "CHT version",
-    "tls.mode": "TLS certificate", "tls.certificate": "Certificate file",
-    "tls.chain": "Chain file", "tls.key": "Key file",
-    "tls.password": "Password of the PFX or key", "tls.email": "E-mail for expiry notices",
-    "data": "Where CHT keeps its data", "http_port": "HTTP port", "https_port": "HTTPS port",
-    "registry": "Registry mirror", "builds_url": "Mirror of CHT's build server",
-    "backup.dir": "Nightly backups folder", "backup.schedule": "Backup time",
-    "backup.keep": "Backups to keep", "alerts.webhook": "Alert webhook",
-    "alerts.email": "Alert e-mail", "updates.automatic": "Automatic security updates",
-    "docker.group_user": "User who may run docker without sudo",
-    "docker.source": "Where Docker comes from",
-}
-# The settings screen's folded parts, for the answers that are in one.
-SECTIONS = {
-    **dict.fromkeys(("data", "http_port", "https_port", "registry", "builds_url",
-                     "docker.source"), "More settings"),
-    **dict.fromkeys(("backup.dir", "backup.schedule", "backup.keep", "alerts.webhook",
-                     "alerts.email", "updates.automatic"), "After the install"),
-}
-# Answers that have no flag: the secrets, and where the data lives (an answers file only).
-NO_FLAG = ("admin_password", "tls.password", "data")
-OTHER_FLAGS = {"updates.automatic": "--automatic-updates"}  # not named after the key
-FLAG_VALUES = {"--automatic-updates": {"true": "yes", "false": "no"}}
+# settings' errors use the same labels), and the folded part it is in (answer_table.py).
+FIELD_LABELS = {answer.key: answer.label for answer in ANSWERS if answer.label}
+SECTIONS = {answer.key: answer.section for answer in ANSWERS if answer.section}
 MODE_WORDS = {"self-signed": "self-signed", "own": "my own certificate files",
               "letsencrypt": "Let's Encrypt"}
 SOURCE_WORDS = {"official": "Docker's own repository", "distro": "this OS's own packages"}
@@ -41,10 +21,8 @@ MARK = re.compile(r"\[\[([a-z_.]+)(?:=([^\]]+))?\]\]")
 
 
 def flag(key: str) -> str:
-    """The command-line flag that sets an answer ("" for secrets, which have none)."""
-    if key in NO_FLAG:
-        return ""
-    return OTHER_FLAGS.get(key) or "--" + key.replace(".", "-").replace("_", "-")
+    """The command-line flag that sets an answer ("" for one only an answers file gives)."""
+    return BY_KEY[key].flag if key in BY_KEY else ""
 
 
 def value_words(key: str, value: str) -> str:
@@ -60,7 +38,7 @@ def for_commands(text: str) -> str:
             return f"{key} ({option})" if option else f"{key} in an answers file"
         if not option:
             return f"`{key}: {value}` in an answers file"
-        given = FLAG_VALUES.get(option, {}).get(value, value)
+        given = flag_word(BY_KEY[key], value)
         return f"`{key}: {value}` in the answers (or {option} {given})"
     return MARK.sub(said, text)
 
