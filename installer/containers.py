@@ -8,6 +8,7 @@ import re
 import time
 from typing import Any
 
+from installer.host.docker_api import docker_errors
 from installer.ports import holders
 from installer.step import Context, Finding, blocked
 
@@ -43,7 +44,7 @@ def crash_loop(client: Any, name: str, baseline: int | None = None) -> str | Non
     between two looks), with its last log lines; None when it is not."""
     try:
         first = client.containers.get(name)
-    except Exception:
+    except docker_errors():
         return None
     state = first.attrs["State"]
     count = int(first.attrs.get("RestartCount") or 0)
@@ -54,7 +55,7 @@ def crash_loop(client: Any, name: str, baseline: int | None = None) -> str | Non
         time.sleep(CRASH_LOOK_GAP)
         try:
             again = client.containers.get(name)
-        except Exception:
+        except docker_errors():
             return None
         looping = (int(again.attrs.get("RestartCount") or 0) != count
                    or again.attrs["State"].get("StartedAt") != state.get("StartedAt")
@@ -73,7 +74,7 @@ CRASH_FIX = ("A re-run does not fix this by itself: read `docker logs {name}` an
 def restart_count(client: Any, name: str) -> int:
     try:
         return int(client.containers.get(name).attrs.get("RestartCount") or 0)
-    except Exception:
+    except docker_errors(ValueError):
         return 0
 
 

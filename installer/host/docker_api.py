@@ -50,3 +50,14 @@ class DockerClient(Protocol):
     def ping(self) -> bool: ...
     def info(self) -> dict[str, Any]: ...  # `docker info`'s answer
     def version(self) -> dict[str, Any]: ...  # `docker version`'s answer
+
+
+def docker_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """What a Docker SDK call raises: the SDK's own errors (NotFound, APIError, ...), a lost
+    connection to the daemon (requests'), the socket's own (OSError); and ``also``, for
+    what the caller does with the answer (a missing key, say)."""
+    import docker.errors  # late: imported only when something went wrong with a live Docker
+    import requests
+
+    return (docker.errors.DockerException, requests.exceptions.RequestException, OSError,
+            *also)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from installer.host.docker_api import DockerClient
+from installer.host.docker_api import DockerClient, docker_errors
 from installer.host.files import Redactor, append_private, rotate_past, write_atomically
 from installer.host.https import client_context, read_reply
 from installer.host.seam import DOCKER_SOCKET, CommandResult, HttpsAnswer, PullProgress
@@ -100,13 +100,13 @@ class RealHost:
             try:
                 self._docker.ping()
                 return self._docker
-            except Exception:
+            except docker_errors():
                 self._docker = None
         try:
             client: DockerClient = docker.DockerClient(base_url=DOCKER_SOCKET, version="auto",
                                                        timeout=120)
             client.ping()
-        except Exception:
+        except docker_errors():
             return None
         self._docker = client
         return client
@@ -119,7 +119,7 @@ class RealHost:
         try:
             stream, _ = client.containers.get(container).get_archive(path)
             return tarfile.open(fileobj=io.BytesIO(b"".join(stream)))
-        except Exception:
+        except docker_errors(tarfile.TarError):
             return None
 
     def container_read(self, container: str, path: str) -> bytes | None:

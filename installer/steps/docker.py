@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from installer.host import Host
+from installer.host.docker_api import docker_errors
 from installer.openpgp import NotAKey, fingerprint, normalize
 from installer.package_lock import find_holder
 from installer.recipes import Recipe, Refusal, resolve
@@ -284,7 +285,7 @@ class DockerRunning:
             return needed("the Docker daemon is not answering")
         try:
             version = str(client.version().get("Version", "unknown"))
-        except Exception:
+        except docker_errors():
             return needed("the Docker daemon is not answering")
         return ok(f"Docker {version} is answering")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import psutil
 
 from installer.host import Host
+from installer.host.docker_api import docker_errors
 from installer.lines import GB, GIB, Floors
 from installer.platform import SUPPORTED_ARCHES, Platform
 from installer.step import Context, Finding, Status, StepError, blocked, ok, warning
@@ -74,7 +75,7 @@ def docker_root(ctx: Context) -> Path:
     if client is not None:
         try:
             return Path(client.info()["DockerRootDir"])
-        except Exception:
+        except docker_errors(KeyError):
             pass
     return DOCKER_ROOT
 

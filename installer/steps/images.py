@@ -11,6 +11,7 @@ from installer.answers import IPV4
 from installer.disk import FULL_FIX, free_bytes, human, is_disk_full
 from installer.events import Progress
 from installer.host import PullProgress
+from installer.host.docker_api import docker_errors
 from installer.registry import ARCH, registry_host
 from installer.step import Context, Finding, StepError, needed, ok
 
@@ -36,7 +37,7 @@ def missing_images(ctx: Context, images: list[tuple[str, str, str]]) -> list[str
     for _, ref, local in images:
         try:
             client.images.get(local)
-        except Exception:
+        except docker_errors():
             missing.append(ref)
     return missing
 

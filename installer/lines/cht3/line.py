@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from installer.host.docker_api import docker_errors
 from installer.lines import GB, GIB, Floors, WebServer
 from installer.lines.cht3 import facts
 from installer.lines.cht3.challenge import (
@@ -98,7 +99,7 @@ class Cht3:
             return None
         try:
             mountpoint = client.volumes.get(VOLUME).attrs["Mountpoint"]
-        except Exception:
+        except docker_errors(KeyError):
             return None
         return f"volume {VOLUME}", Path(mountpoint)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from installer.host.docker_api import docker_errors
 from installer.lines.cht3 import facts as cht3
 from installer.step import Context, Finding, broken
 
@@ -23,7 +24,7 @@ def said_it_picked_one(ctx: Context) -> bool:
         return False
     try:
         logs = client.containers.get("medic-os").logs(stream=True, follow=False)
-    except Exception:
+    except docker_errors():
         return False
     carry = b""
     for chunk in logs:

@@ -14,6 +14,7 @@ from installer.containers import (
     ports_taken,
     restart_count,
 )
+from installer.host.docker_api import docker_errors
 from installer.lines import env_mode
 from installer.lines.cht3 import facts as cht3
 from installer.lines.cht3.files import (
@@ -55,7 +56,7 @@ def volume_exists(client: Any | None) -> bool:
         return False
     try:
         client.volumes.get(VOLUME)
-    except Exception:
+    except docker_errors():
         return False
     return True
 
@@ -93,7 +94,7 @@ def where_data_is(ctx: Context) -> str | None:
         return None
     try:
         mounts = client.containers.get("medic-os").attrs.get("Mounts") or []
-    except Exception:
+    except docker_errors():
         mounts = []
     for mount in mounts:
         if mount.get("Destination") == "/srv":
@@ -129,7 +130,7 @@ def other_line_install(ctx: Context) -> Finding | None:
     name = line.container_name(line.UPGRADE_SERVICE, line.UPGRADE_PROJECT)
     try:
         found = client is not None and bool(client.containers.get(name))
-    except Exception:
+    except docker_errors():
         found = False
     if not found:
         return None
@@ -240,7 +241,7 @@ def containers(ctx: Context) -> tuple[dict[str, Any], Boot | None] | None:
     for name in CONTAINERS:
         try:
             container = client.containers.get(name)
-        except Exception:
+        except docker_errors():
             attrs[name] = None
             continue
         attrs[name] = container.attrs

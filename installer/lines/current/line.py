@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from installer.host.docker_api import docker_errors
 from installer.lines import GB, GIB, Floors, WebServer
 from installer.lines.current import facts
 from installer.lines.current.steps import (
@@ -91,7 +92,7 @@ class Current:
         client = ctx.host.docker()
         try:
             running = client is not None and client.containers.get(api).status == "running"
-        except Exception:
+        except docker_errors():
             running = False
         return f"{api} is starting (it answers once CouchDB does)" if running else None
 

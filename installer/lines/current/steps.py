@@ -20,6 +20,7 @@ from installer.containers import (
     ports_taken,
     restart_count,
 )
+from installer.host.docker_api import docker_errors
 from installer.lines import env_mode, env_values, has_files
 from installer.lines.current import facts as current
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
@@ -206,7 +207,7 @@ def other_line_install(ctx: Context) -> Finding | None:
         try:
             getter(name)
             found.append(what)
-        except Exception:
+        except docker_errors():
             continue
     if not found:
         return None
@@ -422,7 +423,7 @@ def containers(ctx: Context) -> dict[str, dict[str, Any] | None] | None:
     for name in names:
         try:
             found[name] = client.containers.get(name).attrs
-        except Exception:
+        except docker_errors():
             found[name] = None
     return found
 
@@ -465,7 +466,7 @@ def web_ready(ctx: Context) -> bool:
     try:
         web = client.containers.get(current.container_name(current.WEB_SERVICE))
         return current.WEB_READY in web.logs(since=last_start(web.attrs))
-    except Exception:
+    except docker_errors(KeyError):
         return False
 
 
@@ -547,7 +548,7 @@ class ServicesRunning:
             if client is not None:
                 try:
                     tail = last_lines(client.containers.get(upgrade))
-                except Exception:
+                except docker_errors():
                     tail = ""
             listed = problems(ctx, containers(ctx) or {})
             raise StepError(
