@@ -41,7 +41,9 @@ def last_lines(container: Any, count: int = 3) -> str:
 
 def crash_loop(client: Any, name: str, baseline: int | None = None) -> str | None:
     """Why ``name`` is crash-looping (Docker restarting it, or its restart count moving
-    between two looks), with its last log lines; None when it is not."""
+    between two looks), with its last log lines; None when it is not (or no Docker)."""
+    if client is None:
+        return None
     try:
         first = client.containers.get(name)
     except docker_errors():
@@ -72,6 +74,9 @@ CRASH_FIX = ("A re-run does not fix this by itself: read `docker logs {name}` an
 
 
 def restart_count(client: Any, name: str) -> int:
+    """How many times Docker has restarted ``name`` (0 when absent, or no Docker)."""
+    if client is None:
+        return 0
     try:
         return int(client.containers.get(name).attrs.get("RestartCount") or 0)
     except docker_errors(ValueError):
