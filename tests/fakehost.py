@@ -1,0 +1,164 @@
+"""A Host for one step's unit tests: a server described by its files, its commands'
+answers and its containers; every change recorded, and applied to that description where
+a later probe would see it (so apply-then-probe can be checked in a second)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from installer.answers import from_mapping
+from installer.host import CommandResult, HttpsAnswer
+from installer.lines.table import line_for
+from installer.paths import Paths
+from installer.platform import detect
+from installer.step import Context
+
+OS_RELEASE = Path(__file__).parent / "data/os-release/debian-12"
+
+
+class NotFound(OSError):
+    """What the fake Docker raises for a name it does not have (the SDK's is an error of
+    its own; an OSError is among what docker_errors() catches)."""
+
+
+@dataclass
+class FakeContainer:
+    name: str
+    status: str = "running"
+    attrs: dict[str, Any] = field(default_factory=lambda: {"State": {"Running": True}})
+    files: dict[str, bytes] = field(default_factory=dict)
+    log: bytes = b""
+
+    def logs(self, **options: Any) -> Any:
+        return iter([self.log]) if options.get("stream") else self.log
+
+
+class Named:
+    """containers/volumes/images: looked up by name, NotFound when absent."""
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        self.items = items
+
+    def get(self, name: str) -> Any:
+        if name not in self.items:
+            raise NotFound(name)
+        return self.items[name]
+
+
+@dataclass
+class FakeHost:
+    files: dict[Path, bytes] = field(default_factory=dict)
+    # argv prefix -> the answer; the longest prefix that matches wins
+    commands: dict[tuple[str, ...], CommandResult] = field(default_factory=dict)
+    containers: dict[str, FakeContainer] = field(default_factory=dict)
+    volumes: dict[str, Any] = field(default_factory=dict)
+    images: set[str] = field(default_factory=set)
+    docker_version: str | None = "24.0.7"  # None: the daemon does not answer
+    https: Callable[..., HttpsAnswer] | None = None
+    actions: list[tuple[Any, ...]] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+    live: bool = True
+
+    # reads
+    def answer(self, argv: Sequence[str]) -> CommandResult:
+        matches = [prefix for prefix in self.commands if tuple(argv[:len(prefix)]) == prefix]
+        if not matches:
+            return CommandResult(list(argv), 127, "", f"{argv[0]}: not found")
+        return self.commands[max(matches, key=len)]
+
+    def query(self, argv: Sequence[str], timeout: float = 30) -> CommandResult:
+        return self.answer(argv)
+
+    def read_text(self, path: Path) -> str | None:
+        data = self.files.get(path)
+        return data.decode() if data is not None else None
+
+    def read_bytes(self, path: Path) -> bytes | None:
+        return self.files.get(path)
+
+    def which(self, name: str) -> str | None:
+        return f"/usr/bin/{name}" if self.answer([name]).returncode != 127 else None
+
+    def docker(self) -> Any:
+        if self.docker_version is None:
+            return None
+        return SimpleNamespace(
+            containers=Named(self.containers), volumes=Named(self.volumes),  # type: ignore[arg-type]
+            images=Named({name: name for name in self.images}),
+            version=lambda: {"Version": self.docker_version},
+            info=lambda: {"DockerRootDir": "/var/lib/docker"}, ping=lambda: True)
+
+    def container_read(self, container: str, path: str) -> bytes | None:
+        found = self.containers.get(container)
+        return found.files.get(path) if found and found.status == "running" else None
+
+    def container_list(self, container: str, path: str) -> list[str] | None:
+        found = self.containers.get(container)
+        if found is None or found.status != "running":
+            return None
+        inside = sorted({name[len(path):].lstrip("/").split("/")[0] for name in found.files
+                         if name.startswith(path.rstrip("/") + "/")})
+        return inside or None
+
+    def https_get(self, address: str, port: int, server_name: str, trust: str | None = None,
+                  path: str = "/", auth: tuple[str, str] | None = None) -> HttpsAnswer:
+        if self.https is None:
+            return HttpsAnswer(None, None, "connection refused")
+        return self.https(path=path, auth=auth)
+
+    def resolve(self, name: str) -> list[str]:
+        return []
+
+    def tcp_open(self, address: str, port: int) -> bool:
+        return False
+
+    def log(self, text: str) -> None:
+        pass
+
+    def add_secret(self, secret: str) -> None:
+        self.secrets.add(secret)
+
+    # changes
+    def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
+            timeout: float = 1800) -> CommandResult:
+        self.actions.append(("run", *argv))
+        return self.answer(argv)
+
+    def write_file(self, path: Path, content: str | bytes, mode: int) -> None:
+        data = content.encode() if isinstance(content, str) else content
+        self.actions.append(("write", str(path), oct(mode)))
+        self.files[path] = data
+
+    def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
+        for path, (data, mode) in files.items():
+            self.actions.append(("put", container, path, oct(mode)))
+            self.containers[container].files[path] = data
+
+    def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult:
+        self.actions.append(("exec", container, *argv))
+        return self.answer(argv)
+
+    def container_remove(self, container: str) -> None:
+        self.actions.append(("remove", container))
+        self.containers.pop(container, None)
+
+    def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool:
+        return check()
+
+
+def context(host: FakeHost, root: Path, arch: str | None = None,
+            **answers: Any) -> Context:
+    """A step's context on this fake Debian 12 server, for answers given as the answers
+    file gives them."""
+    config = from_mapping({"hostname": "cht.example.org", **answers})
+    return Context(host=host, config=config, paths=Paths.under(root),  # type: ignore[arg-type]
+                   platform=detect(OS_RELEASE, arch), emit=lambda event: None,
+                   line=line_for(config))
+
+
+def ran(host: FakeHost) -> list[tuple[Any, ...]]:
+    return [action for action in host.actions if action[0] in ("run", "exec")]
