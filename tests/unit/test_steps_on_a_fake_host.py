@@ -14,7 +14,13 @@ from installer.lines.current.steps import NoOtherLine
 from installer.step import Status
 from installer.steps.acme import TlsChallengeLocation
 from installer.steps.admin_account import AdminPassword
-from installer.steps.docker import DockerGroup, DockerRunning, PackagesReady
+from installer.steps.docker import (
+    ComposeAvailable,
+    DockerEnabledAtBoot,
+    DockerGroup,
+    DockerRunning,
+    PackagesReady,
+)
 from installer.steps.images import ImagesPulled
 from installer.steps.os_support import OsSupported
 from installer.steps.tls import TlsInstalled
@@ -156,3 +162,30 @@ def test_the_admin_password_signs_in_as_an_admin_or_the_fix_says_where_it_is(
     answers.append(HttpsAnswer(b"cert", 401, body=b'{"error": "unauthorized"}'))
     found = AdminPassword().probe(ctx)
     assert found.status is Status.BROKEN and str(ctx.paths.env_file) in found.fix
+
+
+def test_docker_is_enabled_at_boot_through_systemd(tmp_path: Path) -> None:
+    host = FakeHost(commands={("systemctl", "is-enabled"): said(["systemctl"], "disabled\n"),
+                              ("systemctl", "enable"): said(["systemctl"])})
+    ctx = context(host, tmp_path)
+    assert ctx.platform.systemd
+    found = DockerEnabledAtBoot().probe(ctx)
+    assert found.status is Status.NEEDED and "disabled" in found.reason
+    DockerEnabledAtBoot().apply(ctx)
+    assert ran(host) == [("run", "systemctl", "enable", "docker")]
+    host.commands[("systemctl", "is-enabled")] = said(["systemctl"], "enabled\n")
+    assert DockerEnabledAtBoot().probe(ctx).ok
+
+
+def test_compose_v1_serves_3x_but_the_current_line_asks_for_v2(tmp_path: Path) -> None:
+    host = FakeHost(commands={("docker-compose", "version", "--short"): said([], "1.29.2\n"),
+                              ("docker-compose", "version"): said([], "1.29.2\n")})
+    three = context(host, tmp_path, docker={"source": "distro"})
+    found = ComposeAvailable().probe(three)
+    assert found.ok and "1.29.2" in found.reason and three.facts.compose == ["docker-compose"]
+    refused = ComposeAvailable().probe(context(host, tmp_path, docker={"source": "distro"},
+                                               **CURRENT))
+    assert refused.status is Status.BLOCKED and "Compose version 2" in refused.reason
+    host.commands[("docker", "compose", "version", "--short")] = said([], "2.24.6\n")
+    host.commands[("docker", "compose", "version")] = said([], "Docker Compose v2.24.6\n")
+    assert ComposeAvailable().probe(context(host, tmp_path, **CURRENT)).ok
