@@ -19,7 +19,6 @@ from installer.answers import AnswersError
 from installer.arguments import WordsParser, command_parser
 from installer.backup import BackupError
 from installer.journal import AlreadyRunning
-from installer.lines.table import line_for
 from installer.report import PlainLines, doctor_text, plan_json, plan_text
 from installer.session import Options, Session
 from installer.step import Status
@@ -113,7 +112,7 @@ def headless(session: Session) -> int:
             say(last)
         say(f"cht-install: {session.platform.name} ({session.platform.arch}), "
             f"host name {session.config.hostname}")
-        say(line_for(session.config).notice)
+        say(session.line.notice)
         unreachable, note = session.hostname_note()
         if note:
             say(("Warning: " if unreachable else "Host name: ") + note)
@@ -140,7 +139,7 @@ def headless(session: Session) -> int:
         return 1
     say(f"CHT answers at {session.url()} (user: medic; password in {session.env_file})")
     say(f"Next: open {session.url()} in a browser, log in as medic (the password: "
-        f"sudo grep {line_for(session.config).password_key} {session.env_file}), then follow "
+        f"sudo grep {session.line.password_key} {session.env_file}), then follow "
         "CHT's guides: https://docs.communityhealthtoolkit.org/")
     return 0
 
@@ -215,7 +214,7 @@ def restore_command(argv: list[str]) -> int:
         return 1
     session = Session(Options(root=args.root))
     say(f"Restored. CHT answers at {session.url()} (user medic; the password is the one the "
-        f"backup had: sudo grep {line_for(session.config).password_key} {session.env_file}).")
+        f"backup had: sudo grep {session.line.password_key} {session.env_file}).")
     return 0
 
 

@@ -98,7 +98,7 @@ class Session:
 
     def context(self, host: Host, emit: Emit = lambda event: None) -> Context:
         ctx = Context(host=host, config=self.config, paths=self.paths,
-                      platform=self.platform, emit=emit, line=line_for(self.config))
+                      platform=self.platform, emit=emit, line=self.line)
         ctx.facts.keep_compose_edits = self.keep_compose_edits
         ctx.facts.saved_answers = self.saved_answers()
         return ctx
@@ -332,10 +332,10 @@ class Session:
     @property
     def env_file(self) -> Path:
         """Where the chosen line keeps the admin password."""
-        return line_for(self.config).env_file(self.paths)
+        return self.line.env_file(self.paths)
 
     def admin_password(self) -> str | None:
-        return password_in(self.real.read_text(self.env_file), line_for(self.config))
+        return password_in(self.real.read_text(self.env_file), self.line)
 
     def url(self) -> str:
         port = self.config.https_port

@@ -250,33 +250,34 @@ def containers(ctx: Context) -> tuple[dict[str, Any], Boot | None] | None:
     return attrs, boot
 
 
+def wanted_image(ctx: Context, name: str) -> str:
+    """The image the answers have a container run (medic-os or haproxy)."""
+    return ctx.config.image_ref(
+        ctx.config.images.medic_os if name == "medic-os" else ctx.config.images.haproxy)
+
+
 def foreign_or_wrong(ctx: Context, name: str, info: dict[str, Any]) -> bool:
     """A container compose would not replace by itself: not its own, or another image."""
     labels = info["Config"].get("Labels") or {}
-    wanted = ctx.config.image_ref(
-        ctx.config.images.medic_os if name == "medic-os" else ctx.config.images.haproxy)
     return labels.get("com.docker.compose.project") != PROJECT or (
-        info["Config"]["Image"] != wanted)
+        info["Config"]["Image"] != wanted_image(ctx, name))
 
 
 def problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
-    wanted = {
-        "medic-os": ctx.config.image_ref(ctx.config.images.medic_os),
-        "haproxy": ctx.config.image_ref(ctx.config.images.haproxy),
-    }
-    problems = []
+    wanted = {name: wanted_image(ctx, name) for name in CONTAINERS}
+    found = []
     for name in CONTAINERS:
         info = attrs.get(name)
         if info is None:
-            problems.append(f"{name} does not exist")
+            found.append(f"{name} does not exist")
             continue
         if not info["State"]["Running"]:
-            problems.append(f"{name} is {info['State']['Status']}")
+            found.append(f"{name} is {info['State']['Status']}")
         if info["Config"]["Image"] != wanted[name]:
-            problems.append(f"{name} runs {info['Config']['Image']}, not {wanted[name]}")
+            found.append(f"{name} runs {info['Config']['Image']}, not {wanted[name]}")
         if info["HostConfig"]["RestartPolicy"]["Name"] != "always":
-            problems.append(f"{name} does not restart automatically")
-    return problems
+            found.append(f"{name} does not restart automatically")
+    return found
 
 
 class ServicesRunning:
