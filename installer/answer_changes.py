@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from installer.answer_table import ANSWERS
-from installer.answers import InstallConfig
+from installer.answers import ANSWERS, InstallConfig, value_at
 from installer.setting_names import FIELD_LABELS, MODE_WORDS, SOURCE_WORDS
 
 SECRET = tuple(answer.key for answer in ANSWERS if answer.secret)
 
-
-def value_at(config: InstallConfig, field: str) -> Any:
-    value: Any = config
-    for part in field.split("."):
-        value = getattr(value, part)
-    return value
 
 
 def shown(field: str, value: Any) -> str:

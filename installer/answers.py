@@ -1,33 +1,31 @@
-"""The operator's choices (the answers-file contract): defaults, validation, load and save."""
+"""The operator's choices (the answers-file contract): each answer declared once, where its
+value lives (its entry: flag, label, prompt, check, secret); loading, validation (each
+answer's own check, then the rules between answers) and saving, all made from them."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import idna
 import yaml
+
+from installer import answer_checks as check
+from installer.answer_checks import CHT_LINES, CHT_VERSION, to_ascii
+from installer.answer_entry import Answer, answer, entries
+from installer.lines.cht3 import facts as cht3
+from installer.lines.current import facts as current
 
 TLS_MODES = ("self-signed", "own", "letsencrypt")
 DOCKER_SOURCES = ("official", "distro")
-HOSTNAME_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-IPV4 = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
-REGISTRY = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
-IMAGE_REF = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
-DAILY_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-# The health check's intervals a cron line and a systemd timer both say evenly.
-EVERY_MINUTES = (*(m for m in range(1, 60) if 60 % m == 0),
-                 *(60 * h for h in range(1, 25) if 24 % h == 0))
-USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
-# CHT's release numbers: 3.9.0-rc.2, 4.21.1, 5.0.2.
-CHT_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(-[A-Za-z0-9]+(\.[A-Za-z0-9]+)*)?$")
-CHT_LINES = {3: "3.x", 4: "current", 5: "current"}
 MEDIC_OS_TAG = re.compile(r"^(?P<repo>medicmobile/medic-os):cht-(?P<version>.+)$")
+MORE = "More settings"
+AFTER = "After the install"
+URL_OR_NULL = "an http(s):// URL, or null"
+PATH = "an absolute path such as /root/cht.pem"
 
 
 class AnswersError(ValueError):
@@ -45,103 +43,217 @@ class AnswersError(ValueError):
 
 @dataclass(frozen=True)
 class DockerChoice:
-    source: str = "official"
-    repo_url: str | None = None
+    source: str = answer(
+        "official", "--docker-source",
+        "Docker's own repository (default) or the distribution's packages",
+        choices=DOCKER_SOURCES, check=check.one_of(DOCKER_SOURCES, " or "),
+        label="Where Docker comes from", section=MORE,
+        prompt="Where Docker comes from (if it is not installed yet):")
+    repo_url: str | None = answer(
+        None, "--docker-repo-url", "a mirror of download.docker.com", "URL",
+        check=check.loosely(check.URL, "an http(s):// URL"))
     # A mirror that re-signs Docker's repository: its key's fingerprint.
-    key_fingerprint: str | None = None
+    key_fingerprint: str | None = answer(
+        None, "--docker-key-fingerprint", "the mirror's signing-key fingerprint, if it "
+        "re-signs", "FPR", check=check.loosely(check.FINGERPRINT, "40 hexadecimal digits",
+                                               strip=" "))
     # The user (e.g. the one behind sudo) to let run docker without sudo; null = nobody.
-    group_user: str | None = None
+    group_user: str | None = answer(
+        None, "--docker-group-user", "let USER run docker without sudo (default: no user)",
+        "USER", check=check.loosely(check.USER, "a user name such as ubuntu"),
+        label="User who may run docker without sudo")
     # How long to wait for another package install (e.g. unattended-upgrades), seconds.
-    lock_timeout: int = 600
+    lock_timeout: int = answer(
+        600, "--lock-timeout", "how long to wait for another package install (default 600)",
+        "SECONDS", check=check.whole(0, 86400, "seconds from 0 to 86400"))
+
+
+IMAGE = check.matching(check.IMAGE_REF, "an image reference name:tag", optional=False)
 
 
 @dataclass(frozen=True)
 class Images:
-    medic_os: str = "medicmobile/medic-os:cht-3.9.0-rc.2"
-    haproxy: str = "medicmobile/haproxy:rc-1.17"
+    # 3.x's images: an answers file may name others (mirrors).
+    medic_os: str = answer("medicmobile/medic-os:cht-3.9.0-rc.2", check=IMAGE)
+    haproxy: str = answer("medicmobile/haproxy:rc-1.17", check=IMAGE)
 
 
 @dataclass(frozen=True)
 class TlsChoice:
-    mode: str = "self-signed"
-    certificate: str | None = None
-    chain: str | None = None
-    key: str | None = None
-    password: str | None = None
-    email: str | None = None
-    acme_directory: str | None = None
+    mode: str = answer(
+        "self-signed", "--tls-mode", "where the certificate comes from (default self-signed)",
+        choices=TLS_MODES, check=check.one_of(TLS_MODES, " | "), label="TLS certificate",
+        prompt="TLS certificate (phones sync only with one they trust):")
+    certificate: str | None = answer(
+        None, "--tls-certificate", "own: your certificate (PEM with its chain, DER or PFX)",
+        "FILE", check=check.absolute_path(PATH), label="Certificate file",
+        prompt="Certificate file (PEM with its chain, DER or PFX):",
+        placeholder="(not set; e.g. /path/to/cht.pem)")
+    chain: str | None = answer(
+        None, "--tls-chain", "own: a separate chain file", "FILE",
+        check=check.absolute_path(PATH), label="Chain file",
+        prompt="Chain file (optional, when the chain is separate):",
+        placeholder="(not set: optional)")
+    key: str | None = answer(
+        None, "--tls-key", "own: your private key (PEM)", "FILE",
+        check=check.absolute_path(PATH), label="Key file",
+        prompt="Key file (not for a PFX file, which carries its own):",
+        placeholder="(not set; e.g. /path/to/cht.key)")
+    password: str | None = answer(
+        None, check=check.text_or_null("text, or null"), label="Password of the PFX or key",
+        prompt="Password of the PFX file or the key (if it has one):",
+        placeholder="(not set)", secret=True)
+    email: str | None = answer(
+        None, "--tls-email", "letsencrypt: for expiry notices", "ADDRESS",
+        check=check.loosely(check.EMAIL, "an e-mail address"),
+        label="E-mail for expiry notices", prompt="E-mail for Let's Encrypt's expiry notices:",
+        placeholder="(not set; e.g. you@example.org)")
+    acme_directory: str | None = answer(
+        None, "--acme-directory", "letsencrypt: the ACME directory (default Let's Encrypt)",
+        "URL", check=check.loosely(check.URL, "the https:// URL of an ACME directory"))
     # Extra CA certificates (PEM) trusted when checking a chain: private CAs, tests.
-    trust_store: str | None = None
+    trust_store: str | None = answer(
+        None, "--tls-trust-store", "extra CA certificates to trust when checking chains",
+        "FILE", check=check.absolute_path(PATH))
 
 
 @dataclass(frozen=True)
 class BackupChoice:
     # Where the nightly backups go; null = no scheduled backups (`cht-install backup` still
     # works, into /var/backups/cht).
-    dir: str | None = None
+    dir: str | None = answer(
+        None, "--backup-dir", "nightly backups of CHT's data into DIR (e.g. /var/backups/cht)",
+        "DIR", check=check.backup_dir, label="Nightly backups folder", section=AFTER,
+        prompt="Nightly backups of CHT's data into this folder (empty = none):",
+        placeholder="(not set: no nightly backups)")
     # When, every day, in the server's local time (HH:MM).
-    schedule: str = "02:30"
+    schedule: str = answer(
+        "02:30", "--backup-schedule", "when, each day (default 02:30)", "HH:MM",
+        check=check.matching(check.DAILY_TIME, "a time of day HH:MM, such as 02:30 (every "
+                             "night at half past two)", optional=False),
+        label="Backup time", section=AFTER,
+        prompt="Every night at (HH:MM, this server's time):", placeholder="(not set: 02:30)")
     # How many backups to keep in dir; older ones are deleted once a new one is verified.
-    keep: int = 7
+    keep: int = answer(
+        7, "--backup-keep", "backups to keep (default 7)", "N",
+        check=check.number_of("backups", 1, 365), label="Backups to keep", section=AFTER,
+        prompt="How many backups to keep (older ones are deleted):",
+        placeholder="(not set: 7)")
 
 
 @dataclass(frozen=True)
 class AlertsChoice:
     # An incoming-webhook URL: a JSON POST when CHT breaks, recovers, and daily while broken.
-    webhook: str | None = None
+    webhook: str | None = answer(
+        None, "--alerts-webhook", "alert this incoming webhook when CHT breaks and recovers",
+        "URL", check=check.matching(check.URL, URL_OR_NULL), label="Alert webhook",
+        section=AFTER, prompt="Alert this webhook when CHT breaks or recovers (ntfy, Slack, "
+        "Teams ...; empty = none):", placeholder="(not set; e.g. https://ntfy.sh/your-topic)")
     # An address to e-mail the same alerts to, through this server's sendmail.
-    email: str | None = None
+    email: str | None = answer(
+        None, "--alerts-email", "e-mail alerts to ADDRESS (through this server's sendmail)",
+        "ADDRESS", check=check.loosely(check.EMAIL, "an e-mail address, or null"),
+        label="Alert e-mail", section=AFTER,
+        prompt="and/or this e-mail address (needs sendmail on this server):",
+        placeholder="(not set)")
     # A healthchecks-style URL pinged after every check (URL/fail when unhealthy): it warns
     # you when the server itself goes silent.
-    ping_url: str | None = None
+    ping_url: str | None = answer(
+        None, "--alerts-ping-url", "a healthchecks-style URL pinged after every health check",
+        "URL", check=check.matching(check.URL, URL_OR_NULL))
     # How often the health check runs, in minutes.
-    every_minutes: int = 15
+    every_minutes: int = answer(
+        15, "--alerts-every", "how often the health check runs (default 15)", "MINUTES",
+        check=check.every_minutes)
 
 
 @dataclass(frozen=True)
 class UpdatesChoice:
     # true: cht-install turns on the OS's automatic security updates; false or null: it
     # only reports whether they are on.
-    automatic: bool | None = None
+    automatic: bool | None = answer(
+        None, "--automatic-updates", "yes: turn on the OS's automatic security updates",
+        choices=("yes", "no"), flag_values={"yes": True, "no": False},
+        check=check.flag("true, false or null", optional=True),
+        label="Automatic security updates", section=AFTER)
 
 
 @dataclass(frozen=True)
 class LogsChoice:
     # cht-install's own log is rotated past this size (one older copy is kept), and its
     # journal of runs is trimmed past it.
-    max_mb: int = 20
+    max_mb: int = answer(
+        20, "--log-max-mb", "cht-install's log is rotated past this size (default 20)", "MB",
+        check=check.number_of("megabytes", 1, 1024))
 
 
 @dataclass(frozen=True)
 class InstallConfig:
-    hostname: str = ""
-    admin_password: str | None = None
-    http_port: int = 80
-    https_port: int = 443
-    data: str = "volume"
-    registry: str | None = None
+    hostname: str = answer(
+        "", "--hostname", "the server's public host name", check=check.hostname,
+        label="Host name",
+        prompt="Host name people will use to reach CHT (also the certificate's name):",
+        placeholder="(not set; e.g. cht.example.org)")
+    admin_password: str | None = answer(
+        None, check=check.admin_password, label="Admin password", secret=True,
+        placeholder="(not set: one is generated)")
+    http_port: int = answer(
+        80, "--http-port", check=check.port, label="HTTP port", section=MORE,
+        prompt="HTTP port (redirects to HTTPS; Let's Encrypt checks it):",
+        placeholder="(not set: 80)")
+    https_port: int = answer(
+        443, "--https-port", check=check.port, label="HTTPS port", section=MORE,
+        prompt="HTTPS port (phones and browsers connect here):", placeholder="(not set: 443)")
+    data: str = answer(
+        "volume", check=check.data_location, label="Where CHT keeps its data", section=MORE,
+        prompt="Where CHT keeps its data: 'volume' (3.x: Docker's medic-data; 4.x/5.x: "
+        "/opt/cht/couchdb) or a directory such as /srv:", placeholder="(not set: volume)")
+    registry: str | None = answer(
+        None, "--registry",
+        "pull the images from this mirror (of Docker Hub and CHT's registry)", "HOST:PORT",
+        check=check.registry, label="Registry mirror", section=MORE,
+        prompt="Registry mirror to pull CHT's images from (host:port; empty = Docker Hub and "
+        "CHT's own registry):", placeholder="(not set)")
     docker: DockerChoice = field(default_factory=DockerChoice)
     images: Images = field(default_factory=Images)
     tls: TlsChoice = field(default_factory=TlsChoice)
-    accept_warnings: bool = False
-    allow_unsupported: bool = False
+    accept_warnings: bool = answer(
+        False, "--accept-warnings", "go on past hardware warnings (shortfalls)", switch=True,
+        check=check.flag("true or false"))
+    allow_unsupported: bool = answer(
+        False, "--allow-unsupported", "go on past an unsupported OS release, at your own risk",
+        switch=True, check=check.flag("true or false"))
     # The CHT release: 3.x selects medic-os (null = the one images.medic_os names), 4.x and
     # 5.x CHT's current stack (the upgrade service and CHT's compose files).
-    cht_version: str | None = None
+    cht_version: str | None = answer(
+        None, "--cht-version", "the CHT release: 3.x (e.g. 3.9.0-rc.2, end of life; the "
+        "default) or the current line (e.g. 4.21.1, 5.0.2)", "VERSION",
+        check=check.cht_version, label="CHT version",
+        prompt="CHT version (e.g. 5.0.2, 4.21.1; 3.9.0-rc.2 for 3.x):",
+        placeholder="(not set; e.g. 5.0.2)")
     # Where the current line's compose files come from: CHT's build server, or a mirror.
-    builds_url: str | None = None
+    builds_url: str | None = answer(
+        None, "--builds-url", "4.x/5.x: a mirror of CHT's build server (the compose files)",
+        "URL", check=check.matching(check.URL, "an http(s):// URL, or null for CHT's own"),
+        label="Mirror of CHT's build server", section=MORE,
+        prompt="4.x/5.x: mirror of CHT's build server, for the compose files (empty = CHT's):",
+        placeholder="(not set)")
     # The upgrade service's docker-compose.yml (CHT's repository), or a mirror's copy.
-    upgrade_service_url: str | None = None
+    upgrade_service_url: str | None = answer(
+        None, "--upgrade-service-url",
+        "4.x/5.x: where the upgrade service's docker-compose.yml comes from", "URL",
+        check=check.matching(check.URL, "an http(s):// URL, or null for CHT's own"))
     backup: BackupChoice = field(default_factory=BackupChoice)
     alerts: AlertsChoice = field(default_factory=AlertsChoice)
     updates: UpdatesChoice = field(default_factory=UpdatesChoice)
     logs: LogsChoice = field(default_factory=LogsChoice)
 
+
     @property
     def line(self) -> str:
         """Which CHT line the answers select: "3.x" or "current" (4.x/5.x)."""
         found = CHT_VERSION.match(self.version)
-        return CHT_LINES.get(int(found.group(1)), "3.x") if found else "3.x"
+        return CHT_LINES.get(int(found.group(1)), cht3.LINE_ID) if found else cht3.LINE_ID
 
     @property
     def version(self) -> str:
@@ -171,6 +283,10 @@ class InstallConfig:
     def with_changes(self, **changes: Any) -> InstallConfig:
         return validate(replace(self, **changes))
 
+    def with_answers(self, given: Mapping[str, Any]) -> InstallConfig:
+        """These answers changed, by their dotted keys (tls.email), then validated."""
+        return validate(_replaced(self, given))
+
     def to_mapping(self, keep_secrets: bool = False) -> dict[str, Any]:
         data = asdict(self)
         if not keep_secrets:
@@ -179,84 +295,72 @@ class InstallConfig:
         return data
 
 
-NESTED: dict[str, type] = {"docker": DockerChoice, "images": Images, "tls": TlsChoice,
-                           "backup": BackupChoice, "alerts": AlertsChoice,
-                           "updates": UpdatesChoice, "logs": LogsChoice}
+def _replaced(value: Any, given: Mapping[str, Any]) -> Any:
+    """A dataclass of answers with the dotted keys' values put in, nested ones too."""
+    mine: dict[str, Any] = {}
+    inner: dict[str, dict[str, Any]] = {}
+    for key, new in given.items():
+        first, dot, rest = key.partition(".")
+        if dot:
+            inner.setdefault(first, {})[rest] = new
+        else:
+            mine[key] = new
+    for name, part in inner.items():
+        mine[name] = _replaced(getattr(value, name), part)
+    return replace(value, **mine)
 
 
-def to_ascii(name: str) -> str:
-    """A host name's ASCII (IDNA 2008, UTS 46) form; unchanged when it is ASCII already."""
-    if name.isascii():
-        return name
-    try:
-        return str(idna.encode(name, uts46=True).decode("ascii"))
-    except (idna.IDNAError, UnicodeError):
-        return name
+# The table: every answer, in the answers file's order (the dataclasses above).
+ANSWERS: tuple[Answer, ...] = tuple(entries(InstallConfig))
+BY_KEY = {entry.key: entry for entry in ANSWERS}
+NESTED: dict[str, type] = {item.name: item.default_factory  # type: ignore[misc]
+                           for item in fields(InstallConfig)
+                           if item.default_factory is not dataclasses.MISSING}
+# A flag that is not an answer of its own: it sets tls.acme_directory to the staging CA.
+STAGING = ("--acme-staging", "letsencrypt: use Let's Encrypt's staging CA (for trials)",
+           "tls.acme_directory")
+# Each line's rule for the admin password (where the line puts it: lines/*/facts.py).
+PASSWORD_RULES = {cht3.LINE_ID: cht3.password_problem,
+                  current.LINE_ID: current.password_problem}
 
 
-def hostname_problem(value: str) -> str | None:
-    """Why ``value`` is not a host name (in words), or None when it is one."""
-    if not value:
-        return "the host name is empty"
-    if IPV4.match(value):
-        return None if all(int(part) <= 255 for part in value.split(".")) else (
-            "an IP address has four numbers from 0 to 255")
-    if any(c.isspace() for c in value):
-        return "spaces are not allowed in a host name"
-    ascii_name = to_ascii(value)
-    if len(ascii_name) > 253:
-        return "a host name has at most 253 characters"
-    for label in ascii_name.rstrip(".").split("."):
-        if not label:
-            return "a host name has no empty parts (two dots in a row, or a dot first)"
-        if len(label) > 63:
-            return f"each part between dots has at most 63 characters ({label[:12]}... has more)"
-        if label.startswith("-") or label.endswith("-"):
-            return f"a part may not start or end with a hyphen ({label})"
-        if not HOSTNAME_LABEL.match(label):
-            bad = sorted({c for c in label if not (c.isalnum() or c == "-")})
-            return f"{' '.join(repr(c) for c in bad) or 'this'} is not allowed in a host name " \
-                   "(letters, digits, hyphens and dots are)"
-    return None
+def value_at(config: Any, key: str) -> Any:
+    """An answer's value by its dotted key (tls.mode)."""
+    value = config
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
 
 
-def is_hostname(value: str) -> bool:
-    return hostname_problem(value) is None
+def password_problem(password: str, line: str = cht3.LINE_ID) -> str | None:
+    """Why the line could not take this admin password unchanged; None when it can."""
+    return PASSWORD_RULES[line](password)
 
 
-# The current line puts the password inside a URL (COUCH_URL=http://USER:PASSWORD@haproxy
-# in CHT's cht-core.yml): only URL-safe characters reach CouchDB unchanged.
-URL_SAFE_PASSWORD = re.compile(r"^[A-Za-z0-9._~-]+$")
+def overrides_from(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers the flags give, nested as in the answers file (None: not given), from
+    argparse's values by their dest."""
+    from installer.answer_entry import dest
 
+    nested: dict[str, Any] = {}
+    for entry in ANSWERS:
+        if not entry.flag:
+            continue
+        value = given.get(dest(entry.flag))
+        if value is not None and entry.flag_values:
+            value = entry.flag_values[value]
+        *parents, leaf = entry.key.split(".")
+        place = nested
+        for parent in parents:
+            place = place.setdefault(parent, {})
+        place[leaf] = value
+    flag, _, key = STAGING
+    if given.get(dest(flag)):
+        from installer.tls.acme_order import LETS_ENCRYPT_STAGING  # the CA's, kept there
 
-def password_problem(password: str, line: str = "3.x") -> str | None:
-    """Why medic-os could not take this admin password unchanged; None when it can.
-
-    medic-os's first-start script hands it to CouchDB inside a curl config line and a JSON
-    string (quotes and backslashes would change), compose reads it from .env (where it is
-    single-quoted, so $, # and spaces stay as they are, but compose v1 still expands ${...}),
-    and the shell's echo writes it.
-    """
-    from installer.lines.cht3 import facts as cht3
-
-    if line == "current" and not URL_SAFE_PASSWORD.match(password):
-        return ("only letters, digits and . _ ~ - are allowed: CHT's compose file puts the "
-                "password inside a web address (COUCH_URL), where other characters change "
-                "its meaning (words joined by hyphens, as CHT's docs make, are fine)")
-    for char, name in cht3.PASSWORD_REFUSED.items():
-        if char in password:
-            return (f"{name} is not allowed: medic-os would not pass it to CouchDB unchanged "
-                    "(use letters, digits, spaces and other punctuation)")
-    if "${" in password:
-        return ("${ is not allowed: docker-compose v1 reads ${...} in .env as a variable, "
-                "even in quotes ($ alone is fine)")
-    if any(ord(c) < 32 or ord(c) == 127 for c in password):
-        return "control characters (tabs, new lines) are not allowed"
-    if password.strip() != password:
-        return "spaces at the start or the end are not allowed (they are easily lost)"
-    if password in ("-n", "-e", "-E"):
-        return "this password is read as an option by medic-os's setup script"
-    return None
+        section, leaf = key.split(".")
+        nested[section][leaf] = LETS_ENCRYPT_STAGING
+    return nested
 
 
 def _check_keys(section: str, given: dict[str, Any], allowed: type) -> None:
@@ -282,132 +386,34 @@ def from_mapping(data: dict[str, Any] | None) -> InstallConfig:
     return validate(InstallConfig(**data, **nested))
 
 
-def _port(name: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
-        raise AnswersError(name, value, "a port number from 1 to 65535")
-
-
 def validate(config: InstallConfig) -> InstallConfig:
-    problem = (hostname_problem(config.hostname) if isinstance(config.hostname, str)
-               else "it is not text")
-    if problem:
-        raise AnswersError("hostname", config.hostname,
-                           f"a host name such as cht.example.org: {problem}")
-    _port("http_port", config.http_port)
-    _port("https_port", config.https_port)
+    """Each answer's own check (its entry), in the file's order; then the rules between
+    answers. The first bad answer is named, a secret one without its value."""
+    for entry in ANSWERS:
+        value = value_at(config, entry.key)
+        expected = entry.check(value) if entry.check else None
+        if expected:
+            raise AnswersError(entry.key, "********" if entry.secret else value, expected)
     if config.http_port == config.https_port:
         raise AnswersError("https_port", config.https_port, "a port other than http_port")
-    if config.admin_password is not None and (
-        not isinstance(config.admin_password, str) or len(config.admin_password) < 8
-    ):
-        raise AnswersError("admin_password", "********", "at least 8 characters, or null")
     if config.admin_password is not None:
         problem = password_problem(config.admin_password, config.line)
         if problem:
             raise AnswersError("admin_password", "********", f"another password: {problem}")
-    if config.data != "volume" and not (
-        isinstance(config.data, str) and config.data.startswith("/")
-    ):
-        raise AnswersError("data", config.data, "'volume' or an absolute host path such as /srv")
-    registry = config.registry
-    if registry is not None and not (REGISTRY.match(str(registry)) and (
-            ":" not in str(registry) or 1 <= int(str(registry).rsplit(":", 1)[1]) <= 65535)):
-        raise AnswersError("registry", registry, "host:port of a registry mirror")
-    if config.docker.source not in DOCKER_SOURCES:
-        raise AnswersError("docker.source", config.docker.source, " or ".join(DOCKER_SOURCES))
-    if config.docker.repo_url is not None and not URL.match(str(config.docker.repo_url)):
-        raise AnswersError("docker.repo_url", config.docker.repo_url, "an http(s):// URL")
-    fingerprint = config.docker.key_fingerprint
-    if fingerprint is not None and not FINGERPRINT.match(str(fingerprint).replace(" ", "")):
-        raise AnswersError("docker.key_fingerprint", fingerprint, "40 hexadecimal digits")
-    user = config.docker.group_user
-    if user is not None and not USER.match(str(user)):
-        raise AnswersError("docker.group_user", user, "a user name such as ubuntu")
-    timeout = config.docker.lock_timeout
-    if not isinstance(timeout, int) or isinstance(timeout, bool) or not 0 <= timeout <= 86400:
-        raise AnswersError("docker.lock_timeout", timeout, "seconds from 0 to 86400")
-    for name in ("medic_os", "haproxy"):
-        value = getattr(config.images, name)
-        if not isinstance(value, str) or not IMAGE_REF.match(value):
-            raise AnswersError(f"images.{name}", value, "an image reference name:tag")
-    if config.tls.mode not in TLS_MODES:
-        raise AnswersError("tls.mode", config.tls.mode, " | ".join(TLS_MODES))
     if config.tls.mode == "own" and not config.tls.certificate:
         raise AnswersError("tls.certificate", config.tls.certificate,
                            "the path of your certificate file (with tls.mode: own)")
-    for name in ("certificate", "chain", "key", "trust_store"):
-        value = getattr(config.tls, name)
-        if value is not None and not (isinstance(value, str) and value.startswith("/")):
-            raise AnswersError(f"tls.{name}", value, "an absolute path such as /root/cht.pem")
-    if config.tls.password is not None and not isinstance(config.tls.password, str):
-        raise AnswersError("tls.password", "********", "text, or null")
-    if config.tls.acme_directory is not None and not URL.match(str(config.tls.acme_directory)):
-        raise AnswersError("tls.acme_directory", config.tls.acme_directory,
-                           "the https:// URL of an ACME directory")
-    if config.tls.email is not None and not EMAIL.match(str(config.tls.email)):
-        raise AnswersError("tls.email", config.tls.email, "an e-mail address")
-    config = _check_version(config)
-    for name in ("builds_url", "upgrade_service_url"):
-        value = getattr(config, name)
-        if value is not None and not (isinstance(value, str) and URL.match(value)):
-            raise AnswersError(name, value, "an http(s):// URL, or null for CHT's own")
-    for flag in ("accept_warnings", "allow_unsupported"):
-        if not isinstance(getattr(config, flag), bool):
-            raise AnswersError(flag, getattr(config, flag), "true or false")
-    _check_care(config)
-    return config
+    return _version_names_the_image(config)
 
 
-def _whole(name: str, value: object, low: int, high: int, unit: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise AnswersError(name, value, f"a whole number of {unit} from {low} to {high}")
-
-
-def _check_care(config: InstallConfig) -> None:
-    """backup, alerts, updates and logs: what keeps CHT safe once it is installed."""
-    backup = config.backup
-    if backup.dir is not None and not (isinstance(backup.dir, str) and backup.dir.startswith("/")
-                                       and backup.dir.rstrip("/") not in ("", "/opt/cht")):
-        raise AnswersError("backup.dir", backup.dir,
-                           "an absolute folder such as /var/backups/cht (not / or /opt/cht)")
-    if not (isinstance(backup.schedule, str) and DAILY_TIME.match(backup.schedule)):
-        raise AnswersError("backup.schedule", backup.schedule,
-                           "a time of day HH:MM, such as 02:30 (every night at half past two)")
-    _whole("backup.keep", backup.keep, 1, 365, "backups")
-    alerts = config.alerts
-    for name in ("webhook", "ping_url"):
-        value = getattr(alerts, name)
-        if value is not None and not (isinstance(value, str) and URL.match(value)):
-            raise AnswersError(f"alerts.{name}", value, "an http(s):// URL, or null")
-    if alerts.email is not None and not EMAIL.match(str(alerts.email)):
-        raise AnswersError("alerts.email", alerts.email, "an e-mail address, or null")
-    _whole("alerts.every_minutes", alerts.every_minutes, 1, 1440, "minutes")
-    if alerts.every_minutes not in EVERY_MINUTES:
-        raise AnswersError("alerts.every_minutes", alerts.every_minutes,
-                           "minutes that divide an hour or hours that divide a day: "
-                           f"{', '.join(str(m) for m in EVERY_MINUTES)}")
-    if config.updates.automatic is not None and not isinstance(config.updates.automatic, bool):
-        raise AnswersError("updates.automatic", config.updates.automatic, "true, false or null")
-    _whole("logs.max_mb", config.logs.max_mb, 1, 1024, "megabytes")
-
-
-def _check_version(config: InstallConfig) -> InstallConfig:
-    """cht_version is a release of a line cht-install serves; a 3.x one also names the
-    medic-os image (medicmobile/medic-os:cht-VERSION) unless images.medic_os is custom."""
-    version = config.cht_version
-    if version is None:
-        return config
-    expected = ("a CHT version such as 3.9.0-rc.2 (CHT 3.x, end of life), 4.21.1 or 5.0.2 "
-                "(the current line)")
-    found = CHT_VERSION.match(version) if isinstance(version, str) else None
-    if found is None:
-        raise AnswersError("cht_version", version, expected)
-    if int(found.group(1)) not in CHT_LINES:
-        raise AnswersError("cht_version", version, f"{expected}: cht-install serves 3.x, "
-                           "4.x and 5.x")
+def _version_names_the_image(config: InstallConfig) -> InstallConfig:
+    """A 3.x cht_version also names the medic-os image (medicmobile/medic-os:cht-VERSION)
+    unless images.medic_os is custom."""
+    found = CHT_VERSION.match(config.cht_version or "")
     tagged = MEDIC_OS_TAG.match(config.images.medic_os)
-    if CHT_LINES[int(found.group(1))] == "3.x" and tagged and tagged["version"] != version:
-        images = replace(config.images, medic_os=f"{tagged['repo']}:cht-{version}")
+    if found and CHT_LINES[int(found.group(1))] == cht3.LINE_ID and tagged and (
+            tagged["version"] != config.cht_version):
+        images = replace(config.images, medic_os=f"{tagged['repo']}:cht-{config.cht_version}")
         return replace(config, images=images)
     return config
 

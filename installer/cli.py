@@ -14,8 +14,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from installer.answer_table import ANSWERS, STAGING, overrides_from
-from installer.answers import AnswersError
+from installer.answer_entry import Answer
+from installer.answers import ANSWERS, STAGING, AnswersError, overrides_from
 from installer.arguments import WordsParser, command_parser
 from installer.backup import BackupError
 from installer.journal import AlreadyRunning
@@ -34,6 +34,15 @@ def version() -> str:
         return "(not installed)"
 
 
+# --help's order of the answers' flags: the ones most asked for first.
+HELP_ORDER = ("hostname", "cht_version", "builds_url", "upgrade_service_url", "registry",
+              "http_port", "https_port", "accept_warnings", "allow_unsupported",
+              "docker.source", "docker.repo_url", "docker.key_fingerprint",
+              "docker.group_user", "tls.mode", "tls.certificate", "tls.chain", "tls.key",
+              "tls.trust_store", "tls.email", "tls.acme_directory", "backup.dir",
+              "backup.schedule", "backup.keep", "alerts.webhook", "alerts.email",
+              "alerts.ping_url", "alerts.every_minutes", "updates.automatic", "logs.max_mb",
+              "docker.lock_timeout")
 COMMANDS = """commands:
   cht-install doctor [--json]       check everything and report; change nothing
   cht-install renew-cert [--force]  renew the Let's Encrypt certificate (the timer runs it)
@@ -63,7 +72,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--os-release", type=Path, metavar="FILE",
                    help="plan for a fresh machine of the OS described by FILE")
     p.add_argument("--arch", help="with --os-release: the machine's architecture")
-    for answer in ANSWERS:  # each answer's flag, as the table declares it
+    for answer in sorted(ANSWERS, key=help_rank):  # each answer's flag, as declared
         if answer.switch:
             p.add_argument(answer.flag, action="store_true", default=None, help=answer.help)
         elif answer.flag:
@@ -74,6 +83,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=Path("/"),
                    help="prefix for every file the installer writes (tests)")
     return p
+
+
+def help_rank(answer: Answer) -> int:
+    """Where an answer's flag is in --help: the most asked for first (HELP_ORDER), any
+    other after them in the answers file's order."""
+    return HELP_ORDER.index(answer.key) if answer.key in HELP_ORDER else len(HELP_ORDER)
 
 
 def options_from(args: argparse.Namespace) -> Options:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from installer import answers, background
+from installer import answer_checks, answers, background
 from installer.answer_changes import answer_changes
 from installer.answers import InstallConfig
 from installer.considerations import Item, checklist
@@ -43,7 +43,7 @@ class Options:
 
 def default_hostname() -> str:
     name = socket.getfqdn()
-    return name if answers.is_hostname(name) else "localhost"
+    return name if answer_checks.is_hostname(name) else "localhost"
 
 
 def merge_answers(into: dict[str, Any], given: dict[str, Any]) -> None:
@@ -119,7 +119,7 @@ class Session:
 
     def hostname_note(self, hostname: str | None = None) -> tuple[bool, str]:
         """Whether phones could fail to reach the host name, and why (or where it points)."""
-        name = answers.to_ascii(hostname or self.config.hostname)
+        name = answer_checks.to_ascii(hostname or self.config.hostname)
         if self.planning_elsewhere:
             return phones_note(name, None, ())
         return phones_note(name, self.real.resolve, local_addresses())

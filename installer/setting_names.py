@@ -1,15 +1,16 @@
 """A fix written once with [[key]] marks, said both ways: with the answer's key and flag
 (for --yes, doctor and the JSON), and with its label and place on the settings screen (the
-names come from answer_table.py)."""
+names come from the answers' entries, answers.py)."""
 
 from __future__ import annotations
 
 import re
 
-from installer.answer_table import ANSWERS, BY_KEY, flag_word
+from installer.answer_entry import flag_word
+from installer.answers import ANSWERS, BY_KEY
 
 # Each answer a person can change on the settings screen, by the label it has there (the
-# settings' errors use the same labels), and the folded part it is in (answer_table.py).
+# settings' errors use the same labels), and the folded part it is in (answers.py).
 FIELD_LABELS = {answer.key: answer.label for answer in ANSWERS if answer.label}
 SECTIONS = {answer.key: answer.section for answer in ANSWERS if answer.section}
 MODE_WORDS = {"self-signed": "self-signed", "own": "my own certificate files",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 from typing import Any
 
 from rich.markup import escape
@@ -25,7 +24,8 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from installer.answers import AnswersError, InstallConfig, check_files, hostname_problem
+from installer.answer_checks import hostname_problem
+from installer.answers import BY_KEY, AnswersError, InstallConfig, check_files, value_at
 from installer.session import Session
 from installer.setting_names import FIELD_LABELS
 from screens.scrolling import PAGE_KEYS, Paged
@@ -70,6 +70,27 @@ WHY_OF_FIELD = {
 NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is looked up
 
 
+# The fields of the form typed as text, each from its answer's entry (answers.py).
+OWN_FIELDS = ("tls.certificate", "tls.chain", "tls.key", "tls.password")
+MODE_FIELDS = {"own": OWN_FIELDS, "letsencrypt": ("tls.email",)}
+CARE_FIELDS = ("backup.dir", "backup.schedule", "backup.keep", "alerts.webhook",
+               "alerts.email")
+FORM_FIELDS = ("hostname", "cht_version", "data", "http_port", "https_port", "registry",
+               "builds_url", *CARE_FIELDS)
+
+
+def text_field(key: str, config: InstallConfig, shown: str | None = None) -> ComposeResult:
+    """An answer's field: its prompt, and its value (shown: as given; a secret: empty)."""
+    entry = BY_KEY[key]
+    if entry.prompt:
+        yield Label(entry.prompt)
+    if shown is None:
+        value = None if entry.secret else value_at(config, key)
+        shown = "" if value is None else str(value)
+    yield Input(shown, id=entry.field_id, placeholder=entry.placeholder,
+                password=entry.secret)
+
+
 def line_of(version: str) -> str:
     """The line a typed version selects ("3.x" for anything that is not 4.x/5.x)."""
     return InstallConfig(cht_version=version or None).line
@@ -102,16 +123,13 @@ class SettingsScreen(Paged):
         yield Header()
         with VerticalScroll(classes="page"):
             yield Static("[b]Settings[/b]", classes="title")
-            yield Label("Host name people will use to reach CHT (also the certificate's name):")
-            yield Input(config.hostname, id="hostname",
-                        placeholder="(not set; e.g. cht.example.org)")
+            yield from text_field("hostname", config)
             yield Static("", id="hostname-note", classes="hint")
             if self.password_kept:
                 yield Label(f"Admin password: kept (it is in {self.session.env_file}).")
             else:
                 yield Label("Admin password for user 'medic' (leave empty to generate one):")
-                yield Input("", id="password", password=True,
-                            placeholder="(not set: one is generated)")
+                yield from text_field("admin_password", config, shown="")
             if self.sudo_user:
                 yield MarkedCheckbox(f"Let {self.sudo_user} run docker without sudo (adds them to "
                                "the docker group; root-equivalent)",
@@ -122,65 +140,34 @@ class SettingsScreen(Paged):
                 for line, text in LINES.items():
                     yield MarkedRadioButton(text, value=config.line == line,
                                             id=f"line-{LINE_IDS[line]}")
-            yield Label("CHT version (e.g. 5.0.2, 4.21.1; 3.9.0-rc.2 for 3.x):")
-            yield Input(config.version, id="cht-version", placeholder="(not set; e.g. 5.0.2)")
+            yield from text_field("cht_version", config, shown=config.version)
             tls = config.tls
-            yield Label("TLS certificate (phones sync only with one they trust):")
+            yield Label(BY_KEY["tls.mode"].prompt)
             with ChoiceSet(id="tls-mode", classes="tls-mode"):
                 for mode, text in MODES.items():
                     yield MarkedRadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
             with Vertical(id="own-fields", classes="mode-fields"):
-                yield Label("Certificate file (PEM with its chain, DER or PFX):")
-                yield Input(tls.certificate or "", id="certificate",
-                            placeholder="(not set; e.g. /path/to/cht.pem)")
-                yield Label("Chain file (optional, when the chain is separate):")
-                yield Input(tls.chain or "", id="chain", placeholder="(not set: optional)")
-                yield Label("Key file (not for a PFX file, which carries its own):")
-                yield Input(tls.key or "", id="key", placeholder="(not set; e.g. /path/to/cht.key)")
-                yield Label("Password of the PFX file or the key (if it has one):")
-                yield Input("", id="tls-password", password=True, placeholder="(not set)")
+                for key in OWN_FIELDS:
+                    yield from text_field(key, config)
             with Vertical(id="letsencrypt-fields", classes="mode-fields"):
-                yield Label("E-mail for Let's Encrypt's expiry notices:")
-                yield Input(tls.email or "", id="email",
-                            placeholder="(not set; e.g. you@example.org)")
+                yield from text_field("tls.email", config)
                 yield Static("Needs DNS for the host name pointing here and port 80 open.",
                              classes="hint")
             with Collapsible(title="More settings: data, ports, registry mirror",
                              id="more", collapsed=True):
-                yield Label("Where CHT keeps its data: 'volume' (3.x: Docker's medic-data; "
-                            "4.x/5.x: /opt/cht/couchdb) or a directory such as /srv:")
-                yield Input(config.data, id="data", placeholder="(not set: volume)")
-                yield Label("HTTP port (redirects to HTTPS; Let's Encrypt checks it):")
-                yield Input(str(config.http_port), id="http-port", placeholder="(not set: 80)")
-                yield Label("HTTPS port (phones and browsers connect here):")
-                yield Input(str(config.https_port), id="https-port", placeholder="(not set: 443)")
-                yield Label("Where Docker comes from (if it is not installed yet):")
+                for key in ("data", "http_port", "https_port"):
+                    yield from text_field(key, config)
+                yield Label(BY_KEY["docker.source"].prompt)
                 with ChoiceSet(id="docker-source"):
                     for source, text in SOURCES.items():
                         yield MarkedRadioButton(text, value=config.docker.source == source,
                                                 id=f"docker-{source}")
-                yield Label("Registry mirror to pull CHT's images from (host:port; empty = "
-                            "Docker Hub and CHT's own registry):")
-                yield Input(config.registry or "", id="registry", placeholder="(not set)")
-                yield Label("4.x/5.x: mirror of CHT's build server, for the compose files "
-                            "(empty = CHT's):")
-                yield Input(config.builds_url or "", id="builds-url", placeholder="(not set)")
+                for key in ("registry", "builds_url"):
+                    yield from text_field(key, config)
             with Collapsible(title="After the install: backups, alerts, updates",
                              id="care", collapsed=True):
-                yield Label("Nightly backups of CHT's data into this folder (empty = none):")
-                yield Input(config.backup.dir or "", id="backup-dir",
-                            placeholder="(not set: no nightly backups)")
-                yield Label("Every night at (HH:MM, this server's time):")
-                yield Input(config.backup.schedule, id="backup-schedule",
-                            placeholder="(not set: 02:30)")
-                yield Label("How many backups to keep (older ones are deleted):")
-                yield Input(str(config.backup.keep), id="backup-keep", placeholder="(not set: 7)")
-                yield Label("Alert this webhook when CHT breaks or recovers (ntfy, Slack, "
-                            "Teams ...; empty = none):")
-                yield Input(config.alerts.webhook or "", id="alerts-webhook",
-                            placeholder="(not set; e.g. https://ntfy.sh/your-topic)")
-                yield Label("and/or this e-mail address (needs sendmail on this server):")
-                yield Input(config.alerts.email or "", id="alerts-email", placeholder="(not set)")
+                for key in CARE_FIELDS:
+                    yield from text_field(key, config)
                 yield MarkedCheckbox(UPDATES,
                                      value=bool(config.updates.automatic),
                                      id="automatic-updates")
@@ -268,53 +255,33 @@ class SettingsScreen(Paged):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "hostname" and not self.password_kept:
-            self.query_one("#password", Input).focus()
+            self.query_one("#admin-password", Input).focus()
         else:
             self.action_next()
 
     def action_next(self) -> None:
-        changes: dict[str, object] = {"hostname": self.query_one("#hostname", Input).value.strip()}
+        given: dict[str, object] = {key: self.typed_answer(key) for key in FORM_FIELDS}
         if not self.password_kept:
-            changes["admin_password"] = self.query_one("#password", Input).value or None
+            given["admin_password"] = self.typed_answer("admin_password")
         mode = self.selected_mode()
-        tls = replace(self.session.config.tls, mode=mode)
-        if mode == "own":
-            tls = replace(tls, certificate=self.typed("certificate"), chain=self.typed("chain"),
-                          key=self.typed("key"), password=self.typed("tls-password"))
-        elif mode == "letsencrypt":
-            tls = replace(tls, email=self.typed("email"))
-        changes["tls"] = tls
-        changes["cht_version"] = self.typed("cht-version")
-        changes["data"] = self.typed("data") or "volume"
-        changes["registry"] = self.typed("registry")
-        changes["builds_url"] = self.typed("builds-url")
-        for field, key in (("http-port", "http_port"), ("https-port", "https_port")):
-            typed = self.typed(field) or ""
-            changes[key] = int(typed) if typed.isdigit() else typed
-        config = self.session.config
-        keep = self.typed("backup-keep") or "7"
-        # a number as typed, so that answers' validation names the field when it is not one
-        count: Any = int(keep) if keep.isdigit() else keep
-        changes["backup"] = replace(config.backup, dir=self.typed("backup-dir"),
-                                    schedule=self.typed("backup-schedule") or "02:30",
-                                    keep=count)
-        changes["alerts"] = replace(config.alerts, webhook=self.typed("alerts-webhook"),
-                                    email=self.typed("alerts-email"))
+        given["tls.mode"] = mode
+        for key in MODE_FIELDS.get(mode, ()):
+            given[key] = self.typed_answer(key)
         asked = self.query_one("#automatic-updates", Checkbox).value
-        changes["updates"] = replace(config.updates, automatic=True if asked else (
-            False if config.updates.automatic is not None else None))
-        docker = replace(self.session.config.docker, source=self.selected_source())
+        config = self.session.config
+        given["updates.automatic"] = True if asked else (
+            False if config.updates.automatic is not None else None)
+        given["docker.source"] = self.selected_source()
         if self.sudo_user:
             grant = self.query_one("#docker-group", Checkbox).value
-            docker = replace(docker, group_user=self.sudo_user if grant else None)
-        changes["docker"] = docker
+            given["docker.group_user"] = self.sudo_user if grant else None
         try:
-            self.session.config = check_files(self.session.config.with_changes(**changes))
+            self.session.config = check_files(config.with_answers(given))
         except AnswersError as exc:
             label = FIELD_LABELS.get(exc.field, exc.field)
-            given = exc.value if isinstance(exc.value, str) and exc.value not in (
+            bad = exc.value if isinstance(exc.value, str) and exc.value not in (
                 "", "********") else None
-            what = f"{given} is not valid; expected " if given else "expected "
+            what = f"{bad} is not valid; expected " if bad else "expected "
             self.query_one("#error", Static).update(
                 f"[b]{escape(label)}:[/b] {escape(what + exc.expected)}")
             return
@@ -356,8 +323,15 @@ class SettingsScreen(Paged):
         title, item = WHY_OF_FIELD[str(node.id)]
         self.app.push_screen(WhyScreen(title, item))
 
-    def typed(self, field: str) -> str | None:
-        return self.query_one(f"#{field}", Input).value.strip() or None
+    def typed_answer(self, key: str) -> Any:
+        """An answer as typed in its field: its default when the field is empty, a number
+        when it takes one (else the text, for the answers' check to name the field)."""
+        entry = BY_KEY[key]
+        value = self.query_one(f"#{entry.field_id}", Input).value
+        typed = value if entry.secret else value.strip()
+        if not typed:
+            return entry.default
+        return int(typed) if entry.type is int and typed.isdigit() else typed
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -54,6 +54,11 @@ class FakeHost:
     files: dict[Path, bytes] = field(default_factory=dict)
     # argv prefix -> the answer; the longest prefix that matches wins
     commands: dict[tuple[str, ...], CommandResult] = field(default_factory=dict)
+    # argv prefix -> what running it (or exec-ing it in a container) changes on this
+    # server, given the argv: e.g. compose's `up` starts containers, for a step that waits
+    # for them within its apply; the longest prefix that matches wins
+    effects: dict[tuple[str, ...], Callable[[tuple[str, ...]], None]] = field(
+        default_factory=dict)
     containers: dict[str, FakeContainer] = field(default_factory=dict)
     volumes: dict[str, Any] = field(default_factory=dict)
     images: set[str] = field(default_factory=set)
@@ -62,12 +67,17 @@ class FakeHost:
     actions: list[tuple[Any, ...]] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
     live: bool = True
+    downloads: dict[str, bytes] = field(default_factory=dict)  # url -> what it serves
+    # Some steps look at the disk themselves, not through the host (a .env's mode, whether
+    # CHT's data directory has files): files written below this directory are also written
+    # there, with their mode.
+    disk: Path | None = None
 
     # reads
     def answer(self, argv: Sequence[str]) -> CommandResult:
         matches = [prefix for prefix in self.commands if tuple(argv[:len(prefix)]) == prefix]
         if not matches:
-            return CommandResult(list(argv), 127, "", f"{argv[0]}: not found")
+            return CommandResult(tuple(argv), 127, "", f"{argv[0]}: not found")
         return self.commands[max(matches, key=len)]
 
     def query(self, argv: Sequence[str], timeout: float = 30) -> CommandResult:
@@ -87,7 +97,7 @@ class FakeHost:
         if self.docker_version is None:
             return None
         return SimpleNamespace(
-            containers=Named(self.containers), volumes=Named(self.volumes),  # type: ignore[arg-type]
+            containers=Named(self.containers), volumes=Named(self.volumes),
             images=Named({name: name for name in self.images}),
             version=lambda: {"Version": self.docker_version},
             info=lambda: {"DockerRootDir": "/var/lib/docker"}, ping=lambda: True)
@@ -123,15 +133,32 @@ class FakeHost:
         self.secrets.add(secret)
 
     # changes
+    def happen(self, argv: Sequence[str]) -> None:
+        matches = [prefix for prefix in self.effects if tuple(argv[:len(prefix)]) == prefix]
+        if matches:
+            self.effects[max(matches, key=len)](tuple(argv))
+
     def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None,
             timeout: float = 1800) -> CommandResult:
         self.actions.append(("run", *argv))
+        self.happen(argv)
         return self.answer(argv)
 
     def write_file(self, path: Path, content: str | bytes, mode: int) -> None:
         data = content.encode() if isinstance(content, str) else content
         self.actions.append(("write", str(path), oct(mode)))
         self.files[path] = data
+        if self.disk is not None and path.is_relative_to(self.disk):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            path.chmod(mode)
+
+    def download(self, url: str, to: Path, mode: int, check: Callable[[bytes], None]) -> None:
+        self.actions.append(("fetch", url))
+        if url not in self.downloads:
+            raise RuntimeError(f"could not download {url}: HTTP Error 404: Not Found")
+        check(self.downloads[url])
+        self.write_file(to, self.downloads[url], mode)
 
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
         for path, (data, mode) in files.items():
@@ -140,6 +167,7 @@ class FakeHost:
 
     def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult:
         self.actions.append(("exec", container, *argv))
+        self.happen(argv)
         return self.answer(argv)
 
     def container_remove(self, container: str) -> None:

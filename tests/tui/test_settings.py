@@ -98,7 +98,7 @@ def test_own_certificate_mode_takes_the_file_paths(monkeypatch: pytest.MonkeyPat
     cert, key = tmp_path / "cht.pem", tmp_path / "cht.key"
     cert.write_text("certificate")
     key.write_text("key")
-    session, error = choose_tls(monkeypatch, 1, {"certificate": str(cert), "key": str(key)})
+    session, error = choose_tls(monkeypatch, 1, {"tls-certificate": str(cert), "tls-key": str(key)})
     assert error == ""
     tls = session.config.tls
     assert (tls.mode, tls.certificate, tls.key, tls.chain) == ("own", str(cert), str(key), None)
@@ -107,14 +107,14 @@ def test_own_certificate_mode_takes_the_file_paths(monkeypatch: pytest.MonkeyPat
 def test_own_certificate_that_does_not_exist_names_the_field(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    session, error = choose_tls(monkeypatch, 1, {"certificate": str(tmp_path / "none.pem")})
+    session, error = choose_tls(monkeypatch, 1, {"tls-certificate": str(tmp_path / "none.pem")})
     assert error.startswith("Certificate file:") and "none.pem" in error
     assert "an existing file" in error
     assert session.config.tls.mode == "self-signed"
 
 
 def test_lets_encrypt_mode_takes_the_email(monkeypatch: pytest.MonkeyPatch) -> None:
-    session, error = choose_tls(monkeypatch, 2, {"email": "ops@example.org"})
+    session, error = choose_tls(monkeypatch, 2, {"tls-email": "ops@example.org"})
     assert error == ""
     assert (session.config.tls.mode, session.config.tls.email) == (
         "letsencrypt", "ops@example.org")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from installer.answers import hostname_problem
+from installer.answer_checks import hostname_problem
 from installer.reachable import phones_note
 
 MINE = {"203.0.113.10", "10.0.0.5", "127.0.0.1"}  # 203.0.113.10 counts as ours

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from installer import schedule
-from installer.answers import EVERY_MINUTES, from_mapping
+from installer.answer_checks import EVERY_MINUTES
+from installer.answers import from_mapping
 from installer.host import PlanHost, RealHost
 from installer.lines.table import line_for
 from installer.paths import Paths

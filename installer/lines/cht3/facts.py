@@ -57,6 +57,30 @@ PASSWORD_REFUSED = {
     "'": "a single quote",
 }
 
+
+def password_problem(password: str) -> str | None:
+    """Why medic-os could not take this admin password unchanged; None when it can.
+
+    medic-os's first-start script hands it to CouchDB inside a curl config line and a JSON
+    string (quotes and backslashes would change), compose reads it from .env (where it is
+    single-quoted, so $, # and spaces stay as they are, but compose v1 still expands ${...}),
+    and the shell's echo writes it.
+    """
+    for char, name in PASSWORD_REFUSED.items():
+        if char in password:
+            return (f"{name} is not allowed: medic-os would not pass it to CouchDB unchanged "
+                    "(use letters, digits, spaces and other punctuation)")
+    if "${" in password:
+        return ("${ is not allowed: docker-compose v1 reads ${...} in .env as a variable, "
+                "even in quotes ($ alone is fine)")
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        return "control characters (tabs, new lines) are not allowed"
+    if password.strip() != password:
+        return "spaces at the start or the end are not allowed (they are easily lost)"
+    if password in ("-n", "-e", "-E"):
+        return "this password is read as an option by medic-os's setup script"
+    return None
+
 # nginx.conf as shipped: `ssl_ciphers ECDHE-RSA-AES256-SHA:DHE-RSA-AES256-SHA:...` (RSA
 # key exchange authentication only), `ssl_protocols TLSv1.2 TLSv1.1 TLSv1`.
 KEY_TYPES = ("RSA",)

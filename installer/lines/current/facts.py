@@ -4,6 +4,8 @@ how the line is started (data)."""
 
 from __future__ import annotations
 
+import re
+
 LINE = "CHT 4.x/5.x (current)"
 LINE_ID = "current"
 NOTICE = "CHT's supported line: installed the way CHT's Docker hosting page documents."
@@ -79,3 +81,18 @@ def container_name(service: str, project: str = PROJECT) -> str:
 def compose_url(builds: str, version: str, name: str) -> str:
     """A release's compose file on CHT's build server (or a mirror laid out the same)."""
     return f"{builds.rstrip('/')}/medic:medic:{version}/docker-compose/{name}"
+
+
+# cht-core.yml puts the password inside a URL (COUCH_URL=http://USER:PASSWORD@haproxy):
+# only URL-safe characters reach CouchDB unchanged.
+URL_SAFE_PASSWORD = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def password_problem(password: str) -> str | None:
+    """Why CHT's compose file could not take this admin password unchanged; None when it
+    can."""
+    if URL_SAFE_PASSWORD.match(password):
+        return None
+    return ("only letters, digits and . _ ~ - are allowed: CHT's compose file puts the "
+            "password inside a web address (COUCH_URL), where other characters change "
+            "its meaning (words joined by hyphens, as CHT's docs make, are fine)")

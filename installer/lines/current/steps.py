@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from installer.answers import CHT_VERSION
+from installer.answer_checks import CHT_VERSION
 from installer.containers import (
     CRASH_FIX,
     crash_loop,
@@ -312,8 +312,9 @@ class ComposeFiles:
         if different:
             return needed(f"{env_path} differs from the answers in {', '.join(different)}",
                           "cht-install writes the answers' values (secrets kept).")
-        if not existing.get("COUCHDB_UUID"):
-            return needed(f"{env_path} has no COUCHDB_UUID yet")
+        missing = [key for key in (*current.SECRET_KEYS, "COUCHDB_UUID") if not existing.get(key)]
+        if missing:
+            return needed(f"{env_path} has no {' or '.join(missing)} yet")
         mode = env_mode(ctx, env_path)
         if mode != 0o600:
             return broken(f"{env_path} has mode {mode:04o}; it holds secrets",

@@ -1,0 +1,570 @@
+"""More steps one at a time on a fake server (tests/fakehost.py): Docker's repository and
+engine, CHT's files and services on both lines, medic-os's unneeded services, CHT answering
+over HTTPS, automatic updates and the hardware check. Each: what it finds on a good and a
+broken server, what it changes, and that it then finds the thing done."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from installer.host import CommandResult, HttpsAnswer
+from installer.lines import GB, GIB, env_values
+from installer.lines.cht3 import facts as cht3
+from installer.lines.cht3 import steps as cht3_steps
+from installer.lines.cht3.post_setup import UnneededServices
+from installer.lines.current import facts as current
+from installer.lines.current import steps as current_steps
+from installer.openpgp import fingerprint
+from installer.recipes.catalog import OFFICIAL_PACKAGES
+from installer.recipes.model import Repository
+from installer.step import Context, Status, StepError
+from installer.steps import hardware
+from installer.steps.docker import DockerInstalled, DockerRepository, recipe
+from installer.steps.hardware import DiskFacts, HardwareEnough, HardwareFacts
+from installer.steps.updates import APT_PERIODIC, APT_PERIODIC_TEXT, AutomaticUpdates
+from installer.steps.verify import AnswersHttps
+from tests.fakehost import FakeContainer, FakeHost, context, ran
+from tests.tlsfactory import self_signed
+
+CURRENT = {"cht_version": "5.0.2"}
+DPKG_STATUS = ("dpkg-query", "-W", "-f=${Status}")
+INSTALLED = "install ok installed"
+
+
+def said(argv: list[str], out: str = "", code: int = 0) -> CommandResult:
+    return CommandResult(tuple(argv), code, out, "")
+
+
+def then_says(host: FakeHost, prefix: tuple[str, ...],
+              out: str) -> Callable[[tuple[str, ...]], None]:
+    """An effect: once the command has run, ``prefix`` answers ``out``."""
+    def effect(argv: tuple[str, ...]) -> None:
+        host.commands[prefix] = said(list(prefix), out)
+    return effect
+
+
+# ---- Docker's repository and engine ---------------------------------------------------
+
+def signing_key(seed: bytes) -> bytes:
+    """An armored OpenPGP v4 public-key packet (what a fingerprint is made of)."""
+    body = b"\x04\x00\x00\x00\x00\x01\x00\x40" + hashlib.sha256(seed).digest()[:8]
+    packet = b"\x99" + len(body).to_bytes(2, "big") + body
+    return (b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n" + base64.b64encode(packet)
+            + b"\n-----END PGP PUBLIC KEY BLOCK-----\n")
+
+
+MIRROR_KEY = signing_key(b"a mirror that re-signs Docker's repository")
+
+
+def repository(ctx: Context) -> Repository:
+    repo = recipe(ctx).repository
+    assert repo is not None
+    return repo
+
+
+def test_dockers_repository_is_added_with_the_key_whose_fingerprint_is_given(
+        tmp_path: Path) -> None:
+    host = FakeHost(commands={("apt-get",): said(["apt-get"])})
+    assert DockerRepository().probe(context(host, tmp_path, docker={"source": "distro"})).ok
+    ctx = context(host, tmp_path, docker={"key_fingerprint": fingerprint(MIRROR_KEY)})
+    repo = repository(ctx)
+    found = DockerRepository().probe(ctx)
+    assert found.status is Status.NEEDED and repo.key_path in found.reason
+    host.downloads[repo.key_url] = MIRROR_KEY
+    DockerRepository().apply(ctx)
+    assert ran(host) == [("run", "apt-get", "update"),
+                         ("run", "apt-get", "install", "-y", "ca-certificates")]
+    assert host.files[Path(repo.key_path)] == MIRROR_KEY
+    assert host.files[Path(repo.entry_path)] == repo.entry.encode()
+    assert DockerRepository().probe(ctx).ok
+    host.files[Path(repo.entry_path)] = b"deb https://download.docker.com/linux/debian bookworm\n"
+    found = DockerRepository().probe(ctx)
+    assert found.status is Status.NEEDED and "does not point at" in found.reason
+
+
+def test_a_key_other_than_dockers_is_neither_trusted_nor_installed(tmp_path: Path) -> None:
+    host = FakeHost(commands={("apt-get",): said(["apt-get"])})
+    ctx = context(host, tmp_path)  # Docker's own fingerprint is expected
+    repo = repository(ctx)
+    host.files[Path(repo.key_path)] = MIRROR_KEY
+    found = DockerRepository().probe(ctx)
+    assert found.status is Status.BROKEN and "is not Docker's signing key" in found.reason
+    host.downloads[repo.key_url] = MIRROR_KEY
+    with pytest.raises(StepError) as refused:
+        DockerRepository().apply(ctx)
+    assert "it is not trusted and nothing was installed" in refused.value.reason
+    assert "docker.key_fingerprint" in refused.value.fix
+    assert [action for action in host.actions if action[0] == "write"] == []
+
+
+def test_an_engine_older_than_20_10_is_warned_about(tmp_path: Path) -> None:
+    host = FakeHost(commands={("dockerd",): said(["dockerd"], "Docker version 19.03.13\n")})
+    found = DockerInstalled().probe(context(host, tmp_path))
+    assert found.status is Status.WARNING and "CHT needs 20.10 or newer" in found.reason
+    assert "--only-upgrade docker-ce" in found.fix
+    host.commands[("dockerd",)] = said(["dockerd"], "Docker version 24.0.7, build afdd53b\n")
+    found = DockerInstalled().probe(context(host, tmp_path))
+    assert found.ok and "Docker 24.0 is installed" in found.reason
+
+
+def test_a_clashing_package_is_named_with_the_command_that_removes_it(tmp_path: Path) -> None:
+    # (not live: snap's docker is looked for on this machine's own disk)
+    host = FakeHost(live=False, commands={(*DPKG_STATUS, "docker.io"): said([], INSTALLED)})
+    found = DockerInstalled().probe(context(host, tmp_path))
+    assert found.status is Status.BLOCKED and "are installed: docker.io" in found.reason
+    assert "`apt-get remove docker.io`" in found.fix
+    assert "this OS's own packages" in found.screen_fix
+    # with the distribution's Docker, docker.io is what it installs: nothing to refuse
+    found = DockerInstalled().probe(context(host, tmp_path, docker={"source": "distro"}))
+    assert found.status is Status.NEEDED
+
+
+def test_the_engine_is_installed_from_dockers_repository(tmp_path: Path) -> None:
+    host = FakeHost(live=False, commands={("apt-get",): said(["apt-get"])})
+    host.effects[("apt-get", "install")] = then_says(host, ("dockerd",),
+                                                     "Docker version 27.3.1, build ce12230\n")
+    ctx = context(host, tmp_path)
+    found = DockerInstalled().probe(ctx)
+    assert found.status is Status.NEEDED and "not installed" in found.reason
+    DockerInstalled().apply(ctx)
+    assert ran(host) == [("run", "apt-get", "update"),
+                         ("run", "apt-get", "install", "-y", *OFFICIAL_PACKAGES)]
+    found = DockerInstalled().probe(ctx)
+    assert found.ok and "Docker 27.3" in found.reason
+
+
+# ---- CHT 3.x's compose file and containers --------------------------------------------
+
+def test_the_3x_compose_file_and_a_quoted_env_are_written_keeping_the_password(
+        tmp_path: Path) -> None:
+    host = FakeHost(disk=tmp_path)
+    ctx = context(host, tmp_path)
+    env, compose = ctx.paths.env_file, ctx.paths.compose_file
+    host.write_file(env, "DOCKER_COUCHDB_ADMIN_PASSWORD=kept-pass-123\n", 0o600)  # bare
+    host.actions.clear()
+    found = cht3_steps.ComposeFiles().probe(ctx)
+    assert found.status is Status.NEEDED and "does not exist yet" in found.reason
+    cht3_steps.ComposeFiles().apply(ctx)
+    assert host.actions == [("write", str(compose), "0o644"), ("write", str(env), "0o600")]
+    assert b"image: medicmobile/medic-os:cht-3.9.0-rc.2" in host.files[compose]
+    assert b"DOCKER_COUCHDB_ADMIN_PASSWORD='kept-pass-123'\n" in host.files[env]
+    assert "kept-pass-123" in host.secrets
+    assert cht3_steps.ComposeFiles().probe(ctx).ok
+
+
+def test_an_edited_3x_compose_file_is_rewritten_with_a_copy_kept(tmp_path: Path) -> None:
+    host = FakeHost(disk=tmp_path)
+    ctx = context(host, tmp_path)
+    cht3_steps.ComposeFiles().apply(ctx)  # a good server
+    compose = ctx.paths.compose_file
+    edited = host.files[compose].replace(b"restart: always", b"restart: 'no'")
+    host.files[compose] = edited
+    found = cht3_steps.ComposeFiles().probe(ctx)
+    assert found.status is Status.BROKEN and "differs from the saved answers" in found.reason
+    host.actions.clear()
+    cht3_steps.ComposeFiles().apply(ctx)
+    backup = compose.with_suffix(".yml.bak")
+    assert host.actions == [("write", str(backup), "0o644"), ("write", str(compose), "0o644")]
+    assert host.files[backup] == edited  # .env (the password) left as it was
+    assert cht3_steps.ComposeFiles().probe(ctx).ok
+
+
+def test_a_lost_3x_password_beside_existing_data_is_refused_never_replaced(
+        tmp_path: Path) -> None:
+    host = FakeHost(disk=tmp_path, volumes={"medic-data": object()})
+    ctx = context(host, tmp_path)
+    found = cht3_steps.ComposeFiles().probe(ctx)
+    assert found.status is Status.BLOCKED
+    assert "is lost, and CHT's database already exists" in found.reason
+    assert "admin_password" in found.fix and "never invents a new password" in found.fix
+    with pytest.raises(StepError, match="is lost"):
+        cht3_steps.ComposeFiles().apply(ctx)
+    assert host.actions == []
+
+
+def a_container(name: str, image: str, project: str = "cht", running: bool = True,
+                env: tuple[str, ...] = (), log: bytes = b"") -> FakeContainer:
+    """A container as Docker describes it (the parts the steps read)."""
+    service = name.removeprefix(f"{project}-").removesuffix("-1")
+    attrs = {
+        "State": {"Running": running, "Status": "running" if running else "exited",
+                  "Restarting": False, "StartedAt": "2026-01-05T10:00:00.000000000Z"},
+        "Config": {"Image": image, "Env": list(env), "Labels": {
+            "com.docker.compose.project": project, "com.docker.compose.service": service}},
+        "HostConfig": {"RestartPolicy": {"Name": "always"}},
+        "RestartCount": 0,
+    }
+    return FakeContainer(name, attrs=attrs, log=log)
+
+
+MEDIC_OS = "medicmobile/medic-os:cht-3.9.0-rc.2"
+HAPROXY = "medicmobile/haproxy:rc-1.17"
+STARTED = b"[2026/01/05 10:02:00] Info: System started successfully\n"
+
+
+def test_a_3x_container_running_another_image_is_replaced_through_compose(
+        tmp_path: Path) -> None:
+    # (not live: whether CHT's ports are taken is asked of this machine itself)
+    host = FakeHost(live=False, commands={("docker", "compose"): said(["docker"])})
+    ctx = context(host, tmp_path)
+    found = cht3_steps.ServicesRunning().probe(ctx)
+    assert found.status is Status.NEEDED and "not started yet" in found.reason
+    host.containers = {"medic-os": a_container("medic-os", MEDIC_OS, log=STARTED),
+                       "haproxy": a_container("haproxy", "medicmobile/haproxy:old")}
+    found = cht3_steps.ServicesRunning().probe(ctx)
+    assert found.status is Status.BROKEN
+    assert f"haproxy runs medicmobile/haproxy:old, not {HAPROXY}" in found.reason
+
+    def up(argv: tuple[str, ...]) -> None:
+        host.containers.setdefault("haproxy", a_container("haproxy", HAPROXY))
+
+    host.effects[("docker", "compose")] = up
+    cht3_steps.ServicesRunning().apply(ctx)
+    assert ("remove", "haproxy") in host.actions and ("remove", "medic-os") not in host.actions
+    assert ran(host) == [("run", "docker", "compose", "-p", "cht", "-f",
+                          str(ctx.paths.compose_file), "up", "-d")]
+    assert cht3_steps.ServicesRunning().probe(ctx).ok
+
+
+def test_medic_os_still_setting_up_is_waited_for_and_a_crash_loop_is_named(
+        tmp_path: Path) -> None:
+    medic = a_container("medic-os", MEDIC_OS,
+                        log=b"[2026/01/05 10:01:00] Info: Setting up software (40% complete)\n")
+    host = FakeHost(live=False, containers={"medic-os": medic,
+                                            "haproxy": a_container("haproxy", HAPROXY)})
+    ctx = context(host, tmp_path)
+    found = cht3_steps.ServicesRunning().probe(ctx)
+    assert found.status is Status.NEEDED and "setting up software: 40%" in found.reason
+    medic.attrs["State"]["Restarting"] = True
+    medic.attrs["RestartCount"] = 7
+    medic.log = b"[2026/01/05 10:03:00] Fatal: Not enough memory to start couchdb\n"
+    found = cht3_steps.ServicesRunning().probe(ctx)
+    assert found.status is Status.BROKEN
+    assert "container medic-os stops as soon as it starts" in found.reason
+    assert "Fatal: Not enough memory to start couchdb" in found.reason
+    assert "`docker logs medic-os`" in found.fix
+
+
+# ---- medic-os's unneeded services -----------------------------------------------------
+
+def set_up_medic_os(*disabled: tuple[str, str]) -> FakeContainer:
+    """medic-os once set up: openssh, postgresql and couch2pg, and which are disabled."""
+    files = {f"{cht3.SERVICES_DIR.format(package=package)}/{service}": b""
+             for package, service in (("medic-core", "openssh"), ("medic-core", "nginx"),
+                                      ("medic-rdbms", "postgresql"),
+                                      ("medic-couch2pg", "couch2pg"))}
+    files[cht3.BOOTSTRAPPED] = b""
+    for package, service in disabled:
+        files[cht3.DISABLED_MARK.format(package=package, service=service)] = b""
+    return FakeContainer("medic-os", files=files)
+
+
+def test_medic_os_turns_off_openssh_and_the_sql_services_it_does_not_need(
+        tmp_path: Path) -> None:
+    host = FakeHost(commands={("/boot/svc-disable",): said([])})
+    ctx = context(host, tmp_path)
+    found = UnneededServices().probe(ctx)
+    assert found.status is Status.NEEDED and "not set up yet" in found.reason
+    medic = host.containers["medic-os"] = set_up_medic_os()
+
+    def disable(argv: tuple[str, ...]) -> None:
+        medic.files[cht3.DISABLED_MARK.format(package=argv[1], service=argv[2])] = b""
+
+    host.effects[("/boot/svc-disable",)] = disable
+    found = UnneededServices().probe(ctx)
+    assert found.status is Status.BROKEN and "SSH server inside the container" in found.reason
+    UnneededServices().apply(ctx)
+    assert ran(host) == [("exec", "medic-os", "/boot/svc-disable", "medic-core", "openssh"),
+                         ("exec", "medic-os", "/boot/svc-disable", "medic-rdbms", "postgresql"),
+                         ("exec", "medic-os", "/boot/svc-disable", "medic-couch2pg",
+                          "couch2pg")]
+    assert UnneededServices().probe(ctx).ok
+
+
+def test_a_disabled_service_is_not_named_again_and_a_failure_says_what_to_run(
+        tmp_path: Path) -> None:
+    medic = set_up_medic_os(("medic-core", "openssh"), ("medic-couch2pg", "couch2pg"))
+    host = FakeHost(containers={"medic-os": medic},
+                    commands={("/boot/svc-disable",): said([], "no such service", 1)})
+    ctx = context(host, tmp_path)
+    found = UnneededServices().probe(ctx)
+    assert found.status is Status.NEEDED
+    assert found.reason == "medic-rdbms/postgresql still enabled in medic-os"
+    with pytest.raises(StepError) as failed:
+        UnneededServices().apply(ctx)
+    assert "could not disable medic-rdbms/postgresql: no such service" in failed.value.reason
+    assert "`docker exec medic-os /boot/svc-disable medic-rdbms postgresql`" in failed.value.fix
+    assert ran(host) == [("exec", "medic-os", "/boot/svc-disable", "medic-rdbms", "postgresql")]
+
+
+# ---- CHT answers over HTTPS -----------------------------------------------------------
+
+def installed_certificate(ctx: Context, host: FakeHost) -> bytes:
+    """A certificate installed for nginx; returns it as a TLS client sees it (DER)."""
+    issued = self_signed("cht.example.org")
+    host.files[ctx.paths.certificate] = issued.pem
+    host.files[ctx.paths.private_key] = issued.key_pem()
+    return issued.cert.public_bytes(serialization.Encoding.DER)
+
+
+def test_nginx_is_restarted_until_cht_answers_with_the_installed_certificate(
+        tmp_path: Path) -> None:
+    medic = FakeContainer("medic-os", files={cht3.BOOTSTRAPPED: b""})
+    host = FakeHost(containers={"medic-os": medic},
+                    commands={("/boot/svc-restart",): said([])})
+    ctx = context(host, tmp_path)
+    served = installed_certificate(ctx, host)
+    found = AnswersHttps().probe(ctx)
+    assert found.status is Status.NEEDED and "nothing answers HTTPS on port 443" in found.reason
+    answers = [HttpsAnswer(served, 502)]
+    host.https = lambda path, auth: answers[-1]
+    found = AnswersHttps().probe(ctx)
+    assert found.status is Status.BROKEN and "answered 502, not CHT's version" in found.reason
+    assert "`docker logs medic-os`" in found.fix
+    host.effects[("/boot/svc-restart",)] = lambda argv: answers.append(
+        HttpsAnswer(served, 200, body=b'{"version": "3.9.0"}'))
+    AnswersHttps().apply(ctx)
+    assert ran(host) == [("exec", "medic-os", "/boot/svc-restart", "medic-core", "nginx")]
+    found = AnswersHttps().probe(ctx)
+    assert found.ok and "CHT 3.9.0, with the installed certificate" in found.reason
+    other = self_signed("cht.example.org").cert.public_bytes(serialization.Encoding.DER)
+    answers.append(HttpsAnswer(other, 200, body=b'{"version": "3.9.0"}'))
+    found = AnswersHttps().probe(ctx)
+    assert found.status is Status.BROKEN and "other than the installed one" in found.reason
+
+
+def test_while_cht_installs_itself_nginx_is_left_alone_and_the_wait_says_where(
+        tmp_path: Path) -> None:
+    log = (b"2026-01-05T10:05:00.000Z horti:stage Warming views\n"
+           b"2026-01-05T10:06:00.000Z horti:debug _design/medic:staged: [|||30%|||____]\n")
+    host = FakeHost(containers={"medic-os": FakeContainer("medic-os",
+                                                          files={cht3.HORTI_LOG: log})})
+    ctx = context(host, tmp_path)
+    served = installed_certificate(ctx, host)
+    host.https = lambda path, auth: HttpsAnswer(served, 502)
+    found = AnswersHttps().probe(ctx)
+    assert found.status is Status.NEEDED and "CHT is still installing itself" in found.reason
+    assert found.reason.endswith("last step: Warming views (30%)")
+    with pytest.raises(StepError) as waited:
+        AnswersHttps().apply(ctx)
+    assert "was still installing itself after" in waited.value.reason
+    assert "(Warming views (30%))" in waited.value.reason
+    assert ran(host) == []  # nginx is not restarted under a CHT that is installing
+
+
+# ---- CHT's current line: its files and services ---------------------------------------
+
+def release_files(version: str) -> dict[str, bytes]:
+    """CHT's two compose files of one release (the services and images the steps read)."""
+    image = "public.ecr.aws/medic/cht-{}:" + version
+    return {
+        "cht-core.yml": (f"services:\n  api:\n    image: {image.format('api')}\n"
+                         f"  nginx:\n    image: {image.format('nginx')}\n").encode(),
+        "cht-couchdb.yml": f"services:\n  couchdb:\n    image: {image.format('couchdb')}\n"
+                           .encode(),
+    }
+
+
+UPGRADE_COMPOSE = (f"services:\n  {current.UPGRADE_SERVICE}:\n"
+                   f"    image: {current.UPGRADE_SERVICE_IMAGE}\n").encode()
+
+
+def serving_chts_files(tmp_path: Path) -> FakeHost:
+    """A server from which CHT 5.0.2's and the upgrade service's compose files download."""
+    host = FakeHost(disk=tmp_path, commands={("install",): said(["install"])})
+    for name, data in release_files("5.0.2").items():
+        host.downloads[current.compose_url(current.BUILDS_URL, "5.0.2", name)] = data
+    host.downloads[current.UPGRADE_SERVICE_URL] = UPGRADE_COMPOSE
+    return host
+
+
+def test_the_current_lines_files_are_fetched_and_their_secrets_made_once(
+        tmp_path: Path) -> None:
+    host = serving_chts_files(tmp_path)
+    ctx = context(host, tmp_path, **CURRENT)
+    compose = ctx.paths.cht_dir / current.COMPOSE_DIR
+    found = current_steps.ComposeFiles().probe(ctx)
+    assert found.status is Status.NEEDED
+    assert f"cht-core.yml and cht-couchdb.yml are not in {compose}" in found.reason
+    current_steps.ComposeFiles().apply(ctx)
+    assert host.files[compose / "cht-core.yml"] == release_files("5.0.2")["cht-core.yml"]
+    env = env_values(host.read_text(ctx.line.env_file(ctx.paths)))
+    assert env["CHT_COMPOSE_PATH"] == str(compose) and env["COUCHDB_USER"] == "medic"
+    assert {env["COUCHDB_PASSWORD"], env["COUCHDB_SECRET"]} <= host.secrets
+    assert current_steps.ComposeFiles().probe(ctx).ok
+    host.actions.clear()
+    current_steps.ComposeFiles().apply(ctx)  # again: nothing fetched, nothing rewritten
+    assert [action for action in host.actions if action[0] in ("fetch", "write")] == []
+
+
+def test_an_env_that_lost_its_secrets_before_there_is_data_gets_them_again(
+        tmp_path: Path) -> None:
+    host = serving_chts_files(tmp_path)
+    ctx = context(host, tmp_path, **CURRENT)
+    current_steps.ComposeFiles().apply(ctx)  # a good server; CHT has no data yet
+    env = ctx.line.env_file(ctx.paths)
+    kept = [line for line in (host.read_text(env) or "").splitlines()
+            if not line.startswith(("COUCHDB_PASSWORD=", "COUCHDB_SECRET="))]
+    host.write_file(env, "\n".join(kept) + "\n", 0o600)
+    assert not current_steps.ComposeFiles().probe(ctx).ok
+    current_steps.ComposeFiles().apply(ctx)
+    assert {"COUCHDB_PASSWORD", "COUCHDB_SECRET"} <= set(env_values(host.read_text(env)))
+    assert current_steps.ComposeFiles().probe(ctx).ok
+
+
+def test_a_lost_secret_beside_the_current_lines_data_is_refused(tmp_path: Path) -> None:
+    host = FakeHost(disk=tmp_path)
+    ctx = context(host, tmp_path, **CURRENT)
+    data = ctx.paths.cht_dir / current.COUCHDB_DIR
+    (data / "shards").mkdir(parents=True)
+    host.write_file(ctx.line.env_file(ctx.paths), "COUCHDB_PASSWORD=known-pass-123\n", 0o600)
+    host.actions.clear()
+    found = current_steps.ComposeFiles().probe(ctx)
+    assert found.status is Status.BLOCKED
+    assert f"COUCHDB_SECRET is missing from {ctx.line.env_file(ctx.paths)}" in found.reason
+    assert f"CHT's database already exists in {data}" in found.reason
+    assert "Put the line COUCHDB_SECRET=... back" in found.fix
+    with pytest.raises(StepError, match="COUCHDB_SECRET is missing"):
+        current_steps.ComposeFiles().apply(ctx)
+    assert host.actions == []
+
+
+UPGRADE = current.container_name(current.UPGRADE_SERVICE, current.UPGRADE_PROJECT)
+
+
+def current_stack(host: FakeHost, ctx: Context, nginx_env: tuple[str, ...] = ()) -> None:
+    """CHT 5.0.2's compose files, and the upgrade service and CHT's services running."""
+    compose = ctx.paths.cht_dir / current.COMPOSE_DIR
+    for name, data in release_files("5.0.2").items():
+        host.files[compose / name] = data
+    host.containers = {
+        UPGRADE: a_container(UPGRADE, current.UPGRADE_SERVICE_IMAGE,
+                             project=current.UPGRADE_PROJECT),
+        **{f"cht-{service}-1": a_container(f"cht-{service}-1",
+                                           f"public.ecr.aws/medic/cht-{service}:5.0.2")
+           for service in ("api", "couchdb")},
+        "cht-nginx-1": a_container("cht-nginx-1", "public.ecr.aws/medic/cht-nginx:5.0.2",
+                                   env=nginx_env, log=current.WEB_READY + b"\n"),
+    }
+
+
+def test_a_stopped_service_of_the_current_line_is_brought_back_by_the_upgrade_service(
+        tmp_path: Path) -> None:
+    # (not live: whether CHT's ports are taken is asked of this machine itself)
+    host = FakeHost(live=False, commands={("docker", "compose"): said(["docker"])})
+    ctx = context(host, tmp_path, **CURRENT)
+    found = current_steps.ServicesRunning().probe(ctx)
+    assert found.status is Status.NEEDED and "not started yet" in found.reason
+    current_stack(host, ctx)
+    nginx = host.containers["cht-nginx-1"]
+    nginx.attrs["State"].update(Running=False, Status="exited")
+    found = current_steps.ServicesRunning().probe(ctx)
+    assert found.status is Status.BROKEN and found.reason == "cht-nginx-1 is exited"
+    host.effects[("docker", "compose")] = lambda argv: nginx.attrs["State"].update(
+        Running=True, Status="running")
+    current_steps.ServicesRunning().apply(ctx)
+    upgrade_dir = ctx.paths.cht_dir / current.UPGRADE_DIR
+    assert ran(host) == [("run", "docker", "compose", "-p", current.UPGRADE_PROJECT,
+                          "--project-directory", str(upgrade_dir),
+                          "-f", str(upgrade_dir / "docker-compose.yml"),
+                          "up", "-d", "--force-recreate")]
+    found = current_steps.ServicesRunning().probe(ctx)
+    assert found.ok and "CHT's 3 services are running" in found.reason
+
+
+def test_a_service_started_before_its_setting_changed_is_found_stale(tmp_path: Path) -> None:
+    host = FakeHost(live=False)
+    ctx = context(host, tmp_path, **CURRENT)
+    current_stack(host, ctx, nginx_env=("CERTIFICATE_MODE=SELF_SIGNED",))
+    assert current_steps.ServicesRunning().probe(ctx).ok
+    host.files[ctx.line.env_file(ctx.paths)] = b"CERTIFICATE_MODE=OWN_CERT\n"
+    host.containers[UPGRADE].attrs["Config"]["Env"] = ["CERTIFICATE_MODE=OWN_CERT"]
+    found = current_steps.ServicesRunning().probe(ctx)
+    assert found.status is Status.BROKEN
+    assert found.reason == "cht-nginx-1 started before CERTIFICATE_MODE changed"
+
+
+# ---- automatic security updates ------------------------------------------------------
+
+def test_automatic_updates_are_only_reported_unless_asked_then_turned_on(
+        tmp_path: Path) -> None:
+    host = FakeHost(commands={("apt-get",): said(["apt-get"]),
+                              ("systemctl", "enable"): said(["systemctl"]),
+                              ("systemctl", "is-enabled"): said(["systemctl"], "disabled\n")})
+    assert AutomaticUpdates().probe(context(host, tmp_path)).ok  # not asked
+    ctx = context(host, tmp_path, updates={"automatic": True})
+    found = AutomaticUpdates().probe(ctx)
+    assert found.status is Status.NEEDED and found.reason == "unattended-upgrades is not installed"
+    host.effects[("apt-get", "install")] = then_says(
+        host, (*DPKG_STATUS, "unattended-upgrades"), INSTALLED)
+    host.effects[("systemctl", "enable")] = then_says(host, ("systemctl", "is-enabled"),
+                                                      "enabled\n")
+    AutomaticUpdates().apply(ctx)
+    assert ran(host) == [("run", "apt-get", "update"),
+                         ("run", "apt-get", "install", "-y", "unattended-upgrades"),
+                         ("run", "systemctl", "enable", "--now", "apt-daily.timer",
+                          "apt-daily-upgrade.timer")]
+    assert host.files[Path(APT_PERIODIC)] == APT_PERIODIC_TEXT.encode()
+    # apt-config reads the file just written
+    host.commands[("apt-config",)] = said([], 'APT::Periodic::Unattended-Upgrade "1";\n')
+    found = AutomaticUpdates().probe(ctx)
+    assert found.ok and "(unattended-upgrades)" in found.reason
+
+
+def test_only_the_missing_timer_is_turned_on_and_a_failure_says_how(tmp_path: Path) -> None:
+    host = FakeHost(commands={
+        (*DPKG_STATUS, "unattended-upgrades"): said([], INSTALLED),
+        ("apt-config",): said([], 'APT::Periodic::Unattended-Upgrade "1";\n'),
+        ("systemctl", "is-enabled"): said(["systemctl"], "disabled\n"),
+        ("systemctl", "enable"): said(["systemctl"], "Failed to enable unit", 1)})
+    ctx = context(host, tmp_path, updates={"automatic": True})
+    found = AutomaticUpdates().probe(ctx)
+    assert found.status is Status.NEEDED
+    assert found.reason == "apt-daily-upgrade.timer, which runs it, is not enabled"
+    with pytest.raises(StepError) as failed:
+        AutomaticUpdates().apply(ctx)
+    assert "apt-daily-upgrade.timer` failed: Failed to enable unit" in failed.value.reason
+    assert "dpkg-reconfigure -plow unattended-upgrades" in failed.value.fix
+    assert [argv[1] for argv in ran(host)] == ["systemctl"]  # nothing installed again
+
+
+# ---- hardware ---------------------------------------------------------------------------
+
+def test_hardware_is_not_judged_on_a_plan_for_another_machine(tmp_path: Path) -> None:
+    ctx = context(FakeHost(), tmp_path)
+    assert not ctx.platform.live
+    found = HardwareEnough().probe(ctx)
+    assert found.status is Status.WARNING and "hardware not checked" in found.reason
+    with pytest.raises(StepError, match="cannot be changed"):
+        HardwareEnough().apply(ctx)
+
+
+def test_a_4_gb_server_is_enough_for_3x_short_for_the_current_line_and_root_is_a_must(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Memory, CPUs, disks and root come from psutil and os, not through the host: the
+    # machine's facts are given, the step's verdicts on them checked.
+    disk = DiskFacts("Docker and CHT data", "/var/lib/docker", 60 * GB, 40 * GB, False)
+    facts = HardwareFacts(memory=4 * GIB, cpus=2, disks=(disk,), root=True, arch="x86_64")
+    monkeypatch.setattr(hardware, "gather", lambda ctx: facts)
+
+    def on_this_machine(**answers: Any) -> Context:
+        ctx = context(FakeHost(), tmp_path, **answers)
+        ctx.platform = replace(ctx.platform, live=True)
+        return ctx
+
+    assert HardwareEnough().probe(on_this_machine()).ok
+    found = HardwareEnough().probe(on_this_machine(**CURRENT))
+    assert found.status is Status.WARNING and "needs 8 GB and may be slow" in found.reason
+    assert "Give the server at least 8 GB of memory" in found.fix
+    monkeypatch.setattr(hardware, "gather", lambda ctx: replace(facts, root=False))
+    found = HardwareEnough().probe(on_this_machine())
+    assert found.status is Status.BLOCKED and "must run as root" in found.reason
+    assert "`sudo cht-install`" in found.fix
