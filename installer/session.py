@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,6 +224,18 @@ class Session:
         for secret in secrets:
             if secret:
                 self.real.add_secret(secret)
+
+    def accept_warnings(self) -> None:
+        """The operator goes on past the hardware's warnings (as --accept-warnings)."""
+        self.config = self.config.with_changes(accept_warnings=True)
+
+    def change_answers(self, given: Mapping[str, object]) -> None:
+        """Answers given on a screen, by their keys (tls.email): checked as the answers
+        file's are (the files they name too), then kept, their secrets never logged.
+        Raises AnswersError, changing nothing, when one is not valid."""
+        config = answers.check_files(self.config.with_answers(given))
+        self.config = config
+        self.keep_secret(config.admin_password, config.tls.password)
 
     def checklist(self, on_screen: bool = False) -> list[Item]:
         """The Considerations, each checked now (doctor's probes); the next steps in the

@@ -25,7 +25,7 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from installer.answer_checks import hostname_problem
-from installer.answers import BY_KEY, AnswersError, InstallConfig, check_files, value_at
+from installer.answers import BY_KEY, AnswersError, InstallConfig, value_at
 from installer.session import Session
 from installer.setting_names import FIELD_LABELS
 from screens.scrolling import PAGE_KEYS, Paged
@@ -276,7 +276,7 @@ class SettingsScreen(Paged):
             grant = self.query_one("#docker-group", Checkbox).value
             given["docker.group_user"] = self.sudo_user if grant else None
         try:
-            self.session.config = check_files(config.with_answers(given))
+            self.session.change_answers(given)
         except AnswersError as exc:
             label = FIELD_LABELS.get(exc.field, exc.field)
             bad = exc.value if isinstance(exc.value, str) and exc.value not in (
@@ -285,8 +285,6 @@ class SettingsScreen(Paged):
             self.query_one("#error", Static).update(
                 f"[b]{escape(label)}:[/b] {escape(what + exc.expected)}")
             return
-        self.session.keep_secret(self.session.config.admin_password,
-                                 self.session.config.tls.password)
         self.query_one("#error", Static).update("")
         self.app.go("plan")  # type: ignore[attr-defined]
 

@@ -110,7 +110,7 @@ class SystemCheckScreen(Paged):
 
     def action_accept(self) -> None:
         if self.checks and not any(c.status is Status.BLOCKED for c in self.checks):
-            self.session.config = self.session.config.with_changes(accept_warnings=True)
+            self.session.accept_warnings()
             self.accepted_here = True
             self._explain()
             self.refresh_bindings()

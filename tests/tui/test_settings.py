@@ -278,6 +278,21 @@ def test_a_bad_backup_time_names_the_field_by_its_label(monkeypatch: pytest.Monk
     assert session.config.backup.schedule == "02:30"  # nothing taken from a bad form
 
 
+def test_an_emptied_field_takes_its_default_as_its_placeholder_says(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = filled_in("more", {"http-port": "8080", "https-port": "", "data": ""},
+                       monkeypatch, tmp_path).config
+    assert (config.http_port, config.https_port, config.data) == (8080, 443, "volume")
+
+
+def test_a_number_typed_as_words_names_the_field_by_its_label(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    session, error = choose_tls(monkeypatch, 0, {"backup-keep": "seven"})
+    assert error.startswith("Backups to keep:") and "seven is not valid" in error
+    assert "a whole number of backups from 1 to 365" in error
+    assert session.config.backup.keep == 7
+
+
 def rerun_session(tmp_path: Path) -> Session:
     """A server that ran cht-install before: its saved answers name cht.example.org."""
     session = planning_session(tmp_path)
