@@ -145,3 +145,22 @@ def remove(ctx: Context, job: Job) -> None:
         ctx.host.run(["rm", "-f", str(path)])
     if ctx.platform.systemd:
         ctx.host.run(["systemctl", "daemon-reload"])
+
+
+def as_asked(ctx: Context, job: Job, asked: bool, not_asked: str, ok_words: str) -> Finding:
+    """The job is scheduled when asked for; when not, none of it is left (ok_words)."""
+    if asked:
+        return probe(ctx, job)
+    left = present(ctx, job)
+    if left:
+        return needed(f"{left[0]} is left from earlier answers ({not_asked})",
+                      "cht-install takes it off the schedule.")
+    return ok(ok_words)
+
+
+def put(ctx: Context, job: Job, asked: bool) -> None:
+    """Schedule the job when asked for, else take it off the schedule."""
+    if asked:
+        apply(ctx, job)
+    else:
+        remove(ctx, job)

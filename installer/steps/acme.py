@@ -11,8 +11,7 @@ CRON_SCHEDULE = "17 3,15 * * *"  # twice a day, off the hour
 
 
 class TlsChallengeLocation:
-    """Where the certificate comes from Let's Encrypt, the line's web server serves its
-    HTTP-01 challenge."""
+    """With Let's Encrypt, the line's web server serves its HTTP-01 challenge."""
 
     id = "tls.challenge-location"
     # true whatever the certificate: the web server is ready for Let's Encrypt, where used
@@ -46,9 +45,9 @@ class TlsRenewal:
     title = "Certificate renews itself"
 
     def probe(self, ctx: Context) -> Finding:
-        if ctx.config.tls.mode != "letsencrypt":
-            return ok("not needed: the certificate does not come from Let's Encrypt")
-        return schedule.probe(ctx, RENEWAL)
+        other = "the certificate does not come from Let's Encrypt"
+        return schedule.as_asked(ctx, RENEWAL, ctx.config.tls.mode == "letsencrypt", other,
+                                 f"not needed: {other}")
 
     def apply(self, ctx: Context) -> None:
-        schedule.apply(ctx, RENEWAL)
+        schedule.put(ctx, RENEWAL, ctx.config.tls.mode == "letsencrypt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from installer import schedule
 from installer.alerts import wanted
-from installer.step import Context, Finding, needed, ok
+from installer.step import Context, Finding
 
 
 def backup_job(ctx: Context) -> schedule.Job:
@@ -25,22 +25,8 @@ def health_job(ctx: Context) -> schedule.Job:
         calendar=calendar, when="every minute" if minutes == 1 else f"every {minutes} minutes")
 
 
-def scheduled(ctx: Context, job: schedule.Job, asked: bool, not_asked: str) -> Finding:
-    if asked:
-        return schedule.probe(ctx, job)
-    left = schedule.present(ctx, job)
-    if left:
-        return needed(f"{left[0]} is left from earlier answers ({not_asked})",
-                      "cht-install takes it off the schedule.")
-    return ok(f"none asked for ({not_asked}); the checklist at the end says what that "
-              "leaves to do")
-
-
-def put(ctx: Context, job: schedule.Job, asked: bool) -> None:
-    if asked:
-        schedule.apply(ctx, job)
-    else:
-        schedule.remove(ctx, job)
+def none_asked(not_asked: str) -> str:
+    return f"none asked for ({not_asked}); the checklist at the end says what that leaves to do"
 
 
 class BackupScheduled:
@@ -51,11 +37,12 @@ class BackupScheduled:
     title = "Nightly backups as the settings ask"
 
     def probe(self, ctx: Context) -> Finding:
-        return scheduled(ctx, backup_job(ctx), bool(ctx.config.backup.dir),
-                         "no folder for nightly backups is set")
+        missing = "no folder for nightly backups is set"
+        return schedule.as_asked(ctx, backup_job(ctx), bool(ctx.config.backup.dir), missing,
+                                 none_asked(missing))
 
     def apply(self, ctx: Context) -> None:
-        put(ctx, backup_job(ctx), bool(ctx.config.backup.dir))
+        schedule.put(ctx, backup_job(ctx), bool(ctx.config.backup.dir))
 
 
 class HealthCheckScheduled:
@@ -66,8 +53,9 @@ class HealthCheckScheduled:
     title = "Alerts as the settings ask"
 
     def probe(self, ctx: Context) -> Finding:
-        return scheduled(ctx, health_job(ctx), wanted(ctx.config.alerts),
-                         "no webhook, e-mail or ping address for alerts is set")
+        missing = "no webhook, e-mail or ping address for alerts is set"
+        return schedule.as_asked(ctx, health_job(ctx), wanted(ctx.config.alerts), missing,
+                                 none_asked(missing))
 
     def apply(self, ctx: Context) -> None:
-        put(ctx, health_job(ctx), wanted(ctx.config.alerts))
+        schedule.put(ctx, health_job(ctx), wanted(ctx.config.alerts))

@@ -142,8 +142,7 @@ class PackagesReady:
 
 
 class DockerRepository:
-    """Where Docker comes from Docker's own repository, that repository is set up with its
-    signing key checked."""
+    """Docker's own repository, where asked for, is set up with its signing key checked."""
 
     id = "docker.repository"
     title = "Docker's package repository is set up"

@@ -212,8 +212,7 @@ def checks_for(ctx: Context, platform: Platform) -> list[Check] | None:
 
 
 class HardwareEnough:
-    """Memory, CPUs, disk and root access meet the chosen line's requirements, or the
-    operator accepted the shortfall."""
+    """Memory, CPUs, disk and root access meet the line's needs, or the shortfall is accepted."""
 
     id = "hardware.enough"
     title = "Hardware meets CHT's requirements"

@@ -9,8 +9,10 @@ from installer.tls.sources import SOURCES
 
 
 class TlsCertificate:
-    """A certificate for the host name from the source the answers choose, kept in
-    /etc/cht-install/tls (the one it replaces kept as .previous)."""
+    """A certificate for the host name, from the source the answers choose, is kept.
+
+    It lives in /etc/cht-install/tls; the one it replaces is kept as .previous.
+    """
 
     id = "tls.certificate"
     title = "TLS certificate for the host name"

@@ -93,8 +93,7 @@ def updates_finding(ctx: Context) -> Finding:
 
 
 class AutomaticUpdates:
-    """The OS installs security updates by itself where the settings ask cht-install to see
-    to it."""
+    """The OS installs security updates by itself where the settings ask for it."""
 
     id = "os.automatic-updates"
     # What the settings ask (doctor's os.security-updates says whether the OS does it)

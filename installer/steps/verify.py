@@ -106,8 +106,10 @@ def logs_of(ctx: Context) -> str:
 
 
 class AnswersHttps:
-    """CHT answers its version over HTTPS on this server with the installed certificate
-    (its chain verified, for a CA's), once it has finished setting itself up."""
+    """CHT answers its version over HTTPS here with the installed certificate.
+
+    A CA's chain is verified; CHT is asked once it has finished setting itself up.
+    """
 
     id = "cht.answers-https"
     title = "CHT answers over HTTPS"

@@ -107,3 +107,31 @@ def test_every_package_is_in_the_distribution() -> None:
              for init in root.rglob("__init__.py")}
     assert found - listed == set()  # scripts/bootstrap installs only what is listed
     assert listed - found == set()
+
+
+def step_classes() -> list[type]:
+    """Every step of the engine: a class with an id, a probe and an apply."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import installer
+
+    found = []
+    for module in pkgutil.walk_packages(installer.__path__, "installer."):
+        loaded = importlib.import_module(module.name)
+        found += [kind for _, kind in inspect.getmembers(loaded, inspect.isclass)
+                  if kind.__module__ == module.name and all(
+                      hasattr(kind, attr) for attr in ("id", "probe", "apply"))]
+    return found
+
+
+def test_each_step_says_in_one_line_what_it_guarantees_and_is_tried_on_a_fake_server() -> None:
+    steps = step_classes()
+    assert len(steps) > 20
+    fake = "".join(Path(f"tests/unit/{name}").read_text() for name in (
+        "test_steps_on_a_fake_host.py", "test_more_steps_on_a_fake_host.py"))
+    for step in steps:
+        doc = (step.__doc__ or "").strip().splitlines()
+        assert doc and doc[0].endswith(".") and (len(doc) == 1 or doc[1].strip() == ""), step
+        assert re.search(rf"\b{step.__name__}\(\)", fake), f"{step.__name__}: no fake-host test"

@@ -1,11 +1,13 @@
 """More steps one at a time on a fake server (tests/fakehost.py): Docker's repository and
 engine, CHT's files and services on both lines, medic-os's unneeded services, CHT answering
-over HTTPS, automatic updates and the hardware check. Each: what it finds on a good and a
+over HTTPS, automatic updates, the hardware check, the scheduled jobs (backup, health check,
+certificate renewal) and the self-signed certificate. Each: what it finds on a good and a
 broken server, what it changes, and that it then finds the thing done."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from installer.host import CommandResult, HttpsAnswer
@@ -27,12 +30,16 @@ from installer.recipes.catalog import OFFICIAL_PACKAGES
 from installer.recipes.model import Repository
 from installer.step import Context, Status, StepError
 from installer.steps import hardware
+from installer.steps.acme import TlsRenewal
+from installer.steps.care import BackupScheduled, HealthCheckScheduled
 from installer.steps.docker import DockerInstalled, DockerRepository, recipe
 from installer.steps.hardware import DiskFacts, HardwareEnough, HardwareFacts
+from installer.steps.tls import TlsCertificate
 from installer.steps.updates import APT_PERIODIC, APT_PERIODIC_TEXT, AutomaticUpdates
 from installer.steps.verify import AnswersHttps
+from installer.tls.certinfo import summarize
 from tests.fakehost import FakeContainer, FakeHost, context, ran
-from tests.tlsfactory import self_signed
+from tests.tlsfactory import NOW, Issued, intermediate, leaf, root, self_signed
 
 CURRENT = {"cht_version": "5.0.2"}
 DPKG_STATUS = ("dpkg-query", "-W", "-f=${Status}")
@@ -568,3 +575,309 @@ def test_a_4_gb_server_is_enough_for_3x_short_for_the_current_line_and_root_is_a
     found = HardwareEnough().probe(on_this_machine())
     assert found.status is Status.BLOCKED and "must run as root" in found.reason
     assert "`sudo cht-install`" in found.fix
+
+
+# ---- the scheduled jobs: nightly backup, health check, certificate renewal -------------
+
+SYSTEMCTL = {("systemctl",): said(["systemctl"]),
+             ("systemctl", "is-enabled"): said(["systemctl"], "disabled\n", 1)}
+
+
+def removes(host: FakeHost) -> Callable[[tuple[str, ...]], None]:
+    """An effect: `rm -f PATH` removes the file."""
+    def effect(argv: tuple[str, ...]) -> None:
+        host.files.pop(Path(argv[-1]), None)
+    return effect
+
+
+def schedules_on_systemd() -> FakeHost:
+    """A systemd server on which enabling a timer shows it enabled, and `rm -f` removes."""
+    host = FakeHost(commands={**SYSTEMCTL, ("rm", "-f"): said(["rm"])})
+    host.effects[("systemctl", "enable")] = then_says(host, ("systemctl", "is-enabled"),
+                                                      "enabled\n")
+    host.effects[("rm", "-f")] = removes(host)
+    return host
+
+
+def without_systemd(ctx: Context) -> Context:
+    """The same server booted without systemd (a container, WSL 1): jobs go to cron."""
+    ctx.platform = replace(ctx.platform, systemd=False)
+    return ctx
+
+
+def written(host: FakeHost) -> list[str]:
+    return [action[1] for action in host.actions if action[0] == "write"]
+
+
+BACKUP: dict[str, Any] = {"backup": {"dir": "/var/backups/cht", "schedule": "03:15"}}
+
+
+def test_the_nightly_backup_gets_a_systemd_timer_at_the_time_asked(tmp_path: Path) -> None:
+    host = schedules_on_systemd()
+    found = BackupScheduled().probe(context(host, tmp_path))
+    assert found.ok and "no folder for nightly backups is set" in found.reason
+    ctx = context(host, tmp_path, **BACKUP)
+    units = ctx.paths.systemd_dir
+    found = BackupScheduled().probe(ctx)
+    assert found.status is Status.NEEDED and "cht-install-backup.service is not in place yet" \
+        in found.reason
+    BackupScheduled().apply(ctx)
+    assert written(host) == [str(units / "cht-install-backup.service"),
+                             str(units / "cht-install-backup.timer")]
+    assert "OnCalendar=*-*-* 03:15:00\n" in (host.read_text(units / "cht-install-backup.timer")
+                                             or "")
+    service = host.read_text(units / "cht-install-backup.service") or ""
+    assert f" backup --scheduled --root {tmp_path}\n" in service
+    assert ran(host) == [("run", "systemctl", "daemon-reload"),
+                         ("run", "systemctl", "enable", "--now", "cht-install-backup.timer")]
+    found = BackupScheduled().probe(ctx)
+    assert found.ok and found.reason == ("cht-install-backup.timer runs `cht-install backup "
+                                         "--scheduled` every night at 03:15")
+    # asked for another time: the timer is found out of date and rewritten
+    later = context(host, tmp_path, backup={"dir": "/var/backups/cht", "schedule": "04:00"})
+    assert BackupScheduled().probe(later).status is Status.NEEDED
+    BackupScheduled().apply(later)
+    assert "OnCalendar=*-*-* 04:00:00\n" in (host.read_text(units / "cht-install-backup.timer")
+                                             or "")
+    assert BackupScheduled().probe(later).ok
+
+
+def test_without_systemd_the_backup_is_a_cron_entry_and_cron_is_installed_to_run_it(
+        tmp_path: Path) -> None:
+    host = FakeHost(commands={("apt-get",): said(["apt-get"]), ("service",): said(["service"]),
+                              ("pgrep", "-x", "cron"): said(["pgrep"], "", 1)})
+    host.effects[("apt-get", "install")] = then_says(host, ("cron",), "")
+    host.effects[("service", "cron", "start")] = then_says(host, ("pgrep", "-x", "cron"),
+                                                           "412\n")
+    ctx = without_systemd(context(host, tmp_path, **BACKUP))
+    entry = ctx.paths.cron_file.parent / "cht-install-backup"
+    found = BackupScheduled().probe(ctx)
+    assert found.status is Status.NEEDED and f"{entry} is not in place yet" in found.reason
+    BackupScheduled().apply(ctx)
+    assert written(host) == [str(entry)]
+    line = (host.read_text(entry) or "").splitlines()[-1]
+    assert line.startswith("15 3 * * * root ")
+    assert line.endswith(f" backup --scheduled --root {tmp_path} >/dev/null 2>>{ctx.paths.log}")
+    assert ran(host) == [("run", "apt-get", "update"), ("run", "apt-get", "install", "-y", "cron"),
+                         ("run", "service", "cron", "start")]
+    found = BackupScheduled().probe(ctx)
+    assert found.ok and found.reason == ("cron runs `cht-install backup --scheduled` every "
+                                         f"night at 03:15 ({entry})")
+
+
+def test_backups_no_longer_asked_for_are_taken_off_the_schedule(tmp_path: Path) -> None:
+    host = schedules_on_systemd()
+    BackupScheduled().apply(context(host, tmp_path, **BACKUP))  # asked for earlier
+    host.actions.clear()
+    ctx = context(host, tmp_path)  # the folder answer since cleared
+    units = ctx.paths.systemd_dir
+    found = BackupScheduled().probe(ctx)
+    assert found.status is Status.NEEDED
+    assert found.reason == (f"{units / 'cht-install-backup.timer'} is left from earlier "
+                            "answers (no folder for nightly backups is set)")
+    assert found.fix == "cht-install takes it off the schedule."
+    BackupScheduled().apply(ctx)
+    assert ran(host) == [
+        ("run", "systemctl", "disable", "--now", "cht-install-backup.timer"),
+        ("run", "rm", "-f", str(units / "cht-install-backup.timer")),
+        ("run", "rm", "-f", str(units / "cht-install-backup.service")),
+        ("run", "systemctl", "daemon-reload")]
+    assert host.files == {}
+    found = BackupScheduled().probe(ctx)
+    assert found.ok and "none asked for" in found.reason
+
+
+ALERTS: dict[str, Any] = {"alerts": {"webhook": "https://ntfy.sh/cht-alerts", "every_minutes": 5}}
+
+
+def test_the_health_check_timer_is_enabled_again_when_off_and_rewritten_when_edited(
+        tmp_path: Path) -> None:
+    host = schedules_on_systemd()
+    ctx = context(host, tmp_path, **ALERTS)
+    units = ctx.paths.systemd_dir
+    timer = units / "cht-install-health.timer"
+    HealthCheckScheduled().apply(ctx)  # a good server
+    assert "OnCalendar=*-*-* *:00/5:00\n" in (host.read_text(timer) or "")
+    found = HealthCheckScheduled().probe(ctx)
+    assert found.ok and found.reason == ("cht-install-health.timer runs `cht-install "
+                                         "health-check` every 5 minutes")
+    host.commands[("systemctl", "is-enabled")] = said(["systemctl"], "disabled\n", 1)
+    found = HealthCheckScheduled().probe(ctx)  # turned off by hand
+    assert found.status is Status.NEEDED
+    assert found.reason == "cht-install-health.timer is not enabled"
+    host.actions.clear()
+    HealthCheckScheduled().apply(ctx)
+    assert ran(host) == [("run", "systemctl", "daemon-reload"),
+                         ("run", "systemctl", "enable", "--now", "cht-install-health.timer")]
+    assert HealthCheckScheduled().probe(ctx).ok
+    good = host.files[timer]
+    host.files[timer] = good.replace(b"00/5", b"00/30")  # edited by hand
+    found = HealthCheckScheduled().probe(ctx)
+    assert found.status is Status.NEEDED and found.reason == f"{timer} is not in place yet"
+    HealthCheckScheduled().apply(ctx)
+    assert host.files[timer] == good
+    assert HealthCheckScheduled().probe(ctx).ok
+
+
+def test_without_systemd_a_stopped_cron_is_started_for_the_health_check_and_the_entry_removed(
+        tmp_path: Path) -> None:
+    host = FakeHost(commands={("cron",): said(["cron"]), ("rm", "-f"): said(["rm"]),
+                              ("pgrep", "-x", "cron"): said(["pgrep"], "412\n"),
+                              ("service",): said(["service"], "cron: unrecognized service", 1)})
+    host.effects[("rm", "-f")] = removes(host)
+    ctx = without_systemd(context(host, tmp_path, **ALERTS))
+    entry = ctx.paths.cron_file.parent / "cht-install-health"
+    HealthCheckScheduled().apply(ctx)  # a good server
+    assert written(host) == [str(entry)] and ran(host) == []
+    assert (host.read_text(entry) or "").splitlines()[-1].startswith("*/5 * * * * root ")
+    assert HealthCheckScheduled().probe(ctx).ok
+    host.commands[("pgrep", "-x", "cron")] = said(["pgrep"], "", 1)  # cron stopped
+    host.actions.clear()
+    found = HealthCheckScheduled().probe(ctx)
+    assert found.status is Status.NEEDED
+    assert found.reason == ("cron is not running, so `cht-install health-check` every 5 "
+                            "minutes would never run")
+    with pytest.raises(StepError) as failed:
+        HealthCheckScheduled().apply(ctx)
+    assert failed.value.reason == "`service cron start` failed: cron: unrecognized service"
+    assert "Start the scheduler by hand" in failed.value.fix
+    assert ran(host) == [("run", "service", "cron", "start")]  # nothing installed
+    host.commands[("pgrep", "-x", "cron")] = said(["pgrep"], "412\n")  # started by hand
+    found = HealthCheckScheduled().probe(ctx)
+    assert found.ok and found.reason == ("cron runs `cht-install health-check` every 5 "
+                                         f"minutes ({entry})")
+    off = without_systemd(context(host, tmp_path))  # no address for alerts any more
+    found = HealthCheckScheduled().probe(off)
+    assert found.status is Status.NEEDED and f"{entry} is left from earlier" in found.reason
+    host.actions.clear()
+    HealthCheckScheduled().apply(off)
+    assert ran(host) == [("run", "rm", "-f", str(entry))]  # no systemctl without systemd
+    assert HealthCheckScheduled().probe(off).ok
+
+
+LETSENCRYPT: dict[str, Any] = {"tls": {"mode": "letsencrypt", "email": "it@example.org"}}
+
+
+def test_only_a_lets_encrypt_certificate_is_renewed_on_a_timer(tmp_path: Path) -> None:
+    host = schedules_on_systemd()
+    own = {"mode": "own", "certificate": "/root/cht.pem", "key": "/root/cht.key"}
+    for tls in ({"mode": "self-signed"}, own):
+        found = TlsRenewal().probe(context(host, tmp_path, tls=tls))
+        assert found.ok and found.reason == ("not needed: the certificate does not come from "
+                                             "Let's Encrypt")
+    ctx = context(host, tmp_path, **LETSENCRYPT)
+    units = ctx.paths.systemd_dir
+    found = TlsRenewal().probe(ctx)
+    assert found.status is Status.NEEDED and "cht-install-renew.service is not in place yet" \
+        in found.reason
+    TlsRenewal().apply(ctx)
+    assert written(host) == [str(units / "cht-install-renew.service"),
+                             str(units / "cht-install-renew.timer")]
+    timer = host.read_text(units / "cht-install-renew.timer") or ""
+    assert "OnCalendar=*-*-* 03,15:17:00\nRandomizedDelaySec=3600\n" in timer
+    assert ran(host) == [("run", "systemctl", "daemon-reload"),
+                         ("run", "systemctl", "enable", "--now", "cht-install-renew.timer")]
+    found = TlsRenewal().probe(ctx)
+    assert found.ok and found.reason == ("cht-install-renew.timer runs `cht-install renew-cert` "
+                                         "twice a day")
+
+
+def test_the_renewal_is_taken_off_the_schedule_when_lets_encrypt_is_left(
+        tmp_path: Path) -> None:
+    host = schedules_on_systemd()
+    TlsRenewal().apply(context(host, tmp_path, **LETSENCRYPT))  # asked for earlier
+    host.actions.clear()
+    ctx = context(host, tmp_path, tls={"mode": "self-signed"})
+    units = ctx.paths.systemd_dir
+    found = TlsRenewal().probe(ctx)
+    assert found.status is Status.NEEDED
+    assert found.reason == (f"{units / 'cht-install-renew.timer'} is left from earlier answers "
+                            "(the certificate does not come from Let's Encrypt)")
+    TlsRenewal().apply(ctx)
+    assert ran(host)[0] == ("run", "systemctl", "disable", "--now", "cht-install-renew.timer")
+    assert host.files == {}
+    assert TlsRenewal().probe(ctx).ok
+
+
+def test_without_systemd_lets_encrypt_is_renewed_by_the_running_cron(tmp_path: Path) -> None:
+    host = FakeHost(commands={("cron",): said(["cron"]),
+                              ("pgrep", "-x", "cron"): said(["pgrep"], "412\n")})
+    ctx = without_systemd(context(host, tmp_path, **LETSENCRYPT))
+    entry = ctx.paths.cron_file
+    assert TlsRenewal().probe(ctx).status is Status.NEEDED
+    TlsRenewal().apply(ctx)
+    assert written(host) == [str(entry)] and ran(host) == []  # cron already runs
+    line = (host.read_text(entry) or "").splitlines()[-1]
+    assert line.startswith("17 3,15 * * * root ") and f" renew-cert --root {tmp_path} " in line
+    found = TlsRenewal().probe(ctx)
+    assert found.ok and found.reason == f"cron runs `cht-install renew-cert` twice a day ({entry})"
+
+
+# ---- the self-signed certificate -------------------------------------------------------
+
+def certificate_of(host: FakeHost, ctx: Context) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(host.files[ctx.paths.certificate])
+
+
+def test_a_self_signed_certificate_is_made_when_there_is_none(tmp_path: Path) -> None:
+    host = FakeHost(live=False)
+    ctx = context(host, tmp_path)
+    found = TlsCertificate().probe(ctx)
+    assert found.status is Status.NEEDED
+    assert found.reason == f"no certificate in {ctx.paths.tls_dir} yet"
+    TlsCertificate().apply(ctx)
+    assert host.actions == [("write", str(ctx.paths.certificate), "0o644"),
+                            ("write", str(ctx.paths.private_key), "0o600"),
+                            ("write", str(ctx.paths.tls_source), "0o644")]
+    made = certificate_of(host, ctx)
+    assert made.issuer == made.subject and summarize(made).names == ("cht.example.org",)
+    assert host.files[ctx.paths.tls_source] == b"self-signed\n"
+    found = TlsCertificate().probe(ctx)
+    assert found.ok and found.reason == "self-signed for cht.example.org, 824 days left"
+
+
+def expiring(name: str) -> Issued:
+    return self_signed(name, not_after=NOW + dt.timedelta(days=10))
+
+
+def expired(name: str) -> Issued:
+    return self_signed(name, not_before=NOW - dt.timedelta(days=400),
+                       not_after=NOW - dt.timedelta(days=3))
+
+
+def from_a_ca(name: str) -> Issued:
+    return leaf(intermediate(root()), name)
+
+
+@pytest.mark.parametrize(("make", "name", "status", "said"), [
+    (expiring, "cht.example.org", Status.NEEDED,
+     "the certificate expires in 9 days: time to renew it"),
+    (expired, "cht.example.org", Status.BROKEN,
+     f"the certificate expired on {NOW - dt.timedelta(days=3):%Y-%m-%d}: phones refuse it"),
+    (self_signed, "old.example.org", Status.NEEDED,
+     "the certificate is for old.example.org; the host name is now cht.example.org"),
+    (from_a_ca, "cht.example.org", Status.NEEDED,
+     "the installed certificate is not a self-signed one (mode changed)"),
+], ids=["expiring", "expired", "another name", "not self-signed"])
+def test_a_self_signed_certificate_is_kept_while_good_and_renewed_when_not(
+        tmp_path: Path, make: Callable[[str], Issued], name: str, status: Status,
+        said: str) -> None:
+    host = FakeHost(live=False)
+    ctx = context(host, tmp_path)
+    good = self_signed("cht.example.org")
+    host.files[ctx.paths.certificate] = good.pem
+    host.files[ctx.paths.private_key] = good.key_pem()
+    found = TlsCertificate().probe(ctx)
+    assert found.ok and found.reason == "self-signed for cht.example.org, 89 days left"
+    old = make(name)
+    host.files[ctx.paths.certificate] = old.pem
+    host.files[ctx.paths.private_key] = old.key_pem()
+    found = TlsCertificate().probe(ctx)
+    assert found.status is status and said in found.reason
+    assert found.fix.startswith("cht-install makes a ")
+    TlsCertificate().apply(ctx)
+    assert host.files[ctx.paths.certificate.with_suffix(".crt.previous")] == old.pem
+    assert host.files[ctx.paths.private_key.with_suffix(".key.previous")] == old.key_pem()
+    assert certificate_of(host, ctx) != old.cert
+    found = TlsCertificate().probe(ctx)
+    assert found.ok and found.reason == "self-signed for cht.example.org, 824 days left"

@@ -15,8 +15,11 @@ def bootstrapped(ctx: Context) -> bool:
 
 
 class CompleteInstall:
-    """horticulturalist's postrun says --complete-install, so a restart never installs
-    CHT again (the docs' `sed -i 's/--install=3.9.0/--complete-install/g' ...`)."""
+    """A restart of medic-os never installs CHT again (--complete-install).
+
+    As the docs' `sed -i 's/--install=3.9.0/--complete-install/g' ...` on
+    horticulturalist's postrun.
+    """
 
     id = "cht.complete-install"
     title = "CHT is not installed again at each restart"
@@ -74,8 +77,11 @@ def enabled_unneeded(ctx: Context) -> list[tuple[str, str | None]]:
 
 
 class UnneededServices:
-    """openssh, medic-rdbms and medic-couch2pg disabled in medic-os (the docs'
-    `/boot/svc-disable medic-core openssh && /boot/svc-disable medic-rdbms && ...`)."""
+    """openssh, medic-rdbms and medic-couch2pg are disabled in medic-os.
+
+    As the docs' `/boot/svc-disable medic-core openssh && /boot/svc-disable medic-rdbms
+    && ...`.
+    """
 
     id = "cht.unneeded-services"
     title = "Services CHT does not need are off"

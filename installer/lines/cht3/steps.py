@@ -145,8 +145,11 @@ def other_line_install(ctx: Context) -> Finding | None:
 
 
 class ComposeFiles:
-    """CHT 3.x's compose file and .env are as the answers make them (the password kept, never
-    a new one for existing data; the data never moved; no other CHT line on this server)."""
+    """CHT 3.x's compose file and .env are as the answers make them.
+
+    The password is kept (never a new one for existing data), the data never moved, and
+    no other CHT line runs on this server.
+    """
 
     id = "cht.compose-file"
     title = "CHT compose file and secrets are written"
@@ -281,8 +284,10 @@ def problems(ctx: Context, attrs: dict[str, Any]) -> list[str]:
 
 
 class ServicesRunning:
-    """medic-os and haproxy run from cht-install's compose file, restart always, and medic-os
-    has finished starting; a crash loop is named with its last log lines."""
+    """medic-os and haproxy run from cht-install's compose file and have finished starting.
+
+    They restart always; a crash loop is named with its last log lines.
+    """
 
     id = "cht.running"
     title = "CHT containers are running and set up"

@@ -257,8 +257,10 @@ class NoOtherLine:
 
 
 class ComposeFiles:
-    """CHT's release compose files, the upgrade service's, and its .env (secrets made once,
-    the operator's own lines kept) are in CHT's documented layout under /opt/cht."""
+    """CHT's compose files, the upgrade service's and .env are in CHT's layout under /opt/cht.
+
+    The secrets are made once; the operator's own lines in .env are kept.
+    """
 
     id = "cht.compose-file"
     title = "CHT compose files and secrets are written"
@@ -477,8 +479,10 @@ def compose_argv(ctx: Context) -> list[str]:
 
 
 class ServicesRunning:
-    """The upgrade service and CHT's services run with the settings in .env, and nginx is
-    ready; a crash loop is named with its last log lines."""
+    """The upgrade service and CHT's services run with .env's settings, and nginx is ready.
+
+    A crash loop is named with its last log lines.
+    """
 
     id = "cht.running"
     title = "CHT's services are running"

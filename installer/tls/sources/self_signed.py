@@ -36,7 +36,7 @@ def probe(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
                       f"{hostname}", "cht-install makes a new one for the host name.")
     days = info.days_left()
     if days < 0:
-        return broken(f"the certificate expired {-days} days ago: phones refuse it",
+        return broken(f"the certificate expired on {info.not_after:%Y-%m-%d}: phones refuse it",
                       "cht-install makes a new self-signed certificate.")
     if days < RENEW_BEFORE_DAYS:
         return needed(f"the certificate expires in {days} days: time to renew it",
