@@ -29,7 +29,7 @@ def last_lines(container: Any, count: int = 3) -> str:
     terminal escapes, each on its own indented line."""
     try:
         raw = container.logs(tail=count * 4).decode(errors="replace")
-    except Exception:
+    except docker_errors():
         return "  | (its logs could not be read)"
     lines: list[str] = []
     for line in raw.splitlines():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 LAYOUT_SETTLED = 0.2  # seconds: the new layout (and so the page's height) is known by then
@@ -23,7 +24,7 @@ class Paged(Screen[None]):
     def can_page(self) -> bool:
         try:
             return self.page().max_scroll_y > 0
-        except Exception:
+        except NoMatches:  # not composed yet, or already gone
             return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -68,6 +68,8 @@ class FakeHost:
     secrets: set[str] = field(default_factory=set)
     live: bool = True
     downloads: dict[str, bytes] = field(default_factory=dict)  # url -> what it serves
+    # What the next pulls raise, in turn (a registry cut off mid-answer, say); then pulls work
+    pull_failures: list[Exception] = field(default_factory=list)
     # Some steps look at the disk themselves, not through the host (a .env's mode, whether
     # CHT's data directory has files): files written below this directory are also written
     # there, with their mode.
@@ -159,6 +161,19 @@ class FakeHost:
             raise RuntimeError(f"could not download {url}: HTTP Error 404: Not Found")
         check(self.downloads[url])
         self.write_file(to, self.downloads[url], mode)
+
+    def pull(self, image: str, on_progress: Callable[..., None]) -> None:
+        self.actions.append(("pull", image))
+        if self.pull_failures:
+            raise self.pull_failures.pop(0)
+        on_progress({"layer": (100, 100)}, "Pull complete layer")
+        self.images.add(image)
+
+    def image_platforms(self, image: str) -> list[str] | None:
+        return None
+
+    def image_download_size(self, image: str) -> int | None:
+        return None
 
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
         for path, (data, mode) in files.items():

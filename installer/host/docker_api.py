@@ -54,10 +54,12 @@ class DockerClient(Protocol):
 
 def docker_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
     """What a Docker SDK call raises: the SDK's own errors (NotFound, APIError, ...), a lost
-    connection to the daemon (requests'), the socket's own (OSError); and ``also``, for
-    what the caller does with the answer (a missing key, say)."""
+    connection to the daemon (requests'; urllib3's while a stream such as a pull or logs is
+    read raw), the socket's own (OSError); and ``also``, for what the caller does with the
+    answer (a missing key, say)."""
     import docker.errors  # late: imported only when something went wrong with a live Docker
     import requests
+    import urllib3
 
-    return (docker.errors.DockerException, requests.exceptions.RequestException, OSError,
-            *also)
+    return (docker.errors.DockerException, requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError, OSError, *also)

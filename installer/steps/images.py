@@ -176,7 +176,7 @@ def pull_with_retries(ctx: Context, ref: str, report: PullProgress) -> None:
         try:
             ctx.host.pull(ref, report)
             return
-        except Exception as exc:
+        except docker_errors(RuntimeError) as exc:  # RuntimeError: the daemon's own words
             cause = pull_error(exc, source_of(ctx))
             if is_disk_full(exc):
                 raise StepError(

@@ -34,6 +34,7 @@ from installer.steps.acme import TlsRenewal
 from installer.steps.care import BackupScheduled, HealthCheckScheduled
 from installer.steps.docker import DockerInstalled, DockerRepository, recipe
 from installer.steps.hardware import DiskFacts, HardwareEnough, HardwareFacts
+from installer.steps.images import ImagesPulled
 from installer.steps.tls import TlsCertificate
 from installer.steps.updates import APT_PERIODIC, APT_PERIODIC_TEXT, AutomaticUpdates
 from installer.steps.verify import AnswersHttps
@@ -881,3 +882,34 @@ def test_a_self_signed_certificate_is_kept_while_good_and_renewed_when_not(
     assert certificate_of(host, ctx) != old.cert
     found = TlsCertificate().probe(ctx)
     assert found.ok and found.reason == "self-signed for cht.example.org, 824 days left"
+
+
+MIRROR = {"registry": "127.0.0.1:5000"}
+
+
+def test_a_pull_cut_off_mid_stream_is_tried_again(tmp_path: Path) -> None:
+    import urllib3
+
+    host = FakeHost()
+    host.pull_failures = [urllib3.exceptions.ProtocolError("Connection broken: reset")]
+    ctx = context(host, tmp_path, **MIRROR)
+    ctx.facts.pull_retry_delays = (0.0,)
+    ImagesPulled().apply(ctx)
+    medic_os = "127.0.0.1:5000/medicmobile/medic-os:cht-3.9.0-rc.2"
+    haproxy = "127.0.0.1:5000/medicmobile/haproxy:rc-1.17"
+    assert host.actions == [("pull", medic_os), ("pull", medic_os), ("pull", haproxy)]
+    assert ImagesPulled().probe(ctx).ok
+
+
+def test_a_registry_that_keeps_failing_is_named_with_the_way_on(tmp_path: Path) -> None:
+    import docker.errors
+
+    host = FakeHost()
+    host.pull_failures = [docker.errors.APIError("manifest unknown")] * 2
+    ctx = context(host, tmp_path, **MIRROR)
+    ctx.facts.pull_retry_delays = (0.0,)
+    with pytest.raises(StepError) as refused:
+        ImagesPulled().apply(ctx)
+    assert "after 2 tries: 127.0.0.1:5000 does not have that image or tag" in str(
+        refused.value)
+    assert "goes on from the layers already fetched" in refused.value.fix
