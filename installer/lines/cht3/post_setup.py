@@ -28,7 +28,9 @@ class CompleteInstall:
         script = ctx.host.container_read(MEDIC_OS, cht3.HORTI_POSTRUN)
         if script is None:
             return needed(f"medic-os is not set up yet ({cht3.HORTI_POSTRUN} not found)")
-        found = cht3.INSTALL_FLAG.search(script.decode(errors="replace"))
+        commands = "\n".join(line for line in script.decode(errors="replace").splitlines()
+                             if not line.lstrip().startswith("#"))  # a comment runs nothing
+        found = cht3.INSTALL_FLAG.search(commands)
         if found is None:
             return ok("medic-os's start script only finishes CHT's install at a restart "
                       "(it does not install CHT again)")
