@@ -37,7 +37,8 @@ class Platform:
 
     @property
     def deb_arch(self) -> str:
-        return {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "armhf"}.get(self.arch, self.arch)
+        return {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "armhf",
+                "ppc64le": "ppc64el"}.get(self.arch, self.arch)
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)

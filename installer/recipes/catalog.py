@@ -1,9 +1,10 @@
-"""Which recipe each platform gets: the support table as data, plus the small functions
-that turn a platform and the Docker choice into a Recipe or a Refusal."""
+"""Which recipe each platform gets: the support table (releases.tsv) as data, plus the small
+functions that turn a platform and the Docker choice into a Recipe or a Refusal."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from importlib.resources import files
 
 from installer.answers import DockerChoice
 from installer.platform import Platform
@@ -40,49 +41,110 @@ COMPOSE_ARCH = {"x86_64": "x86_64", "aarch64": "aarch64", "armv7l": "armv7"}
 
 @dataclass(frozen=True)
 class Release:
-    """A release the installer supports: Docker's repository path and suite (apt)."""
+    """One line of releases.tsv: a release the installer supports, and how."""
 
     path: str  # linux/<path> in Docker's repository
-    suite: str = ""
+    suite: str = ""  # apt: the codename, Docker's suite
     arches: tuple[str, ...] = ("x86_64", "aarch64")
     distro_engine: tuple[str, ...] = ()
     distro_compose: tuple[str, ...] = ()
+    family: str = "apt"  # apt | rpm
+    id: str = ""  # os-release ID
+    name: str = ""
+    version: str = ""  # rpm: the major; "40+": that one and every newer one
+    python: str = ""  # scripts/bootstrap's Python there; "" none
+    about: str = ""  # that Python; without one, why
 
 
-UBUNTU = {
-    "focal": Release("ubuntu", "focal", ("x86_64", "aarch64", "armv7l"),
-                     ("docker.io",), ("docker-compose",)),
-    "jammy": Release("ubuntu", "jammy", ("x86_64", "aarch64", "armv7l"),
-                     ("docker.io",), ("docker-compose-v2",)),
-    "noble": Release("ubuntu", "noble", ("x86_64", "aarch64", "armv7l"),
-                     ("docker.io",), ("docker-compose-v2",)),
-}
-DEBIAN = {
-    "bullseye": Release("debian", "bullseye", ("x86_64", "aarch64", "armv7l"),
-                        ("docker.io",), ("docker-compose",)),
-    "bookworm": Release("debian", "bookworm", ("x86_64", "aarch64", "armv7l"),
-                        ("docker.io",), ("docker-compose",)),
-    "trixie": Release("debian", "trixie", ("x86_64", "aarch64", "armv7l"),
-                      ("docker.io",), ("docker-compose",)),
-}
-RASPBIAN = {
-    "bullseye": Release("raspbian", "bullseye", ("armv7l",), ("docker.io",), ("docker-compose",)),
-    "bookworm": Release("raspbian", "bookworm", ("armv7l",), ("docker.io",), ("docker-compose",)),
-}
-EOL = {
-    "ubuntu": {"trusty": "14.04", "xenial": "16.04", "bionic": "18.04"},
-    "debian": {"jessie": "8", "stretch": "9", "buster": "10"},
-    "raspbian": {"stretch": "9", "buster": "10"},
-}
-# RHEL family: Docker's repository path per distribution, and the majors supported.
-RPM_PATHS = {"rhel": "rhel", "centos": "centos", "rocky": "centos", "almalinux": "centos",
-             "oracle": "centos", "fedora": "fedora"}
-RPM_MAJORS = {"rhel": ("8", "9", "10"), "centos": ("9", "10"), "rocky": ("8", "9", "10"),
-              "almalinux": ("8", "9", "10"), "oracle": ("8", "9", "10")}
-FEDORA_OLDEST = 40
+RELEASES_FILE = "releases.tsv"
+COLUMNS = 11
+# The os-release IDs `distro` reports otherwise (Oracle Linux's ID is "ol").
+DISTRO_IDS = {"ol": "oracle"}
+
+
+def _packages(field: str) -> tuple[str, ...]:
+    return () if field == "-" else tuple(field.split(","))
+
+
+def read_releases(text: str) -> tuple[Release, ...]:
+    """The releases in a releases.tsv text (comment lines start with #)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != COLUMNS:
+            raise ValueError(f"{RELEASES_FILE} line {number}: {len(fields)} columns, "
+                             f"not {COLUMNS}")
+        family, os_id, name, version, codename, path, arches, engine, compose, python, about \
+            = fields
+        found.append(Release(
+            path=path, suite="" if codename == "-" else codename, arches=tuple(arches.split(",")),
+            distro_engine=_packages(engine), distro_compose=_packages(compose), family=family,
+            id=DISTRO_IDS.get(os_id, os_id), name=name, version=version,
+            python="" if python == "-" else python, about=about))
+    return tuple(found)
+
+
+LISTED = read_releases(
+    files("installer.recipes").joinpath(RELEASES_FILE).read_text(encoding="utf-8"))
+RELEASES = tuple(r for r in LISTED if r.family != "eol")  # the supported ones
+
+
+def _apt(os_id: str) -> dict[str, Release]:
+    return {r.suite: r for r in RELEASES if r.family == "apt" and r.id == os_id}
+
+
+UBUNTU = _apt("ubuntu")
+DEBIAN = _apt("debian")
+RASPBIAN = _apt("raspbian")
+# apt releases past their end of life, by kind and codename: why (releases.tsv's eol lines).
+EOL: dict[str, dict[str, str]] = {}
+for _past in LISTED:
+    if _past.family == "eol":
+        EOL.setdefault(_past.id, {})[_past.suite] = _past.about
+# RHEL family and Fedora, by ID and major: Docker's repository path and the rest.
+RPM_RELEASES = {(r.id, r.version): r for r in RELEASES if r.family == "rpm"}
+RPM_PATHS = {os_id: r.path for (os_id, _), r in RPM_RELEASES.items()}
+FEDORA_OLDEST = int(next(v for (i, v) in RPM_RELEASES if i == "fedora").rstrip("+"))
 DERIVATIVE_HINT = "derivatives use the release of Ubuntu they are built on (UBUNTU_CODENAME)"
-SUPPORTED_HINT = ("Use a supported release: Ubuntu 22.04/24.04 LTS, Debian 12, RHEL/Rocky/"
-                  "Alma 9, Amazon Linux 2023 (the README lists them all).")
+
+
+def supported_list(releases: tuple[Release, ...]) -> str:
+    """The releases in words, e.g. `Ubuntu 22.04/24.04, Debian 12, RHEL/Rocky 9/10` (names
+    that share their versions are said together, as scripts/bootstrap says them)."""
+    versions: dict[str, list[str]] = {}
+    for release in releases:
+        versions.setdefault(release.name, []).append(release.version)
+    names: dict[str, list[str]] = {}
+    for name, said in versions.items():
+        names.setdefault("/".join(said), []).append(name)
+    return ", ".join(f"{'/'.join(named)} {said}" for said, named in names.items())
+
+
+SUPPORTED_HINT = (f"Supported releases: {supported_list(RELEASES)}, Amazon Linux 2023 "
+                  "(the README lists them all).")
+
+
+def release_for(platform: Platform) -> Release | None:
+    """The line of releases.tsv this platform is, if any (derivatives of Ubuntu: the
+    Ubuntu release they are built on)."""
+    if platform.family == "debian":
+        return _apt_table(platform)[0].get(platform.codename)
+    major = _major(platform.version)
+    if platform.id == "fedora":
+        if major.isdigit() and int(major) >= FEDORA_OLDEST:
+            return RPM_RELEASES[("fedora", f"{FEDORA_OLDEST}+")]
+        return None
+    return RPM_RELEASES.get((platform.id, major))
+
+
+def _apt_table(platform: Platform) -> tuple[dict[str, Release], str]:
+    if platform.id == "raspbian":
+        return RASPBIAN, "raspbian"
+    if _ubuntu_like(platform):
+        return UBUNTU, "ubuntu"
+    return DEBIAN, "debian"
 
 
 def _base(choice: DockerChoice) -> str:
@@ -228,22 +290,17 @@ def _resolve(platform: Platform, choice: DockerChoice) -> Recipe | Refusal:
     official = choice.source == "official"
     name = platform.name or f"{platform.id} {platform.version}"
     if platform.family == "debian":
-        if platform.id == "raspbian":
-            table, kind = RASPBIAN, "raspbian"
-        elif _ubuntu_like(platform):
-            table, kind = UBUNTU, "ubuntu"
-        else:
-            table, kind = DEBIAN, "debian"
+        table, kind = _apt_table(platform)
         release = table.get(platform.codename)
         if release is None:
             eol = EOL.get(kind, {}).get(platform.codename)
-            what = f"{name} reached its end of life" if eol else f"{name} is not supported"
+            what = (f"{name} reached its end of life ({eol}): it gets no security fixes"
+                    if eol else f"{name} is not supported: Docker publishes no packages for it")
             hint = f" ({DERIVATIVE_HINT})" if kind == "ubuntu" and platform.id != "ubuntu" else ""
-            return Refusal(f"{what}: Docker publishes no packages for it{hint}",
+            return Refusal(f"{what}{hint}",
                            "Upgrade to a supported release. " + SUPPORTED_HINT, overridable=True)
         if platform.arch not in release.arches:
-            return Refusal(f"Docker has no {platform.arch} packages for {name}",
-                           "Use a 64-bit (x86_64 or aarch64) system.")
+            return _no_arch(platform, name)
         return apt_official(platform, release, choice) if official else apt_distro(
             platform, release)
     if platform.id == "amzn":
@@ -256,25 +313,30 @@ def _resolve(platform: Platform, choice: DockerChoice) -> Recipe | Refusal:
                    SUPPORTED_HINT, overridable=True)
 
 
+def _no_arch(platform: Platform, name: str) -> Refusal:
+    return Refusal(f"Docker has no {platform.arch} packages for {name}",
+                   "Use a 64-bit (x86_64 or aarch64) system.")
+
+
 def rpm(platform: Platform, choice: DockerChoice, name: str) -> Recipe | Refusal:
-    major = _major(platform.version)
-    if platform.id == "fedora":
-        if not major.isdigit() or int(major) < FEDORA_OLDEST:
-            return Refusal(f"{name} reached its end of life", "Upgrade Fedora. " + SUPPORTED_HINT,
-                           overridable=True)
-        if choice.source != "official":
-            return Recipe(name="Fedora's own packages", manager=DNF,
-                          engine=("moby-engine",), compose=("docker-compose",))
-        return rpm_official(platform, "fedora", choice)
-    if major not in RPM_MAJORS[platform.id]:
+    release = release_for(platform)
+    if release is None and platform.id == "fedora":
+        return Refusal(f"{name} reached its end of life", "Upgrade Fedora. " + SUPPORTED_HINT,
+                       overridable=True)
+    if release is None:
         return Refusal(
             f"{name} is not supported (end of life, or too new for Docker's repository)",
             "Use a supported release. " + SUPPORTED_HINT, overridable=True)
-    if choice.source != "official":
-        return Refusal(
-            f"{name}'s own repositories have no Docker (only podman)",
-            "Use Docker's repository: [[docker.source=official]] (the default).")
-    return rpm_official(platform, RPM_PATHS[platform.id], choice)
+    if platform.arch not in release.arches:
+        return _no_arch(platform, name)
+    if choice.source == "official":
+        return rpm_official(platform, release.path, choice)
+    if release.distro_engine:
+        return Recipe(name=f"{release.name}'s own packages", manager=DNF,
+                      engine=release.distro_engine, compose=release.distro_compose)
+    return Refusal(
+        f"{name}'s own repositories have no Docker (only podman)",
+        "Use Docker's repository: [[docker.source=official]] (the default).")
 
 
 def amazon(platform: Platform) -> Recipe | Refusal:

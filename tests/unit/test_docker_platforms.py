@@ -51,13 +51,13 @@ def assert_cht3_arch(code: int, data: dict[str, Any], arch: str) -> None:
 
 APT_CASES = [
     # release,          arch,      path,       suite,      deb arch
-    ("ubuntu-20.04",    "x86_64",  "ubuntu",   "focal",    "amd64"),
     ("ubuntu-22.04",    "aarch64", "ubuntu",   "jammy",    "arm64"),
     ("ubuntu-24.04",    "x86_64",  "ubuntu",   "noble",    "amd64"),
+    ("ubuntu-26.04",    "x86_64",  "ubuntu",   "resolute", "amd64"),
+    ("ubuntu-26.04",    "aarch64", "ubuntu",   "resolute", "arm64"),
     ("linuxmint-21.3",  "x86_64",  "ubuntu",   "jammy",    "amd64"),
     ("pop-22.04",       "x86_64",  "ubuntu",   "jammy",    "amd64"),
     ("elementary-7.1",  "x86_64",  "ubuntu",   "jammy",    "amd64"),
-    ("debian-11",       "x86_64",  "debian",   "bullseye", "amd64"),
     ("debian-12",       "x86_64",  "debian",   "bookworm", "amd64"),
     ("debian-12",       "aarch64", "debian",   "bookworm", "arm64"),  # Raspberry Pi OS 64-bit
     ("debian-13",       "x86_64",  "debian",   "trixie",   "amd64"),
@@ -95,7 +95,7 @@ def test_raspberry_pi_os_32_bit_uses_the_raspbian_path_but_cht_images_need_64_bi
 RPM_CASES = [
     ("rhel-8", "rhel"), ("rhel-9", "rhel"), ("centos-stream-9", "centos"),
     ("rocky-8", "centos"), ("rocky-9", "centos"), ("almalinux-9", "centos"),
-    ("ol-9", "centos"), ("fedora-41", "fedora"),
+    ("ol-9", "centos"), ("fedora-43", "fedora"),
 ]
 
 
@@ -168,6 +168,7 @@ def test_sles_uses_the_containers_module(
 
 @pytest.mark.parametrize(("release", "words"), [
     ("ubuntu-18.04", "end of life"),
+    ("ubuntu-20.04", "end of life"),
     ("debian-10", "end of life"),
     ("centos-7", "not supported"),
     ("alpine-3.20", "not a distribution"),
@@ -195,7 +196,8 @@ def test_allow_unsupported_goes_on_as_the_nearest_release(
 @pytest.mark.parametrize(("release", "engine", "compose"), [
     ("debian-12", "docker.io", "docker-compose"),
     ("ubuntu-24.04", "docker.io", "docker-compose-v2"),
-    ("fedora-41", "moby-engine", "docker-compose"),
+    ("ubuntu-26.04", "docker.io", "docker-compose-v2"),
+    ("fedora-43", "moby-engine", "docker-compose"),
 ])
 def test_distro_source_uses_the_distributions_packages(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, release: str, engine: str, compose: str
