@@ -1,0 +1,96 @@
+"""What the VM tests ask of a guest running CHT: its /api/info over HTTPS from this
+machine, the operator's install from the README, doctor's verdict, a wait for CHT."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.vm.guest import Guest
+
+HOST = "cht.vm.test"
+# After a boot, systemd starts Docker and Docker the containers (restart: always); medic-os
+# then starts its services: under qemu's software emulation that takes a while.
+BACK_WITHIN = 600.0
+
+
+def https(port: int, request: str) -> tuple[int, bytes] | None:
+    """One HTTPS request from this machine through the guest's forwarded port, as a phone
+    makes it (medic-os offers only RSA suites with SHA-1 MACs): status and body, or None."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_ciphers("DEFAULT:@SECLEVEL=1")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname=HOST) as tls:
+                tls.sendall(request.encode())
+                answer = b""
+                while chunk := tls.recv(65536):
+                    answer += chunk
+    except (OSError, ssl.SSLError):
+        return None
+    head, _, body = answer.partition(b"\r\n\r\n")
+    parts = head.split(b" ", 2)
+    return (int(parts[1]), body) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+def api_info(port: int) -> dict[str, Any] | None:
+    found = https(port, f"GET /api/info HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n")
+    if found is None or found[0] != 200:
+        return None
+    info: dict[str, Any] = json.loads(found[1])
+    return info
+
+
+def signs_in(port: int, password: str) -> bool:
+    """The admin account signs in with this password: CouchDB's /_session through CHT's
+    nginx, with HTTP basic auth, as an admin's browser asks it."""
+    import base64
+
+    token = base64.b64encode(f"medic:{password}".encode()).decode()
+    found = https(port, f"GET /_session HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Basic "
+                        f"{token}\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
+    if found is None or found[0] != 200:
+        return False
+    user = json.loads(found[1]).get("userCtx", {})
+    return bool(user.get("name") == "medic" and "_admin" in user.get("roles", []))
+
+
+def wait_for_cht(guest: Guest, version: str, within: float = BACK_WITHIN) -> float:
+    """Seconds until CHT answers /api/info with this version over HTTPS."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        info = api_info(guest.https_port)
+        if info is not None and info.get("version") == version:
+            return time.monotonic() - started
+        time.sleep(10)
+    raise AssertionError(f"CHT {version} did not answer HTTPS within {within:.0f} s")
+
+
+def install(guest: Guest, checkout: Path, options: str) -> str:
+    """The README's way: the checkout copied over SSH, unpacked, `sudo scripts/run ...`."""
+    guest.copy(checkout, "cht-install.tar.gz")
+    guest.ssh("mkdir -p cht-install && tar xzf cht-install.tar.gz -C cht-install")
+    started = time.monotonic()
+    run = guest.ssh(f"cd cht-install && sudo scripts/run {options}", timeout=3000,
+                    check=False)
+    print(f"vm: install took {time.monotonic() - started:.0f} s (exit {run.returncode})\n"
+          f"{run.stdout[-1500:]}{run.stderr[-1500:]}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+def doctor(guest: Guest) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(
+        guest.ssh("sudo cht-install doctor --json", check=False).stdout)
+    return report
+
+
+def not_ok(report: dict[str, Any]) -> dict[str, str]:
+    rows = [*report["steps"], *report["checks"]]
+    return {s["id"]: s["reason"] for s in rows if s["status"] not in ("ok", "warning")}
