@@ -15,7 +15,7 @@ import yaml
 
 from installer import answer_checks as check
 from installer.answer_checks import CHT_LINES, CHT_VERSION, to_ascii
-from installer.answer_entry import Answer, answer, entries
+from installer.answer_entry import Answer, answer, dest, entries
 from installer.lines.cht3 import facts as cht3
 from installer.lines.current import facts as current
 
@@ -26,6 +26,7 @@ MORE = "More settings"
 AFTER = "After the install"
 URL_OR_NULL = "an http(s):// URL, or null"
 PATH = "an absolute path such as /root/cht.pem"
+CHTS_OWN_OR_URL = check.matching(check.URL, "an http(s):// URL, or null for CHT's own")
 
 
 class AnswersError(ValueError):
@@ -234,7 +235,7 @@ class InstallConfig:
     # Where the current line's compose files come from: CHT's build server, or a mirror.
     builds_url: str | None = answer(
         None, "--builds-url", "4.x/5.x: a mirror of CHT's build server (the compose files)",
-        "URL", check=check.matching(check.URL, "an http(s):// URL, or null for CHT's own"),
+        "URL", check=CHTS_OWN_OR_URL,
         label="Mirror of CHT's build server", section=MORE,
         prompt="4.x/5.x: mirror of CHT's build server, for the compose files (empty = CHT's):",
         placeholder="(not set)")
@@ -242,7 +243,7 @@ class InstallConfig:
     upgrade_service_url: str | None = answer(
         None, "--upgrade-service-url",
         "4.x/5.x: where the upgrade service's docker-compose.yml comes from", "URL",
-        check=check.matching(check.URL, "an http(s):// URL, or null for CHT's own"))
+        check=CHTS_OWN_OR_URL)
     backup: BackupChoice = field(default_factory=BackupChoice)
     alerts: AlertsChoice = field(default_factory=AlertsChoice)
     updates: UpdatesChoice = field(default_factory=UpdatesChoice)
@@ -340,8 +341,6 @@ def password_problem(password: str, line: str = cht3.LINE_ID) -> str | None:
 def overrides_from(given: Mapping[str, Any]) -> dict[str, Any]:
     """The answers the flags give, nested as in the answers file (None: not given), from
     argparse's values by their dest."""
-    from installer.answer_entry import dest
-
     nested: dict[str, Any] = {}
     for entry in ANSWERS:
         if not entry.flag:
