@@ -12,22 +12,25 @@ class Tmux:
     def __init__(self, command: str, cols: int = 80, rows: int = 24,
                  env: dict[str, str] | None = None) -> None:
         self.name = f"cht-{uuid.uuid4().hex[:8]}"
+        # A server of its own (-L): a shared one exits with its last session, and a
+        # session started in that instant fails with "server exited unexpectedly".
+        self.tmux = ["tmux", "-L", self.name]
         settings = [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(cols),
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(cols),
                         "-y", str(rows), *settings, command], check=True)
-        subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"],
+        subprocess.run([*self.tmux, "set-option", "-t", self.name, "remain-on-exit", "on"],
                        check=True)
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.3)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name],
                               capture_output=True, text=True, check=True).stdout
 
     def wait_for(self, text: str, timeout: float = 60) -> str:
@@ -45,5 +48,5 @@ class Tmux:
             time.sleep(0.3)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False,
+        subprocess.run([*self.tmux, "kill-server"], check=False,
                        capture_output=True)
