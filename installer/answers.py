@@ -338,9 +338,21 @@ def password_problem(password: str, line: str = cht3.LINE_ID) -> str | None:
     return PASSWORD_RULES[line](password)
 
 
+class Cleared:
+    """An answer that may be unset, given empty on the command line (`--backup-dir ''`):
+    the saved one is removed, as an empty field on the settings screen removes it."""
+
+    def __repr__(self) -> str:
+        return "CLEARED"
+
+
+CLEARED = Cleared()
+
+
 def overrides_from(given: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers the flags give, nested as in the answers file (None: not given), from
-    argparse's values by their dest."""
+    """The answers the flags give, nested as in the answers file (None: not given;
+    CLEARED: given empty, for an answer that may be unset), from argparse's values by
+    their dest."""
     nested: dict[str, Any] = {}
     for entry in ANSWERS:
         if not entry.flag:
@@ -348,6 +360,8 @@ def overrides_from(given: Mapping[str, Any]) -> dict[str, Any]:
         value = given.get(dest(entry.flag))
         if value is not None and entry.flag_values:
             value = entry.flag_values[value]
+        if value == "" and entry.default is None:
+            value = CLEARED
         *parents, leaf = entry.key.split(".")
         place = nested
         for parent in parents:

@@ -1,6 +1,6 @@
-"""The Considerations of CHT's hosting guide (alerting, restarts, backups, disaster recovery,
-scale, updates, renewals, security, privacy) as a checklist: each done only when doctor
-verified it just now, otherwise to do, with the next step."""
+"""The Considerations of CHT's hosting guide (alerting, restarts, power failures, backups,
+disaster recovery, scale, updates, renewals, security, privacy) as a checklist: each done
+only when doctor verified it just now, otherwise to do, with the next step."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ def checklist(report: dict[str, object], paths: Paths, tls_mode: str,
     def reason(row_id: str) -> str:
         return str(rows.get(row_id, {}).get("reason", "not checked"))
 
+    def not_ok(*ids: str) -> list[str]:
+        return [row_id for row_id in ids if worst(row_id) != "ok"]
+
     def said(*ids: str) -> str:
         """The rows' reasons, each with its next step when it is not ok."""
         parts = []
@@ -55,7 +58,8 @@ def checklist(report: dict[str, object], paths: Paths, tls_mode: str,
     certificate = {"self-signed": "a self-signed certificate (trust it on each phone)",
                    "own": "your own certificate, chain verified",
                    "letsencrypt": "a Let's Encrypt certificate that renews itself"}[tls_mode]
-    restarts = worst("docker.enabled-at-boot", "cht.running")
+    restarts = worst("docker.enabled-at-boot", "cht.running", "cht.restart-policy")
+    power = worst("docker.enabled-at-boot", "cht.restart-policy", "data.journaled")
     recovery = worst("data.location", "data.backup")
     renewal = "tls.renewal" if tls_mode == "letsencrypt" else "tls.expiry"
     security = ("tls.certificate", "tls.installed", "cht.answers-https", "tls.trusted",
@@ -65,7 +69,13 @@ def checklist(report: dict[str, object], paths: Paths, tls_mode: str,
              said("alerts.set-up")),
         Item("Restarts", restarts,
              "Docker starts at boot; the containers restart always (verified)"
-             if restarts == "ok" else "not verified: " + reason("docker.enabled-at-boot")),
+             if restarts == "ok" else "not verified: " + said(*not_ok(
+                 "docker.enabled-at-boot", "cht.running", "cht.restart-policy"))),
+        Item("Power failures", power,
+             "after a power cut Docker starts at boot, the containers restart, and CHT's "
+             f"data is on a filesystem that comes back consistent: {reason('data.journaled')}"
+             if power == "ok" else "not verified: " + said(*not_ok(
+                 "docker.enabled-at-boot", "cht.restart-policy", "data.journaled"))),
         Item("Backups", worst("data.backup", "backup.scheduled"), said("data.backup")),
         Item("Disaster recovery", recovery,
              f"data: {reason('data.location')}; answers: {paths.answers}. A backup holds "

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from installer.disk import human
-from installer.step import Context, Finding, broken, ok, warning
+from installer.host.docker_api import docker_errors
+from installer.step import Context, Finding, broken, needed, ok, warning
 
 FREE_WARNING = 0.20  # warn when less than this share of the data's disk is free
 BACKUP_TOO_OLD_DAYS = 7
@@ -102,8 +103,77 @@ def data_checks(ctx: Context) -> list[Check]:
             text, "Under 20% left: CHT's database grows every day. Free space (`docker system "
                   "prune` removes unused images) or grow the disk before it fills up.")
         checks.append(Check("data.disk-free", "Room left for CHT's data", finding))
+    checks.append(journaled_check(ctx, path))
     checks.append(backup_check(ctx))
     return checks
+
+
+JOURNAL_FIX = (
+    "Give it a journal: `sudo tune2fs -j {device}` (it works while mounted). Until then, "
+    "after a power cut run `sudo cht-install doctor` and restore the last backup if CouchDB "
+    "reports damage.")
+LOOK_FIX = (
+    "See for yourself: `sudo dumpe2fs -h {device} | grep features` lists has_journal when "
+    "it keeps one; if it does not, `sudo tune2fs -j {device}` gives it one (it works while "
+    "mounted).")
+OTHER_DISK_FIX = (
+    "Keep CHT's data on a local disk formatted ext4 or xfs: mount one (at /srv, say) and "
+    "change [[data]] to a folder on it; cht-install then says how to copy the data there. "
+    "Until then, keep nightly backups off this server.")
+
+
+def journaled_check(ctx: Context, path: Path) -> Check:
+    """Whether the filesystem holding CHT's data comes back consistent after a power cut."""
+    from installer.filesystems import EXT_FAMILY, holder
+    from installer.setting_names import both_ways
+
+    title = "CHT's data survives a power cut"
+    found = holder(ctx.host, path)
+    if found is None:
+        return Check("data.journaled", title, warning(
+            f"findmnt could not say which filesystem holds {path}", *both_ways(OTHER_DISK_FIX)))
+    if found.survives:
+        return Check("data.journaled", title, ok(f"{path} is on {found.why}"))
+    text = f"{path} is on {found.why}"
+    if found.fstype in EXT_FAMILY and found.source.startswith("/dev/"):
+        fix = JOURNAL_FIX if found.survives is False else LOOK_FIX
+        return Check("data.journaled", title, warning(text, fix.format(device=found.source)))
+    if found.survives is None:
+        return Check("data.journaled", title, warning(text, *both_ways(OTHER_DISK_FIX)))
+    return Check("data.journaled", title, broken(text, *both_ways(OTHER_DISK_FIX)))
+
+
+RESTARTING = ("always", "unless-stopped")
+
+
+def restart_policy_check(ctx: Context) -> Check:
+    """Every CHT container restarts by itself when Docker starts (after a reboot or a power
+    cut) or when it stops on its own."""
+    title = "CHT's containers restart by themselves"
+    client = ctx.host.docker()
+    if client is None:
+        return Check("cht.restart-policy", title, needed(
+            "Docker is not running, so the containers cannot be checked",
+            "Run cht-install: it starts Docker and CHT."))
+    names = ctx.line.containers(ctx)
+    if not names:
+        return Check("cht.restart-policy", title, needed(
+            "CHT's containers do not exist yet", "Run cht-install: it starts CHT."))
+    policies = {}
+    for name in names:
+        try:
+            policies[name] = str(client.containers.get(name).attrs["HostConfig"]
+                                 ["RestartPolicy"]["Name"] or "no")
+        except docker_errors(KeyError):
+            policies[name] = "unknown"
+    wrong = [f"{name} restarts {policy!r}" for name, policy in policies.items()
+             if policy not in RESTARTING]
+    if wrong:
+        return Check("cht.restart-policy", title, broken(
+            "; ".join(wrong), "Run cht-install: it creates CHT's containers again from its "
+            "compose files, which say `restart: always` (CHT's data is kept)."))
+    how = "always" if set(policies.values()) == {"always"} else "unless stopped by hand"
+    return Check("cht.restart-policy", title, ok(f"all {len(names)} restart {how}"))
 
 
 def backup_check(ctx: Context) -> Check:

@@ -12,9 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from installer.events import Event, Progress, event_to_dict
+from installer.events import (
+    Event,
+    Progress,
+    RunFinished,
+    StepDone,
+    StepFailed,
+    StepStarted,
+    event_to_dict,
+)
 from installer.host import append_private
 
+MILESTONES = (StepStarted, StepDone, StepFailed, RunFinished)
 PROGRESS_EVERY = 0.5  # seconds between progress lines of one step: enough to follow a pull
 
 
@@ -33,10 +42,14 @@ class Journal:
                 return
             self._last_progress[event.step_id] = now
         entry = {"time": time.time(), "run": self.run_id, **event_to_dict(event)}
-        self.write(entry)
+        # A step's start and end are on the disk at once, so that after a power cut the
+        # next run can say where this one stopped; progress and log lines are not worth
+        # a sync each.
+        self.write(entry, durable=isinstance(event, MILESTONES))
 
-    def write(self, entry: dict[str, object]) -> None:
-        append_private(self.path, self.redact(json.dumps(entry, default=str)) + "\n")
+    def write(self, entry: dict[str, object], durable: bool = False) -> None:
+        append_private(self.path, self.redact(json.dumps(entry, default=str)) + "\n",
+                       durable)
 
 
 def entries(path: Path, offset: int = 0) -> tuple[list[dict[str, object]], int]:

@@ -47,14 +47,19 @@ def default_hostname() -> str:
 
 
 def merge_answers(into: dict[str, Any], given: dict[str, Any]) -> None:
-    """Later answers win, key by key (within sections too); a null leaves the earlier one."""
+    """Later answers win, key by key (within sections too); a null leaves the earlier one,
+    CLEARED (a flag given empty) removes it."""
+    def kept(value: Any) -> Any:
+        return None if value is answers.CLEARED else value
+
     for key, value in given.items():
         if isinstance(value, dict) and isinstance(into.get(key), dict):
-            into[key] = {**into[key], **{k: v for k, v in value.items() if v is not None}}
+            into[key] = {**into[key],
+                         **{k: kept(v) for k, v in value.items() if v is not None}}
         elif isinstance(value, dict):
-            into[key] = {k: v for k, v in value.items() if v is not None}
+            into[key] = {k: kept(v) for k, v in value.items() if v is not None}
         elif value is not None:
-            into[key] = value
+            into[key] = kept(value)
 
 
 def resolve_config(options: Options, paths: Paths) -> InstallConfig:
@@ -316,6 +321,7 @@ class Session:
             certificate_trust,
             data_checks,
             data_location,
+            restart_policy_check,
             version_check,
         )
         from installer.steps.updates import updates_finding
@@ -327,7 +333,7 @@ class Session:
         checks = [certificate_expiry(days if isinstance(days, int) else None,
                                      str(expires) if expires else None),
                   certificate_trust(self.config.tls.mode), *data_checks(ctx),
-                  alerting_check(ctx), version_check(ctx),
+                  restart_policy_check(ctx), alerting_check(ctx), version_check(ctx),
                   Check("os.security-updates", "The OS installs security updates by itself",
                         updates_finding(ctx))]
         place = data_location(ctx)

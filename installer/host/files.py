@@ -30,14 +30,18 @@ class Redactor:
         return text
 
 
-def append_private(path: Path, text: str) -> None:
-    """Append to a root-only (0600) file, made if absent. A full or read-only disk must not
-    stop a run: the text is dropped, and the run's outcome still reaches its front end."""
+def append_private(path: Path, text: str, durable: bool = False) -> None:
+    """Append to a root-only (0600) file, made if absent; ``durable``: on the disk before
+    returning (a power cut right after keeps it). A full or read-only disk must not stop a
+    run: the text is dropped, and the run's outcome still reaches its front end."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:
             handle.write(text)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
     except OSError:
         pass
 

@@ -53,6 +53,25 @@ def test_every_flag_the_table_declares_is_one_the_command_line_takes_and_sets() 
     assert dest("--alerts-every") == "alerts_every"
 
 
+def test_an_optional_answer_given_empty_on_the_command_line_is_removed(
+        tmp_path: Any) -> None:
+    from installer.paths import Paths
+    from installer.session import Options, resolve_config
+
+    paths = Paths.under(tmp_path)
+    paths.answers.parent.mkdir(parents=True, exist_ok=True)
+    paths.answers.write_text("hostname: cht.example.org\nbackup:\n  dir: /var/backups/cht\n"
+                             "alerts:\n  webhook: https://ntfy.example.org/cht\n")
+    given = options_from(parser().parse_args(["--backup-dir", ""]))
+    config = resolve_config(Options(overrides=given.overrides), paths)
+    assert config.backup.dir is None  # turned off, as an empty settings field does
+    assert config.alerts.webhook == "https://ntfy.example.org/cht"  # not given: kept
+    # an answer that must have a value is still refused empty, saying what it takes
+    with pytest.raises(AnswersError):
+        resolve_config(Options(overrides=options_from(parser().parse_args(
+            ["--hostname", ""])).overrides), paths)
+
+
 def test_the_settings_names_and_the_secrets_come_from_the_table() -> None:
     assert FIELD_LABELS["tls.key"] == BY_KEY["tls.key"].label == "Key file"
     assert set(SECRET) == {"admin_password", "tls.password"}

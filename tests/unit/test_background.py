@@ -9,9 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from installer.background import Run, follow, last_outcome
 from installer.events import (
     Event,
+    Log,
     Progress,
     RunFinished,
     StepDone,
@@ -41,6 +44,21 @@ def test_the_journal_hides_secrets_and_keeps_progress_sparse(tmp_path: Path) -> 
     text = path.read_text()
     assert "s3cret-pass" not in text
     assert 2 <= text.count('"Progress"') <= 3  # the first, (maybe one more) and the last
+
+
+def test_a_steps_start_and_end_reach_the_disk_at_once_progress_does_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    journal = Journal(tmp_path / "journal.jsonl", "r1")
+    journal.record(StepStarted("images.pulled", "CHT images are pulled", 11, 17))
+    assert len(synced) == 1  # a power cut now: the next run says where this one stopped
+    journal.record(Progress("images.pulled", 5, 10, "medic-os: 5 of 10"))
+    journal.record(Log("images.pulled", "pulled a layer"))
+    assert len(synced) == 1
+    journal.record(StepDone("images.pulled", ok("fine"), applied=True))
+    journal.record(RunFinished(ok=True))
+    assert len(synced) == 3
 
 
 def test_an_attached_follower_gets_the_whole_run_and_its_outcome(tmp_path: Path) -> None:

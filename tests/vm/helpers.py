@@ -72,10 +72,11 @@ def wait_for_cht(guest: Guest, version: str, within: float = BACK_WITHIN) -> flo
     raise AssertionError(f"CHT {version} did not answer HTTPS within {within:.0f} s")
 
 
-def install(guest: Guest, checkout: Path, options: str) -> str:
+def install(guest: Guest, checkout: Path, options: str, unpack: bool = True) -> str:
     """The README's way: the checkout copied over SSH, unpacked, `sudo scripts/run ...`."""
-    guest.copy(checkout, "cht-install.tar.gz")
-    guest.ssh("mkdir -p cht-install && tar xzf cht-install.tar.gz -C cht-install")
+    if unpack:
+        guest.copy(checkout, "cht-install.tar.gz")
+        guest.ssh("mkdir -p cht-install && tar xzf cht-install.tar.gz -C cht-install")
     started = time.monotonic()
     run = guest.ssh(f"cd cht-install && sudo scripts/run {options}", timeout=3000,
                     check=False)
@@ -94,3 +95,40 @@ def doctor(guest: Guest) -> dict[str, Any]:
 def not_ok(report: dict[str, Any]) -> dict[str, str]:
     rows = [*report["steps"], *report["checks"]]
     return {s["id"]: s["reason"] for s in rows if s["status"] not in ("ok", "warning")}
+
+
+JOURNAL = "/var/lib/cht-install/journal.jsonl"
+
+
+def journal_has(guest: Guest, event: str, step_id: str) -> bool:
+    """cht-install's journal in the guest holds this event of this step."""
+    found = guest.ssh(f"sudo grep -F '\"step_id\": \"{step_id}\"' {JOURNAL} | grep -cF "
+                      f"'\"event\": \"{event}\"'", check=False)
+    return found.stdout.strip() not in ("", "0")
+
+
+def install_cut_during(guest: Guest, checkout: Path, options: str, step_id: str,
+                       busy: str, within: float = 1500) -> str:
+    """The README's install, the power cut while ``step_id`` runs (once the guest command
+    ``busy`` succeeds), the guest booted again and the same command typed again: what that
+    second run printed."""
+    guest.copy(checkout, "cht-install.tar.gz")
+    guest.ssh("mkdir -p cht-install && tar xzf cht-install.tar.gz -C cht-install")
+    guest.ssh(f"cd cht-install && (sudo nohup scripts/run {options} > first-run.log 2>&1 "
+              "< /dev/null &)")
+    started = time.monotonic()
+    while not (journal_has(guest, "StepStarted", step_id)
+               and guest.ssh(busy, check=False).returncode == 0):
+        if time.monotonic() - started > within:
+            tail = guest.ssh("tail -n 20 cht-install/first-run.log", check=False).stdout
+            raise AssertionError(f"{step_id} never got busy within {within:.0f} s:\n{tail}")
+        if guest.ssh("pgrep -f '[s]cripts/run' >/dev/null", check=False).returncode:
+            tail = guest.ssh("tail -n 20 cht-install/first-run.log", check=False).stdout
+            raise AssertionError(f"the install ended before {step_id} got busy:\n{tail}")
+        time.sleep(1)
+    print(f"vm: power cut during {step_id}, {time.monotonic() - started:.0f} s into the "
+          "install")
+    guest.power_cut()
+    took = guest.start()
+    print(f"vm: boot after the cut to SSH in {took:.0f} s")
+    return install(guest, checkout, options, unpack=False)

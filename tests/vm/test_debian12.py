@@ -1,10 +1,16 @@
 """Debian 12 as a real systemd server (a qemu guest with no Docker): the operator's path
-from the README; HTTPS proven from outside; a no-op re-run; doctor healthy; Docker enabled
-at boot; the backup and health-check timers listed and each fired once; CHT back after a
-reboot and after a power cut, with no cht-install run, its data kept."""
+from the README, the power cut while Docker's packages install and the command typed again;
+HTTPS proven from outside; a no-op re-run; doctor healthy, with the
+"Restarts" and "Power failures" Considerations done; Docker enabled at boot; the backup and
+health-check timers listed and each fired once, and a timer taken off when its answer is
+removed; security updates turned on with apt's own timers; a port held by a systemd service
+freed with the command cht-install names; CHT back, with no cht-install run and its data
+kept, after apt upgrades Docker under it and the server reboots, and after a power cut."""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +19,14 @@ import pytest
 from tests.vm.conftest import guest_of
 from tests.vm.egress import Egress
 from tests.vm.guest import Guest
-from tests.vm.helpers import BACK_WITHIN, api_info, doctor, install, not_ok, wait_for_cht
+from tests.vm.helpers import (
+    BACK_WITHIN,
+    api_info,
+    doctor,
+    install_cut_during,
+    not_ok,
+    wait_for_cht,
+)
 
 INSTALL = ("--yes --registry 127.0.0.1:5000 --hostname cht.vm.test --accept-warnings "
            "--docker-source distro")
@@ -23,10 +36,15 @@ MARKER = "/srv/cht-vm-test-marker"
 @pytest.fixture(scope="module")
 def server(services: None, egress: Egress, checkout: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
-    """One Debian 12 guest for the module, CHT 3.x installed on it as the README says."""
+    """One Debian 12 guest for the module, CHT 3.x installed on it as the README says; the
+    power is cut while dpkg unpacks Docker, and the same command typed again after the boot
+    finishes the install."""
     with guest_of("bookworm", "plain", tmp_path_factory.mktemp("bookworm"), egress) as guest:
-        out = install(guest, checkout, INSTALL)
+        out = install_cut_during(guest, checkout, INSTALL, "docker.installed", "pgrep -x dpkg")
+        # the journal said where the cut run stopped; dpkg's interrupted install repaired
+        assert 'ended without finishing during "Docker engine is installed"' in out, out[:1500]
         assert "CHT is installed" in out
+        assert guest.ssh("sudo dpkg --audit").stdout.strip() == ""
         yield guest
 
 
@@ -37,6 +55,11 @@ def test_cht_answers_https_from_outside_and_a_rerun_changes_nothing(server: Gues
     assert "Nothing needed repair" in again.stdout, again.stdout[-1500:]
     report = doctor(server)
     assert report["healthy"] is True, not_ok(report)
+    considered = {item["topic"]: item for item in report["considerations"]}
+    for topic in ("Restarts", "Power failures"):
+        assert considered[topic]["status"] == "ok", considered[topic]
+    # the guest's disk is ext4 with a journal, read from its own header (dumpe2fs)
+    assert "which keeps a journal" in considered["Power failures"]["text"]
 
 
 def test_docker_is_enabled_at_boot_by_systemd(server: Guest) -> None:
@@ -59,13 +82,88 @@ def test_the_backup_and_health_check_timers_run_for_real(server: Guest) -> None:
     assert made and made[0].endswith(".tar.gz"), backups
 
 
-def test_cht_comes_back_after_a_reboot_without_cht_install(server: Guest) -> None:
+def test_a_timer_is_taken_off_when_its_answer_is_removed(server: Guest) -> None:
+    server.ssh("sudo cht-install --yes --backup-dir ''")
+    timers = server.ssh("systemctl list-timers --all --no-pager").stdout
+    assert "cht-install-backup.timer" not in timers, timers
+    assert "cht-install-health.timer" in timers  # still asked for
+    gone = server.ssh("systemctl cat cht-install-backup.timer", check=False)
+    assert gone.returncode != 0, gone.stdout
+
+
+def test_security_updates_are_turned_on_with_apts_own_timers(server: Guest) -> None:
+    server.ssh("sudo cht-install --yes --automatic-updates yes", timeout=1200)
+    for timer in ("apt-daily.timer", "apt-daily-upgrade.timer"):
+        assert server.ssh(f"systemctl is-enabled {timer}").stdout.strip() == "enabled"
+        assert server.ssh(f"systemctl is-active {timer}").stdout.strip() == "active"
+    periodic = server.ssh("apt-config dump APT::Periodic").stdout
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in periodic, periodic
+    report = doctor(server)
+    updates = next(c for c in report["checks"] if c["id"] == "os.security-updates")
+    assert updates["status"] == "ok", updates
+
+
+HOLDER = """[Unit]
+Description=An old web server left on this machine
+
+[Service]
+ExecStart=/usr/bin/python3 -m http.server 443
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def test_a_port_held_by_a_service_is_freed_with_the_command_named(server: Guest) -> None:
+    # a web server from before CHT, started by systemd at boot, takes HTTPS's port while
+    # medic-os (whose nginx publishes 80 and 443) is stopped
+    server.ssh("sudo docker stop medic-os")
+    server.ssh(f"printf '%s' '{HOLDER}' | sudo tee /etc/systemd/system/old-web.service")
+    server.ssh("sudo systemctl daemon-reload && sudo systemctl enable --now old-web.service")
+    try:
+        refused = server.ssh("sudo cht-install --yes", check=False)
+        assert refused.returncode != 0
+        assert "port 443 is used by python3" in refused.stdout, refused.stdout[-1500:]
+        named = re.search(r"`(systemctl disable --now [^`]+)`", refused.stdout)
+        assert named is not None
+        assert named.group(1) == "systemctl disable --now old-web.service"
+        server.ssh(f"sudo {named.group(1)}")  # the operator types what cht-install said
+        assert server.ssh("systemctl is-enabled old-web.service",
+                          check=False).stdout.strip() == "disabled"
+        again = server.ssh("sudo cht-install --yes")
+        assert "CHT is repaired" in again.stdout, again.stdout[-1500:]
+        assert api_info(server.https_port) is not None
+    finally:  # the next tests need CHT on its ports, whatever happened here
+        server.ssh("sudo systemctl disable --now old-web.service; sudo docker start medic-os",
+                   check=False)
+
+
+UPDATES = Path(os.environ.get("CHT_TESTENV_DIR", "/var/lib/cht-testenv")) / "aptrepo/updates"
+# The guest's apt goes through the allow-list proxy; the tests' own repository is direct.
+DIRECT = "-o Acquire::http::Proxy::127.0.0.1=DIRECT"
+
+
+def test_cht_comes_back_after_apt_upgrades_docker_and_a_reboot(server: Guest) -> None:
     server.ssh(f"sudo docker exec medic-os sh -c 'echo precious > {MARKER}'")
+    # a newer docker.io arrives as a security update would (the stand-in repository's
+    # /updates, signed), and the operator upgrades under the running CHT, then reboots
+    server.copy(UPDATES / "linux/debian/gpg", "updates.asc")
+    server.ssh("sudo install -m 644 updates.asc /etc/apt/keyrings/cht-updates.asc")
+    server.ssh("echo 'deb [signed-by=/etc/apt/keyrings/cht-updates.asc] "
+               "http://127.0.0.1:8081/updates/linux/debian bookworm stable' "
+               "| sudo tee /etc/apt/sources.list.d/cht-updates.list")
+    before = server.ssh("dpkg-query -W -f '${Version}' docker.io").stdout
+    server.ssh(f"sudo apt-get {DIRECT} update -qq && sudo DEBIAN_FRONTEND=noninteractive "
+               f"apt-get {DIRECT} install --only-upgrade -y docker.io", timeout=1200)
+    after = server.ssh("dpkg-query -W -f '${Version}' docker.io").stdout
+    assert after != before and after.endswith("+cht1"), (before, after)
     took = server.reboot()
     print(f"vm: reboot to SSH in {took:.0f} s")
     back = wait_for_cht(server, "3.9.0")
     print(f"vm: CHT answered HTTPS {back:.0f} s after SSH came back (limit {BACK_WITHIN:.0f} s)")
     assert server.ssh(f"sudo docker exec medic-os cat {MARKER}").stdout.strip() == "precious"
+    report = doctor(server)
+    assert report["healthy"] is True, not_ok(report)
 
 
 def test_cht_comes_back_after_a_power_cut_while_writing(server: Guest) -> None:

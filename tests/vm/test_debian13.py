@@ -1,6 +1,7 @@
 """Debian 13 as a real server (a qemu guest, Debian's docker.io already on it): CHT 3.x
 installed with Debian's own `docker-compose`, which is Compose version 2 there, and an admin
-password with $, # and spaces that must reach CouchDB unchanged through the .env."""
+password with $, # and spaces that must reach CouchDB unchanged through the .env; the power
+cut while the images are pulled, and the same command typed again after the boot."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from tests.vm.conftest import guest_of
 from tests.vm.egress import Egress
-from tests.vm.helpers import api_info, doctor, install, not_ok, signs_in
+from tests.vm.helpers import JOURNAL, api_info, doctor, install_cut_during, not_ok, signs_in
 
 PASSWORD = "cost $5 #2 a day"  # $, # and spaces: compose reads .env; medic-os hands it on
 
@@ -17,9 +18,12 @@ def test_debian_13_runs_cht_3_with_compose_v2_and_a_password_compose_could_mangl
         services: None, egress: Egress, checkout: Path, tmp_path: Path) -> None:
     with guest_of("trixie", "docker", tmp_path / "trixie", egress) as guest:
         guest.ssh(f"printf 'admin_password: \"%s\"\\n' '{PASSWORD}' > answers.yml")
-        out = install(guest, checkout, "--yes --answers ~/answers.yml --registry "
-                      "127.0.0.1:5000 --hostname cht.vm.test --accept-warnings "
-                      "--docker-source distro")
+        pulling = (f"sudo grep -F '\"step_id\": \"images.pulled\"' {JOURNAL} | "
+                   "grep -qF '\"event\": \"Progress\"'")
+        out = install_cut_during(guest, checkout, "--yes --answers ~/answers.yml --registry "
+                                 "127.0.0.1:5000 --hostname cht.vm.test --accept-warnings "
+                                 "--docker-source distro", "images.pulled", pulling)
+        assert 'ended without finishing during "CHT images are pulled"' in out, out[:1500]
         assert "CHT is installed" in out
         compose = guest.ssh("docker-compose version --short || sudo docker-compose version "
                             "--short").stdout.strip()
