@@ -1,9 +1,10 @@
 """CHT's current line (5.0.2) end to end on a real Docker engine with compose v2 (the
 stand-in of Docker's repository): refused beside a 3.x install; a fresh headless install the
 documented way (CHT's compose files from the stand-in build server, the upgrade service
-starting CHT's services); a no-op re-run; breakage repaired with the data kept; lost secrets
-refused; the operator's own certificate and Let's Encrypt (pebble) in the cht-ssl volume,
-proven on the wire; a fresh install through the TUI."""
+starting CHT's services); a no-op re-run; breakage repaired with the data kept; an upgrade
+service whose client Docker refuses found and pulled again; lost secrets refused; the
+operator's own certificate and Let's Encrypt (pebble) in the cht-ssl volume, proven on the
+wire; a fresh install through the TUI."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import tarfile
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import closing
@@ -224,6 +226,54 @@ def test_breakage_is_repaired_and_the_data_and_secrets_stay(
     assert json.loads(handshake()[1]) == {"version": VERSION}
     again = cht_install("--yes", "--root", str(root))
     assert again.returncode == 0 and "nothing was changed" in again.output
+
+
+UPGRADE = "upgrade-service-cht-upgrade-service-1"
+UPGRADE_IMAGE = "public.ecr.aws/s5s3h4s7/cht-upgrade-service:latest"
+# The stand-in built with a client older than this Docker accepts (scripts/testenv)
+OLD_CLIENT = "127.0.0.1:5000/s5s3h4s7/cht-upgrade-service:old-client"
+
+
+def test_an_upgrade_service_docker_refuses_is_found_then_pulled_again_and_recreated(
+        current: tuple[Path, InstallRun, InstallRun]) -> None:
+    root, _, _ = current
+    with closing(client()) as docker:
+        good = docker.images.get(UPGRADE_IMAGE).id
+        # the server's upgrade service is the old one, and Docker now refuses its client:
+        # it runs again as Docker restarts it after an engine upgrade (same container
+        # settings, the old image)
+        docker.images.pull(OLD_CLIENT).tag(UPGRADE_IMAGE)
+        attrs = docker.containers.get(UPGRADE).attrs
+        docker.containers.get(UPGRADE).remove(force=True)
+        docker.containers.run(
+            UPGRADE_IMAGE, name=UPGRADE, detach=True, labels=attrs["Config"]["Labels"],
+            environment=[e for e in attrs["Config"]["Env"] if not e.startswith("PATH=")],
+            volumes=[f"{m['Source']}:{m['Destination']}" for m in attrs["Mounts"]],
+            network=next(iter(attrs["NetworkSettings"]["Networks"])),
+            restart_policy={"Name": "always"})
+        for _ in range(60):
+            if b"is too old" in docker.containers.get(UPGRADE).logs():
+                break
+            time.sleep(1)
+        assert b"Error while starting containers" in docker.containers.get(UPGRADE).logs()
+    report = json.loads(cht_install("doctor", "--json", "--root", str(root)).output)
+    running = next(step for step in report["steps"] if step["id"] == "cht.running")
+    assert running["status"] == "broken", running
+    assert running["reason"].startswith(
+        "Docker refuses CHT's upgrade service (client version 1.11 is too old; this Docker "
+        "accepts 1.12 or newer)"), running
+    assert "docker pull public.ecr.aws/s5s3h4s7/cht-upgrade-service:latest" in running["fix"]
+    run = cht_install("--yes", "--root", str(root))
+    assert run.returncode == 0, run.output
+    assert "cht.running" in applied(root)
+    with closing(client()) as docker:
+        service = docker.containers.get(UPGRADE)
+        assert service.image.id == good  # the registry's newest, not the old one
+        assert b"is too old" not in service.logs()
+    assert json.loads(handshake()[1]) == {"version": VERSION}
+    after = json.loads(cht_install("doctor", "--json", "--root", str(root)).output)
+    running = next(step for step in after["steps"] if step["id"] == "cht.running")
+    assert running["status"] == "ok", running
 
 
 def test_a_lost_env_is_refused_while_the_database_exists(

@@ -17,9 +17,10 @@ from screens.why import WhyScreen, texts
 from tests.tui.driving import drive, planning_session
 
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
-CHECKS = ("tls.expiry", "tls.trusted", "data.location", "data.disk-free", "data.backup",
-          "alerts.set-up", "cht.version", "os.security-updates", "security.disk-encryption",
-          "security.firewall", "security.ssh", "care.bounded")
+CHECKS = ("tls.expiry", "tls.trusted", "data.location", "data.disk-free", "data.journaled",
+          "data.backup", "cht.restart-policy", "alerts.set-up", "cht.version",
+          "os.security-updates", "security.disk-encryption", "security.firewall",
+          "security.ssh", "care.bounded")
 CHOICES = ("tls.mode",)  # the settings screen's F1
 
 

@@ -488,6 +488,52 @@ def test_a_stopped_service_of_the_current_line_is_brought_back_by_the_upgrade_se
     assert found.ok and "CHT's 3 services are running" in found.reason
 
 
+# The upgrade service's log when Docker 29 refuses its client (CHT's upgrade troubleshooting
+# page, "Docker reports 'client version is too old'").
+TOO_OLD_LOG = (
+    b"Error response from daemon: client version 1.41 is too old. Minimum supported API "
+    b"version is 1.44, please upgrade your client to a newer version\n\nError while starting "
+    b"containers Error: Error response from daemon: client version 1.41 is too old. Minimum "
+    b"supported API version is 1.44, please upgrade your client to a newer version\n"
+    b"    at ChildProcess.<anonymous> (/app/src/docker-compose-cli.js:35:25)\n")
+
+
+def test_an_upgrade_service_docker_refuses_is_pulled_again_and_recreated(
+        tmp_path: Path) -> None:
+    host = FakeHost(live=False, commands={("docker", "compose"): said(["docker"])})
+    ctx = context(host, tmp_path, **CURRENT)
+    current_stack(host, ctx)
+    upgrade_compose = ctx.paths.cht_dir / current.UPGRADE_DIR / "docker-compose.yml"
+    host.files[upgrade_compose] = (
+        f"services:\n  {current.UPGRADE_SERVICE}:\n    image: "
+        f"{current.UPGRADE_SERVICE_IMAGE}\n").encode()
+    host.containers[UPGRADE].log = TOO_OLD_LOG  # Docker was upgraded under it
+    found = current_steps.ServicesRunning().probe(ctx)
+    assert found.status is Status.BROKEN
+    assert ("Docker refuses CHT's upgrade service (client version 1.41 is too old; this "
+            "Docker accepts 1.44 or newer)") in found.reason
+    assert f"docker pull {current.UPGRADE_SERVICE_IMAGE}" in found.fix
+    # the newest image no longer has the old client: recreated from it, the log is clean
+    host.effects[("docker", "compose")] = lambda argv: setattr(
+        host.containers[UPGRADE], "log", b"Running cmd: docker compose -p cht up -d\n")
+    current_steps.ServicesRunning().apply(ctx)
+    pulls = [action for action in host.actions if action[0] == "pull"]
+    assert pulls == [("pull", current.UPGRADE_SERVICE_IMAGE)]
+    assert ran(host)[-1][-3:] == ("up", "-d", "--force-recreate")
+    assert current_steps.ServicesRunning().probe(ctx).ok
+
+
+def test_an_upgrade_service_still_refused_after_pulling_says_to_keep_cht_as_it_is(
+        tmp_path: Path) -> None:
+    host = FakeHost(live=False, commands={("docker", "compose"): said(["docker"])})
+    ctx = context(host, tmp_path, **CURRENT)
+    current_stack(host, ctx)
+    host.containers[UPGRADE].log = TOO_OLD_LOG  # and CHT has published no newer one
+    with pytest.raises(StepError, match="still refuses CHT's upgrade service") as raised:
+        current_steps.ServicesRunning().apply(ctx)
+    assert "do not upgrade CHT until CHT publishes one" in raised.value.fix
+
+
 def test_a_service_started_before_its_setting_changed_is_found_stale(tmp_path: Path) -> None:
     host = FakeHost(live=False)
     ctx = context(host, tmp_path, **CURRENT)

@@ -28,6 +28,10 @@ from tests.vm.helpers import (
     wait_for_cht,
 )
 
+# A whole install from a bare guest, a power cut in it and the re-run: well past the suite's
+# per-test limit on a busy 2-core machine (the first test waits for the module's fixture).
+pytestmark = pytest.mark.timeout(2700)
+
 INSTALL = ("--yes --registry 127.0.0.1:5000 --hostname cht.vm.test --accept-warnings "
            "--docker-source distro")
 MARKER = "/srv/cht-vm-test-marker"

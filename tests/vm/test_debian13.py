@@ -7,9 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.vm.conftest import guest_of
 from tests.vm.egress import Egress
 from tests.vm.helpers import JOURNAL, api_info, doctor, install_cut_during, not_ok, signs_in
+
+# A whole install from a bare guest, a power cut in it and the re-run: well past the suite's
+# per-test limit on a busy 2-core machine (the first test waits for the module's fixture).
+pytestmark = pytest.mark.timeout(1800)
 
 PASSWORD = "cost $5 #2 a day"  # $, # and spaces: compose reads .env; medic-os hands it on
 

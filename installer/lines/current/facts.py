@@ -48,6 +48,12 @@ RELOAD_NGINX = ("nginx", "-s", "reload")
 # The nginx image's entrypoint says this once its scripts (ssl-install.sh's certificate,
 # which can take seconds to make) and templates are done, just before nginx starts.
 WEB_READY = b"Configuration complete; ready for start up"
+# What the Docker engine answers an upgrade service whose bundled client is older than the
+# engine accepts (Docker 29 refuses API versions below 1.44; cht-upgrade-service issue 38 and
+# CHT's upgrade troubleshooting page: "client version 1.41 is too old. Minimum supported API
+# version is 1.44, please upgrade your client to a newer version").
+CLIENT_TOO_OLD = re.compile(
+    rb"client version ([0-9.]+) is too old\. Minimum supported API version is ([0-9.]+)")
 # CERTIFICATE_MODE per tls.mode: the installer makes the self-signed certificate itself
 # (with the host's names as subjectAltName, which browsers and phones require; the image's
 # own has a common name only) and nginx keeps one that exists (SELF_SIGNED never

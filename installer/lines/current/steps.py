@@ -478,10 +478,55 @@ def compose_argv(ctx: Context) -> list[str]:
             str(upgrade_dir(ctx)), "-f", str(upgrade_compose(ctx))]
 
 
+def client_too_old(ctx: Context) -> str | None:
+    """The Docker engine's refusal of the upgrade service's bundled client since it last
+    started (Docker upgraded under it), in the engine's words; None when it was not
+    refused."""
+    client = ctx.host.docker()
+    name = current.container_name(current.UPGRADE_SERVICE, current.UPGRADE_PROJECT)
+    if client is None:
+        return None
+    try:
+        service = client.containers.get(name)
+        found = current.CLIENT_TOO_OLD.search(service.logs(since=last_start(service.attrs)))
+    except docker_errors(KeyError):
+        return None
+    if found is None:
+        return None
+    return (f"client version {found.group(1).decode()} is too old; this Docker accepts "
+            f"{found.group(2).decode()} or newer")
+
+
+TOO_OLD_FIX = ("Run `sudo cht-install`: it pulls the upgrade service's image again and "
+               "recreates it, as CHT's upgrade troubleshooting page says (`docker pull "
+               f"{current.UPGRADE_SERVICE_IMAGE}`, then `docker compose up -d` in its folder).")
+STILL_TOO_OLD_FIX = (
+    "The newest upgrade service CHT publishes is still too old for this Docker. Keep CHT "
+    "running as it is (its services still run) and do not upgrade CHT until CHT publishes "
+    "one (github.com/medic/cht-upgrade-service); on a new server, install the Docker "
+    "version CHT's hosting page names.")
+
+
+def pull_upgrade_service_again(ctx: Context) -> None:
+    """The upgrade service's newest image (the one CHT publishes now), over the old one."""
+    from installer.steps.images import pull_with_retries, tag_as_named
+
+    for service, ref, local in ctx.line.images(ctx):
+        if service != current.UPGRADE_SERVICE:
+            continue
+        ctx.log(f"the upgrade service's client is too old for this Docker: pulling {ref} "
+                "again")
+        pull_with_retries(ctx, ref, lambda layers, status: ctx.progress(
+            0, 100, f"pulling the upgrade service again: {status}"))
+        if local != ref:
+            tag_as_named(ctx, ref, local)
+
+
 class ServicesRunning:
     """The upgrade service and CHT's services run with .env's settings, and nginx is ready.
 
-    A crash loop is named with its last log lines.
+    A crash loop is named with its last log lines; an upgrade service whose client the
+    Docker engine refuses (Docker upgraded under it) is pulled again and recreated.
     """
 
     id = "cht.running"
@@ -503,6 +548,10 @@ class ServicesRunning:
             crashing = crash_loop(client, name) if info is not None else None
             if crashing:
                 return broken(crashing, CRASH_FIX.format(name=name))
+        refused = client_too_old(ctx)
+        if refused:
+            return broken(f"Docker refuses CHT's upgrade service ({refused}): it cannot "
+                          "start or upgrade CHT until it is updated", TOO_OLD_FIX)
         listed = problems(ctx, found)
         if listed:
             return broken("; ".join(listed), "cht-install starts them the documented way "
@@ -516,6 +565,10 @@ class ServicesRunning:
         before = containers(ctx) or {}
         upgrade = current.container_name(current.UPGRADE_SERVICE, current.UPGRADE_PROJECT)
         running = bool((before.get(upgrade) or {}).get("State", {}).get("Running"))
+        refreshed = False
+        if client_too_old(ctx):
+            pull_upgrade_service_again(ctx)
+            refreshed = running = True
         ctx.progress(0, 100, "starting the upgrade service")
         # The upgrade service starts CHT's services when it starts: recreate it when it
         # already runs, so that it brings back what is missing or stopped.
@@ -531,6 +584,21 @@ class ServicesRunning:
         failure: list[str] = []
 
         def all_up() -> bool:
+            nonlocal refreshed
+            if refreshed and client_too_old(ctx):
+                failure[:] = [f"Docker still refuses CHT's upgrade service after pulling it "
+                              f"again ({client_too_old(ctx)})", STILL_TOO_OLD_FIX]
+                return True
+            if not refreshed and client_too_old(ctx):
+                # the image on this server is the old one: the newest, then started again
+                pull_upgrade_service_again(ctx)
+                refreshed = True
+                again = ctx.host.run([*compose_argv(ctx), "up", "-d", "--force-recreate"])
+                if not again.ok:
+                    failure[:] = [f"`docker compose up` for the upgrade service failed: "
+                                  f"{again.tail(3)}", CRASH_FIX.format(name=upgrade)]
+                    return True
+                return False
             found = containers(ctx) or {}
             for name in found:
                 crashing = crash_loop(client, name, baselines.get(name, 0))

@@ -5,7 +5,12 @@ brings CHT up again), and at start runs `docker compose -p $CHT_COMPOSE_PROJECT_
 config` on every file in /docker-compose (CHT_COMPOSE_PATH), then `docker compose -p ...
 -f F1 -f F2 ... up -d --remove-orphans` over the valid ones, through the Docker socket; its
 log says "Running cmd: ..." for each, as the real one does. /upgrade and /install (CHT's
-admin app upgrading) are not served here."""
+admin app upgrading) are not served here. Its docker CLI is Debian's; the registry's
+:old-client build pins it to an API version older than the engine accepts (the variable
+DOCKER_API_VERSION), so that the engine refuses it in the words it refused the real service's
+bundled client with after Docker 29 ("client version 1.41 is too old. Minimum supported API
+version is 1.44 ..."), and this logs them, then "Error while starting containers", as the
+real one does (cht-docs upgrade-troubleshooting.md)."""
 import json
 import os
 import subprocess
