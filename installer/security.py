@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from installer.doctor_checks import Check
+from installer.filesystems import mounted_at
 from installer.host import CommandResult, Host
 from installer.step import ok, warning
 
@@ -44,11 +45,8 @@ ENCRYPT_FIX = ("If your cloud provider encrypts its disks at rest (most do; lsbl
 
 def disk_encryption(host: Host, data: Path) -> Check:
     title = "The disk holding CHT's data is encrypted"
-    source = host.query(["findmnt", "--noheadings", "--output", "SOURCE", "--target",
-                         str(data)])
-    device = source.stdout.strip().splitlines()[0] if source.ok and source.stdout.strip() \
-        else ""
-    device = device.split("[")[0]  # btrfs subvolumes: /dev/sda2[/@]
+    mount = mounted_at(host, data)
+    device = mount[1] if mount else ""  # btrfs subvolumes' [/@] already cut off
     if not device.startswith("/dev/"):
         return Check("security.disk-encryption", title, warning(
             f"{data} is on {device or 'a filesystem'} that is not a block device here (a "

@@ -585,11 +585,12 @@ class ServicesRunning:
 
         def all_up() -> bool:
             nonlocal refreshed
-            if refreshed and client_too_old(ctx):
+            refused = client_too_old(ctx)
+            if refused and refreshed:
                 failure[:] = [f"Docker still refuses CHT's upgrade service after pulling it "
-                              f"again ({client_too_old(ctx)})", STILL_TOO_OLD_FIX]
+                              f"again ({refused})", STILL_TOO_OLD_FIX]
                 return True
-            if not refreshed and client_too_old(ctx):
+            if refused:
                 # the image on this server is the old one: the newest, then started again
                 pull_upgrade_service_again(ctx)
                 refreshed = True
