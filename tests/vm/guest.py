@@ -17,8 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 VM = REPO / "scripts" / "vm"
 # The tests' services on this machine a guest reaches at 127.0.0.1 (scripts/vm relays
 # them inside the guest to 10.0.2.100, qemu's guestfwd address): the registry, the
-# stand-in apt repository and build server, the ACME directory.
-RELAYED = (5000, 8081, 8082, 14000)
+# stand-in apt repository and build server, the ACME directory; 14001 is a test's own ACME
+# server (tests/vm/acme.py), whose relay the test starts in the guest.
+RELAYED = (5000, 8081, 8082, 14000, 14001)
 GUEST_ADDRESS = "10.0.2.100"
 SSH_OPTIONS = ("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR",
@@ -93,10 +94,20 @@ class Guest:
         started = time.monotonic()
         with self.console.open("ab") as log:
             log.write(f"\n=== boot {len(self.boots) + 1}\n".encode())
-        self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        start_new_session=True)
-        self.wait_for_ssh(timeout)
+        for attempt in range(3):
+            self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                            start_new_session=True)
+            try:
+                self.wait_for_ssh(timeout)
+                break
+            except RuntimeError as ended:
+                # a forwarded port taken between free_port() and qemu's bind (by the other
+                # VM run beside this one): new ports, and boot again
+                if "host forwarding" not in str(ended) or attempt == 2:
+                    raise
+                self.ssh_port, self.http_port, self.https_port = (
+                    free_port(), free_port(), free_port())
         took = time.monotonic() - started
         self.boots.append(took)
         return took

@@ -7,6 +7,7 @@ import json
 import socket
 import ssl
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,12 @@ HOST = "cht.vm.test"
 # After a boot, systemd starts Docker and Docker the containers (restart: always); medic-os
 # then starts its services: under qemu's software emulation that takes a while.
 BACK_WITHIN = 600.0
+# CHT's current line as scripts/testenv serves it: the release its build server and the
+# registry carry, and the install's options that point at them.
+CURRENT = "5.0.2"
+CURRENT_LINE = (f"--cht-version {CURRENT} --builds-url http://127.0.0.1:8082/_couch/builds_4 "
+                "--upgrade-service-url "
+                "http://127.0.0.1:8082/cht-upgrade-service/docker-compose.yml")
 
 
 def https(port: int, request: str) -> tuple[int, bytes] | None:
@@ -37,6 +44,19 @@ def https(port: int, request: str) -> tuple[int, bytes] | None:
     head, _, body = answer.partition(b"\r\n\r\n")
     parts = head.split(b" ", 2)
     return (int(parts[1]), body) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+def served_certificate(port: int) -> bytes:
+    """The certificate CHT's web server presents on the guest's forwarded HTTPS port (DER)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_ciphers("DEFAULT:@SECLEVEL=1")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=HOST) as tls:
+            der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return der
 
 
 def api_info(port: int) -> dict[str, Any] | None:
@@ -107,28 +127,40 @@ def journal_has(guest: Guest, event: str, step_id: str) -> bool:
     return found.stdout.strip() not in ("", "0")
 
 
-def install_cut_during(guest: Guest, checkout: Path, options: str, step_id: str,
-                       busy: str, within: float = 1500) -> str:
-    """The README's install, the power cut while ``step_id`` runs (once the guest command
-    ``busy`` succeeds), the guest booted again and the same command typed again: what that
-    second run printed."""
+# A guest command that succeeds once the pull has shown progress (the journal's Progress).
+PULLING = (f"sudo grep -F '\"step_id\": \"images.pulled\"' {JOURNAL} | "
+           "grep -qF '\"event\": \"Progress\"'")
+
+
+def install_cut_during(guest: Guest, checkout: Path, options: str,
+                       cuts: Sequence[tuple[str, str]], within: float = 1500) -> list[str]:
+    """The README's install with the power cut while each ``(step_id, busy)`` runs (once the
+    guest command ``busy`` succeeds), the guest booted again and the same command typed
+    again each time, the last run to its end: what each run after a cut printed (a run
+    that is cut itself, up to its cut)."""
     guest.copy(checkout, "cht-install.tar.gz")
     guest.ssh("mkdir -p cht-install && tar xzf cht-install.tar.gz -C cht-install")
-    guest.ssh(f"cd cht-install && (sudo nohup scripts/run {options} > first-run.log 2>&1 "
-              "< /dev/null &)")
-    started = time.monotonic()
-    while not (journal_has(guest, "StepStarted", step_id)
-               and guest.ssh(busy, check=False).returncode == 0):
-        if time.monotonic() - started > within:
-            tail = guest.ssh("tail -n 20 cht-install/first-run.log", check=False).stdout
-            raise AssertionError(f"{step_id} never got busy within {within:.0f} s:\n{tail}")
-        if guest.ssh("pgrep -f '[s]cripts/run' >/dev/null", check=False).returncode:
-            tail = guest.ssh("tail -n 20 cht-install/first-run.log", check=False).stdout
-            raise AssertionError(f"the install ended before {step_id} got busy:\n{tail}")
-        time.sleep(1)
-    print(f"vm: power cut during {step_id}, {time.monotonic() - started:.0f} s into the "
-          "install")
-    guest.power_cut()
-    took = guest.start()
-    print(f"vm: boot after the cut to SSH in {took:.0f} s")
-    return install(guest, checkout, options, unpack=False)
+    printed: list[str] = []
+    for number, (step_id, busy) in enumerate(cuts, 1):
+        log = f"cht-install/run-{number}.log"
+        guest.ssh(f"cd cht-install && (sudo nohup scripts/run {options} > ../{log} 2>&1 "
+                  "< /dev/null &)")
+        started = time.monotonic()
+        while not (journal_has(guest, "StepStarted", step_id)
+                   and guest.ssh(busy, check=False).returncode == 0):
+            if time.monotonic() - started > within:
+                tail = guest.ssh(f"tail -n 20 {log}", check=False).stdout
+                raise AssertionError(f"{step_id} never got busy within {within:.0f} s:\n{tail}")
+            if guest.ssh("pgrep -f '[s]cripts/run' >/dev/null", check=False).returncode:
+                tail = guest.ssh(f"tail -n 20 {log}", check=False).stdout
+                raise AssertionError(f"the install ended before {step_id} got busy:\n{tail}")
+            time.sleep(1)
+        if number > 1:  # read before the cut: what the run said about the one cut before
+            printed.append(guest.ssh(f"cat {log}").stdout)
+        print(f"vm: power cut during {step_id}, {time.monotonic() - started:.0f} s into "
+              f"run {number}")
+        guest.power_cut()
+        took = guest.start()
+        print(f"vm: boot after the cut to SSH in {took:.0f} s")
+    printed.append(install(guest, checkout, options, unpack=False))
+    return printed

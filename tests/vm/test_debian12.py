@@ -1,9 +1,11 @@
 """Debian 12 as a real systemd server (a qemu guest with no Docker): the operator's path
-from the README, the power cut while Docker's packages install and the command typed again;
-HTTPS proven from outside; a no-op re-run; doctor healthy, with the
-"Restarts" and "Power failures" Considerations done; Docker enabled at boot; the backup and
-health-check timers listed and each fired once, and a timer taken off when its answer is
-removed; security updates turned on with apt's own timers; a port held by a systemd service
+from the README, the power cut while Docker's packages install and again during the pull,
+the command typed again after each; HTTPS proven from outside; a no-op re-run; doctor
+healthy, with the "Restarts" and "Power failures" Considerations done; Docker enabled at
+boot; the backup and health-check timers listed and each fired once, and a timer taken off
+when its answer is removed; security updates turned on with apt's own timers; Let's Encrypt
+(pebble) issuing through the guest's port 80 and its renewal timer's service run; a port
+held by a systemd service
 freed with the command cht-install names; CHT back, with no cht-install run and its data
 kept, after apt upgrades Docker under it and the server reboots, and after a power cut."""
 
@@ -15,16 +17,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
+from tests.vm.acme import DIRECTORY, acme_for
 from tests.vm.conftest import guest_of
 from tests.vm.egress import Egress
 from tests.vm.guest import Guest
 from tests.vm.helpers import (
     BACK_WITHIN,
+    CURRENT,
+    CURRENT_LINE,
+    HOST,
+    PULLING,
     api_info,
     doctor,
+    install,
     install_cut_during,
     not_ok,
+    served_certificate,
     wait_for_cht,
 )
 
@@ -41,13 +51,18 @@ MARKER = "/srv/cht-vm-test-marker"
 def server(services: None, egress: Egress, checkout: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
     """One Debian 12 guest for the module, CHT 3.x installed on it as the README says; the
-    power is cut while dpkg unpacks Docker, and the same command typed again after the boot
-    finishes the install."""
+    power is cut while dpkg unpacks Docker and again while the images are pulled, and the
+    same command typed again after each boot finishes the install."""
     with guest_of("bookworm", "plain", tmp_path_factory.mktemp("bookworm"), egress) as guest:
-        out = install_cut_during(guest, checkout, INSTALL, "docker.installed", "pgrep -x dpkg")
-        # the journal said where the cut run stopped; dpkg's interrupted install repaired
-        assert 'ended without finishing during "Docker engine is installed"' in out, out[:1500]
-        assert "CHT is installed" in out
+        after_dpkg, after_pull = install_cut_during(
+            guest, checkout, INSTALL, [("docker.installed", "pgrep -x dpkg"),
+                                       ("images.pulled", PULLING)])
+        # the journal said where each cut run stopped; dpkg's interrupted install repaired
+        assert 'ended without finishing during "Docker engine is installed"' in after_dpkg, (
+            after_dpkg[:1500])
+        assert 'ended without finishing during "CHT images are pulled"' in after_pull, (
+            after_pull[:1500])
+        assert "CHT is installed" in after_pull
         assert guest.ssh("sudo dpkg --audit").stdout.strip() == ""
         yield guest
 
@@ -105,6 +120,46 @@ def test_security_updates_are_turned_on_with_apts_own_timers(server: Guest) -> N
     report = doctor(server)
     updates = next(c for c in report["checks"] if c["id"] == "os.security-updates")
     assert updates["status"] == "ok", updates
+
+
+def test_lets_encrypt_is_issued_and_its_renewal_timer_runs_for_real(
+        server: Guest, tmp_path: Path) -> None:
+    with acme_for(server, tmp_path / "acme") as trust:
+        (tmp_path / "trust.pem").write_bytes(trust)
+        server.copy(tmp_path / "trust.pem", "acme-trust.pem")
+        server.ssh("sudo install -m 644 acme-trust.pem /etc/cht-vm-test-acme.pem")
+        # the operator's DNS record for the name (pebble's own DNS says 127.0.0.1, which
+        # reaches the guest's port 80 through its forward)
+        server.ssh(f"echo '127.0.1.1 {HOST}' | sudo tee -a /etc/hosts")
+        try:
+            run = server.ssh(f"sudo cht-install --yes --tls-mode letsencrypt --tls-email "
+                             f"ops@cht-install.test --acme-directory {DIRECTORY} "
+                             "--tls-trust-store /etc/cht-vm-test-acme.pem", timeout=1200)
+            assert "chain verified for the name" in run.stdout, run.stdout[-1500:]
+            first = x509.load_der_x509_certificate(served_certificate(server.https_port))
+            assert "Pebble" in first.issuer.rfc4514_string()
+            timers = server.ssh("systemctl list-timers --all --no-pager").stdout
+            assert "cht-install-renew.timer" in timers, timers
+            # the timer's service, started as the timer starts it: not due, nothing changes
+            server.ssh("sudo systemctl start cht-install-renew.service", timeout=1200)
+            unit = "cht-install-renew.service"
+            result = server.ssh(f"systemctl show -p Result --value {unit}").stdout.strip()
+            journal = server.ssh(f"sudo journalctl -u {unit} --no-pager -n 20").stdout
+            assert result == "success", journal
+            logged = server.ssh("sudo grep -F 'renew-cert finished' /var/log/cht-install.log"
+                                ).stdout.splitlines()
+            assert logged and "ok=True applied=[]" in logged[-1], logged
+            # forced, the same command orders and installs a new one from the CA
+            forced = server.ssh("sudo cht-install renew-cert --force", timeout=1200)
+            assert forced.returncode == 0, forced.stdout[-1500:]
+            second = x509.load_der_x509_certificate(served_certificate(server.https_port))
+            assert second.serial_number != first.serial_number
+            assert "Pebble" in second.issuer.rfc4514_string()
+        finally:  # the next tests run without this ACME server: back to self-signed
+            server.ssh("sudo cht-install --yes --tls-mode self-signed", timeout=1200,
+                       check=False)
+    timers = server.ssh("systemctl list-timers --all --no-pager").stdout
+    assert "cht-install-renew.timer" not in timers, timers
 
 
 HOLDER = """[Unit]
@@ -188,3 +243,33 @@ def test_cht_comes_back_after_a_power_cut_while_writing(server: Guest) -> None:
         server.ssh("sudo cht-install --yes")
         report = doctor(server)
     assert report["healthy"] is True, not_ok(report)
+
+
+GOOD_FINGERPRINT = Path(os.environ.get("CHT_TESTENV_DIR", "/var/lib/cht-testenv")
+                        ) / "aptrepo/good.fpr"
+
+
+@pytest.mark.skipif(os.environ.get("CHT_VM_TESTS") != "all",
+                    reason="a second install from a bare guest: CHT_VM_TESTS=all runs it")
+def test_debian_12_runs_the_current_line_with_dockers_own_packages(
+        services: None, egress: Egress, checkout: Path, tmp_path: Path) -> None:
+    # Debian 12's own compose is v1, which CHT's current line no longer supports: Docker's
+    # repository (its stand-in: Debian's engine under Docker's package names, compose v2)
+    fingerprint = GOOD_FINGERPRINT.read_text().strip()
+    with guest_of("bookworm", "plain", tmp_path / "bookworm", egress) as guest:
+        out = install(guest, checkout, "--yes --registry 127.0.0.1:5000 --hostname "
+                      "cht.vm.test --accept-warnings --docker-source official "
+                      "--docker-repo-url http://127.0.0.1:8081/good --docker-key-fingerprint "
+                      f"{fingerprint} {CURRENT_LINE}")
+        assert "CHT is installed" in out
+        assert guest.ssh("dpkg-query -W -f '${Status}' docker-compose-plugin"
+                         ).stdout == "install ok installed"
+        info = api_info(guest.https_port)
+        assert info is not None and info["version"] == CURRENT, info
+        again = guest.ssh("sudo cht-install --yes")
+        assert "Nothing needed repair" in again.stdout, again.stdout[-1500:]
+        took = guest.reboot()
+        back = wait_for_cht(guest, CURRENT)
+        print(f"vm: reboot to SSH in {took:.0f} s, CHT {CURRENT} over HTTPS {back:.0f} s later")
+        report = doctor(guest)
+        assert report["healthy"] is True, not_ok(report)
