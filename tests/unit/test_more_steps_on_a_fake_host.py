@@ -349,6 +349,30 @@ def test_nginx_is_restarted_until_cht_answers_with_the_installed_certificate(
     assert found.status is Status.BROKEN and "other than the installed one" in found.reason
 
 
+def test_an_old_certificate_still_served_after_a_reload_is_waited_for_not_restarted(
+        tmp_path: Path) -> None:
+    # nginx's old workers serve the old certificate until they finish what they hold
+    # (seen in CI: a renewal that restarted nginx here cut six requests)
+    medic = FakeContainer("medic-os", files={cht3.BOOTSTRAPPED: b""})
+    host = FakeHost(containers={"medic-os": medic},
+                    commands={("/boot/svc-restart",): said([])})
+    ctx = context(host, tmp_path)
+    installed = installed_certificate(ctx, host)
+    old = self_signed("cht.example.org").cert.public_bytes(serialization.Encoding.DER)
+    served = [HttpsAnswer(old, 200, body=b'{"version": "3.9.0"}'),
+              HttpsAnswer(installed, 200, body=b'{"version": "3.9.0"}')]
+    host.https = lambda path, auth: served.pop(0) if len(served) > 1 else served[0]
+    AnswersHttps().apply(ctx)
+    assert ran(host) == []
+    assert AnswersHttps().probe(ctx).ok
+    # still the old one once the grace is over: nginx is restarted
+    served[:] = [HttpsAnswer(old, 200, body=b'{"version": "3.9.0"}')]
+    host.effects[("/boot/svc-restart",)] = lambda argv: served.insert(
+        0, HttpsAnswer(installed, 200, body=b'{"version": "3.9.0"}'))
+    AnswersHttps().apply(ctx)
+    assert ran(host) == [("exec", "medic-os", "/boot/svc-restart", "medic-core", "nginx")]
+
+
 def test_while_cht_installs_itself_nginx_is_left_alone_and_the_wait_says_where(
         tmp_path: Path) -> None:
     log = (b"2026-01-05T10:05:00.000Z horti:stage Warming views\n"

@@ -122,14 +122,14 @@ JOURNAL = "/var/lib/cht-install/journal.jsonl"
 
 def journal_has(guest: Guest, event: str, step_id: str) -> bool:
     """cht-install's journal in the guest holds this event of this step."""
-    found = guest.ssh(f"sudo grep -F '\"step_id\": \"{step_id}\"' {JOURNAL} | grep -cF "
+    found = guest.ssh(f"sudo grep -aF '\"step_id\": \"{step_id}\"' {JOURNAL} | grep -acF "
                       f"'\"event\": \"{event}\"'", check=False)
     return found.stdout.strip() not in ("", "0")
 
 
 # A guest command that succeeds once the pull has shown progress (the journal's Progress).
-PULLING = (f"sudo grep -F '\"step_id\": \"images.pulled\"' {JOURNAL} | "
-           "grep -qF '\"event\": \"Progress\"'")
+PULLING = (f"sudo grep -aF '\"step_id\": \"images.pulled\"' {JOURNAL} | "
+           "grep -aqF '\"event\": \"Progress\"'")
 
 
 def install_cut_during(guest: Guest, checkout: Path, options: str,
