@@ -9,6 +9,8 @@ from typing import Any
 
 import idna
 
+from installer.lines.current.releases import supported_release
+
 # A check: None when the value is valid, else what is expected instead, in words.
 Check = Callable[[Any], "str | None"]
 
@@ -24,12 +26,16 @@ DAILY_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 EVERY_MINUTES = (*(m for m in range(1, 60) if 60 % m == 0),
                  *(60 * h for h in range(1, 25) if 24 % h == 0))
 USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
-# CHT's release numbers: 3.9.0-rc.2, 4.21.1, 5.0.2.
+# CHT's release numbers: 3.9.0-rc.2, 4.22.0, 5.2.0.
 CHT_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(-[A-Za-z0-9]+(\.[A-Za-z0-9]+)*)?$")
 # The CHT lines cht-install serves, by major version (the ids of lines/*/facts.py).
 CHT_LINES = {3: "3.x", 4: "current", 5: "current"}
-VERSION_EXAMPLES = ("a CHT version such as 3.9.0-rc.2 (CHT 3.x, end of life), 4.21.1 or "
-                    "5.0.2 (the current line)")
+# cht_version: latest is the newest release on CHT's build server (the current line),
+# asked once and then written into the saved answers as its number.
+LATEST = "latest"
+SUPPORTED_EXAMPLE = supported_release()
+VERSION_EXAMPLES = (f"latest, or a CHT version such as {SUPPORTED_EXAMPLE} (the current line) "
+                    "or 3.9.0-rc.2 (CHT 3.x, end of life)")
 
 
 def to_ascii(name: str) -> str:
@@ -169,7 +175,7 @@ def every_minutes(value: Any) -> str | None:
 
 def cht_version(value: Any) -> str | None:
     """A release of a line cht-install serves (or None: the one medic-os's image names)."""
-    if value is None:
+    if value is None or value == LATEST:
         return None
     found = CHT_VERSION.match(value) if isinstance(value, str) else None
     if found is None:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from installer import answer_checks as check
-from installer.answer_checks import CHT_LINES, CHT_VERSION, to_ascii
+from installer.answer_checks import CHT_LINES, CHT_VERSION, LATEST, SUPPORTED_EXAMPLE, to_ascii
 from installer.answer_entry import Answer, answer, dest, entries
 from installer.lines.cht3 import facts as cht3
 from installer.lines.current import facts as current
@@ -75,7 +75,7 @@ IMAGE = check.matching(check.IMAGE_REF, "an image reference name:tag", optional=
 @dataclass(frozen=True)
 class Images:
     # 3.x's images: an answers file may name others (mirrors).
-    medic_os: str = answer("medicmobile/medic-os:cht-3.9.0-rc.2", check=IMAGE)
+    medic_os: str = answer(cht3.FINAL_IMAGE, check=IMAGE)
     haproxy: str = answer("medicmobile/haproxy:rc-1.17", check=IMAGE)
 
 
@@ -227,11 +227,12 @@ class InstallConfig:
     # The CHT release: 3.x selects medic-os (null = the one images.medic_os names), 4.x and
     # 5.x CHT's current stack (the upgrade service and CHT's compose files).
     cht_version: str | None = answer(
-        None, "--cht-version", "the CHT release: 3.x (e.g. 3.9.0-rc.2, end of life; the "
-        "default) or the current line (e.g. 4.21.1, 5.0.2)", "VERSION",
+        None, "--cht-version", "the CHT release: latest (the newest on CHT's build server) "
+        f"or one of the current line (e.g. {SUPPORTED_EXAMPLE}); or 3.x (3.9.0-rc.2, end of "
+        "life; the default)", "VERSION",
         check=check.cht_version, label="CHT version",
-        prompt="CHT version (e.g. 5.0.2, 4.21.1; 3.9.0-rc.2 for 3.x):",
-        placeholder="(not set; e.g. 5.0.2)")
+        prompt=f"CHT version (latest, or e.g. {SUPPORTED_EXAMPLE}; 3.9.0-rc.2 for 3.x):",
+        placeholder=f"(not set; e.g. latest or {SUPPORTED_EXAMPLE})")
     # Where the current line's compose files come from: CHT's build server, or a mirror.
     builds_url: str | None = answer(
         None, "--builds-url", "4.x/5.x: a mirror of CHT's build server (the compose files)",
@@ -253,6 +254,8 @@ class InstallConfig:
     @property
     def line(self) -> str:
         """Which CHT line the answers select: "3.x" or "current" (4.x/5.x)."""
+        if self.version == LATEST:
+            return current.LINE_ID
         found = CHT_VERSION.match(self.version)
         return CHT_LINES.get(int(found.group(1)), cht3.LINE_ID) if found else cht3.LINE_ID
 
@@ -387,7 +390,7 @@ def _check_keys(section: str, given: dict[str, Any], allowed: type) -> None:
 
 def from_mapping(data: dict[str, Any] | None) -> InstallConfig:
     """Build a validated config from an answers mapping; unknown keys are errors."""
-    data = dict(data or {})
+    data = _without_a_made_up_tag(dict(data or {}))
     _check_keys("", data, InstallConfig)
     nested: dict[str, Any] = {}
     for key, kind in NESTED.items():
@@ -416,19 +419,22 @@ def validate(config: InstallConfig) -> InstallConfig:
     if config.tls.mode == "own" and not config.tls.certificate:
         raise AnswersError("tls.certificate", config.tls.certificate,
                            "the path of your certificate file (with tls.mode: own)")
-    return _version_names_the_image(config)
-
-
-def _version_names_the_image(config: InstallConfig) -> InstallConfig:
-    """A 3.x cht_version also names the medic-os image (medicmobile/medic-os:cht-VERSION)
-    unless images.medic_os is custom."""
-    found = CHT_VERSION.match(config.cht_version or "")
-    tagged = MEDIC_OS_TAG.match(config.images.medic_os)
-    if found and CHT_LINES[int(found.group(1))] == cht3.LINE_ID and tagged and (
-            tagged["version"] != config.cht_version):
-        images = replace(config.images, medic_os=f"{tagged['repo']}:cht-{config.cht_version}")
-        return replace(config, images=images)
     return config
+
+
+def _without_a_made_up_tag(data: dict[str, Any]) -> dict[str, Any]:
+    """Saved answers from before cht-install knew that medic-os images are tagged by
+    medic-os release: it wrote images.medic_os as medicmobile/medic-os:cht-VERSION for a 3.x
+    cht_version, a tag that does not exist for a CHT release number (medic-os's own tags end
+    in -rc.N, such as cht-3.9.0-rc.2). Such a value goes back to the default image."""
+    images = data.get("images")
+    version = data.get("cht_version")
+    if not isinstance(images, dict) or not isinstance(version, str) or "-" in version:
+        return data
+    if images.get("medic_os") == f"medicmobile/medic-os:cht-{version}" and (
+            version != cht3.FINAL_TAG_VERSION):
+        return {**data, "images": {k: v for k, v in images.items() if k != "medic_os"}}
+    return data
 
 
 def check_files(config: InstallConfig) -> InstallConfig:

@@ -355,6 +355,8 @@ def run(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     try:
         session = Session(options_from(args))
+        if args.dry_run or args.yes:
+            session.pin_latest()  # the TUI asks when its settings are done
     except AnswersError as exc:
         if exc.unreadable and os.geteuid() != 0:
             print(f"cht-install cannot read {exc.field} as this user.\n" + sudo_advice(argv),

@@ -216,22 +216,20 @@ def backup_check(ctx: Context) -> Check:
 
 
 def version_check(ctx: Context) -> Check:
-    """The CHT version that runs (its image's tag), and whether its line is past its end
-    of life."""
+    """The CHT version that runs (its image's tag), and whether it is past its end of life
+    (3.x: the whole line; the current line: its minor version in CHT's release table)."""
     title = "CHT's version is supported"
-    line = ctx.line
-    container = line.main_container
+    container = ctx.line.main_container
     image = ctx.host.query(["docker", "inspect", "--format", "{{.Config.Image}}", container])
     tag = image.stdout.strip().rsplit(":", 1)[-1] if image.ok and image.stdout.strip() else ""
     running = tag.removeprefix("cht-") if tag else "not running"
     said = f"CHT {running} runs ({container})"
+    line = ctx.line.with_version(running) if tag else ctx.line
     if line.end_of_life:
         return Check("cht.version", title, warning(
-            f"{said}: CHT 3.x is past its end of life (no fixes, security ones included)",
-            "Plan the move to CHT's current line with CHT's migration guide: "
-            "https://docs.communityhealthtoolkit.org/hosting/cht/migration/"))
+            f"{said}: {line.past_end} (no fixes, security ones included)", line.moving_on))
     return Check("cht.version", title, ok(
-        f"{said}, a supported line; CHT releases often: upgrade from CHT's admin app "
+        f"{said}, a supported release; CHT releases often: upgrade from CHT's admin app "
         "(the upgrade service), or re-run cht-install with the new version"))
 
 

@@ -6,7 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from installer.events import Emit, Event, RunFinished, StepFailed
 from installer.host import Host, PlanHost, RealHost, rotate_past
 from installer.journal import Holder, Journal, RunLock
 from installer.lines import Line, password_in
+from installer.lines.current import facts as current_facts
+from installer.lines.current import releases
 from installer.lines.table import line_for
 from installer.paths import Paths
 from installer.plan import build_plan
@@ -74,6 +76,31 @@ def resolve_config(options: Options, paths: Paths) -> InstallConfig:
     merge_answers(data, options.overrides)
     data.setdefault("hostname", default_hostname())
     return answers.from_mapping(data)
+
+
+def pin_latest(config: InstallConfig, host: RealHost) -> InstallConfig:
+    """The answers with ``cht_version: latest`` replaced by the newest release CHT's build
+    server (or the builds_url mirror) lists, asked as CHT's admin app asks it; unchanged
+    for any other version."""
+    if config.cht_version != answer_checks.LATEST:
+        return config
+    server = config.builds_url or current_facts.BUILDS_URL
+    example = answer_checks.SUPPORTED_EXAMPLE
+    try:
+        newest = releases.newest_release(host.get_url(releases.releases_url(server)))
+    except RuntimeError as exc:
+        raise answers.AnswersError(
+            "cht_version", answer_checks.LATEST,
+            f"a release number such as {example}: CHT's build server ({server}) did not "
+            f"say which release is the newest ({exc}); or a mirror of the build server that "
+            "answers") from exc
+    if newest is None:
+        raise answers.AnswersError(
+            "cht_version", answer_checks.LATEST,
+            f"a release number such as {example}: CHT's build server ({server}) lists no "
+            "4.x or 5.x release")
+    host.log(f"cht_version: latest is {newest} ({server})")
+    return answers.validate(replace(config, cht_version=newest))
 
 
 class Session:
@@ -236,11 +263,18 @@ class Session:
 
     def change_answers(self, given: Mapping[str, object]) -> None:
         """Answers given on a screen, by their keys (tls.email): checked as the answers
-        file's are (the files they name too), then kept, their secrets never logged.
+        file's are (the files they name too), then kept, their secrets never logged;
+        ``cht_version: latest`` is asked of CHT's build server then.
         Raises AnswersError, changing nothing, when one is not valid."""
         config = answers.check_files(self.config.with_answers(given))
-        self.config = config
+        self.config = pin_latest(config, self.real)
         self.keep_secret(config.admin_password, config.tls.password)
+
+    def pin_latest(self) -> None:
+        """``cht_version: latest`` becomes the newest release on CHT's build server, asked
+        now: the plan, the run and the saved answers name that number, so that a later run
+        never moves by itself. Raises AnswersError when the build server does not say."""
+        self.config = pin_latest(self.config, self.real)
 
     def checklist(self, on_screen: bool = False) -> list[Item]:
         """The Considerations, each checked now (doctor's probes); the next steps in the

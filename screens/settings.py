@@ -37,7 +37,7 @@ LINES = {
     "current": "CHT 5.x / 4.x: supported (for new sites)",
     "3.x": "CHT 3.x (medic-os): end of life, existing sites",
 }
-DEFAULT_VERSIONS = {"current": "5.0.2", "3.x": "3.9.0-rc.2"}
+DEFAULT_VERSIONS = {"current": "latest", "3.x": "3.9.0-rc.2"}  # latest: asked at Next
 LINE_IDS = {"current": "current", "3.x": "cht3"}  # widget ids cannot hold a dot
 
 SOURCES = {

@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import tarfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -26,6 +27,16 @@ from installer.words import explain
 
 if TYPE_CHECKING:
     from installer.tls.acme_order import AcmeRequest, Publish
+
+
+def failure_words(exc: BaseException) -> str:
+    """Why a request failed, in words (no exception class, no errno)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"it answered {exc.code} {exc.reason}"
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror[0].lower() + reason.strerror[1:]
+    return str(reason)
 
 
 class RealHost:
@@ -300,6 +311,16 @@ class RealHost:
             raise RuntimeError("the Docker daemon is not answering")
         self.log(f"remove container: {container} (volumes kept)")
         client.containers.get(container).remove(force=True, v=False)
+
+    def get_url(self, url: str, timeout: float = 30) -> bytes:
+        """A read over HTTP(S) (a build server's answer): its body; RuntimeError with the
+        reason when it does not answer 2xx."""
+        self.log(f"ask: {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310
+                return bytes(answer.read())
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(failure_words(exc)) from exc
 
     def download(
         self, url: str, to: Path, mode: int, check: Callable[[bytes], None]

@@ -44,8 +44,10 @@ class Line(Protocol):
 
     id: str  # "3.x" or "current": the answers' and the dry-run JSON's word for it
     name: str
-    notice: str  # one line, said before the plan
-    end_of_life: bool
+    notice: str  # one line, said before the plan (for the release with_version names)
+    end_of_life: bool  # that release is past its end of life
+    past_end: str  # "CHT 5.0.x is past its end of life (since ...)"; "" when it is not
+    moving_on: str  # what to do about an end of life, in words
     key_types: tuple[str, ...]  # the key types its web server's TLS settings accept
     password_key: str  # the admin password's key in its .env
     image_source: str  # where its images come from when no registry mirror is given
@@ -56,6 +58,10 @@ class Line(Protocol):
     setting_itself_up: str  # how CHT sets itself up after its first start, in words
     setup_log: str  # beside the main container's log, where that setting up is logged
     setup_timeout: float  # seconds that setting up may take (minutes on a slow link)
+
+    def with_version(self, version: str) -> Line:
+        """This line as it stands for one of its releases (its notice and end of life)."""
+        ...
 
     def floors(self, config: InstallConfig) -> Floors: ...
 

@@ -15,5 +15,5 @@ LINES: dict[str, Line] = {line.id: line for line in (CHT3, CURRENT)}
 
 
 def line_for(config: InstallConfig) -> Line:
-    """The line the answers choose."""
-    return LINES[config.line]
+    """The line the answers choose, as it stands for the release they ask for."""
+    return LINES[config.line].with_version(config.version)

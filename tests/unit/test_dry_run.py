@@ -66,7 +66,8 @@ def test_plan_for_a_fresh_debian_12_lists_every_step_and_its_actions(tmp_path: P
     assert sed[-1] == "/srv/scripts/horticulturalist/postrun/horticulturalist"
     assert "--complete-install" in sed[-2]
     assert plan["stack"] == {"line": "3.x", "name": "CHT 3.x (medic-os)", "end_of_life": True,
-                             "notice": plan["stack"]["notice"], "version": "3.9.0-rc.2"}
+                             "notice": plan["stack"]["notice"], "version": "3.9.0-rc.2",
+                             "installs": "3.9.0"}
     assert "past its end of life" in plan["stack"]["notice"]
     assert not (tmp_path / "opt").exists(), "a dry run wrote to disk"
 

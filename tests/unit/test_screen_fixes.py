@@ -106,6 +106,7 @@ UNMARKED = {
     ("installer/doctor_checks.py", "Set a webhook (ntfy, Slack"): "screen words beside it",
     ("installer/lines/current/steps.py", "drop cht_version or give"): "on_screen beside it",
     ("installer/lines/cht3/steps.py", "Keep the current line: set"): "on_screen beside it",
+    ("installer/session.py", "cht_version: latest is "): "the log's own line",
 }
 # Where the answers' own words belong: the answers file, the command line, and these tables.
 ANSWERS_MODULES = ("answers.py", "cli.py", "arguments.py", "setting_names.py",

@@ -16,6 +16,30 @@ END_OF_LIFE = (
     "sites; new sites should plan for the current CHT line."
 )
 
+# medic-os images are tagged by medic-os release, not by CHT release: CHT's 3.x hosting
+# pages run the final one, and its horticulturalist postrun installs CHT 3.9.0 at the first
+# start (`--install=3.9.0`; with $DOCKER_HORTI_BOOTSTRAP set, minimist still reads
+# --install=3.9.0: another release is not installed that way). Other 3.x releases are
+# installed afterwards from the Upgrades page of CHT's admin app (horticulturalist).
+FINAL_IMAGE = "medicmobile/medic-os:cht-3.9.0-rc.2"
+FINAL_TAG_VERSION = "3.9.0-rc.2"
+BOOTSTRAP_RELEASE = "3.9.0"
+MIGRATION_GUIDE = "https://docs.communityhealthtoolkit.org/hosting/cht/migration/"
+MOVING_ON = ("Plan the move to CHT's current line with CHT's migration guide: "
+             f"{MIGRATION_GUIDE}")
+
+
+def other_release_words(version: str) -> str | None:
+    """What cht-install does when a 3.x release other than the one medic-os's final image
+    installs is asked for; None for that one."""
+    if version in (FINAL_TAG_VERSION, BOOTSTRAP_RELEASE, "3.x"):
+        return None
+    return (f"medic-os's final image (cht-{FINAL_TAG_VERSION}) installs CHT "
+            f"{BOOTSTRAP_RELEASE}, and that is what cht-install installs: no medic-os image "
+            f"holds CHT {version}. Once CHT answers, install {version} from the Upgrades page "
+            "of CHT's admin app (/admin/#/upgrade), or better, move to CHT's current line.")
+
+
 # The medic-os image is built for x64 only (its Dockerfile: `echo x64 > /etc/platform`).
 ARCHES = ("x86_64",)
 

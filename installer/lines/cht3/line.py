@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,8 @@ class Cht3:
     name = facts.LINE
     notice = facts.END_OF_LIFE_NOTICE
     end_of_life = True
+    past_end = "CHT 3.x is past its end of life"
+    moving_on = facts.MOVING_ON
     key_types: tuple[str, ...] = facts.KEY_TYPES
     password_key = PASSWORD_KEY
     image_source = "Docker Hub"
@@ -50,6 +53,13 @@ class Cht3:
     setting_itself_up = "medic-os downloads it after its first start"
     setup_log = f" and the file {facts.HORTI_LOG} in medic-os"
     setup_timeout = facts.INSTALL_TIMEOUT
+
+    def with_version(self, version: str) -> Cht3:
+        line = copy.copy(self)
+        other = facts.other_release_words(version)
+        if other:
+            line.notice = f"{facts.END_OF_LIFE_NOTICE} {other}"
+        return line
 
     def floors(self, config: InstallConfig) -> Floors:
         return Floors("CHT 3.x", facts.MIN_RAM_GB * GIB, facts.MIN_CPUS, facts.MIN_DISK_GB * GB)
@@ -76,7 +86,9 @@ class Cht3:
         return "medic-os and haproxy"
 
     def describe(self, config: InstallConfig) -> dict[str, object]:
-        return {**facts.describe(), "version": config.version}
+        return {**facts.describe(), "version": config.version,
+                "notice": self.with_version(config.version).notice,
+                "installs": facts.BOOTSTRAP_RELEASE}
 
     def steps(self) -> list[Step]:
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from installer.host.docker_api import docker_errors
 from installer.lines import GB, GIB, Floors, WebServer
-from installer.lines.current import facts
+from installer.lines.current import facts, releases
 from installer.lines.current.steps import (
     ComposeFiles,
     NoOtherLine,
@@ -33,6 +34,9 @@ class Current:
     name = facts.LINE
     notice = facts.NOTICE
     end_of_life = False
+    past_end = ""
+    moving_on = ("Upgrade to a supported release from the Upgrades page of CHT's admin app "
+                 "(/admin/#/upgrade), which installs it through the upgrade service.")
     key_types: tuple[str, ...] = facts.KEY_TYPES
     password_key = "COUCHDB_PASSWORD"
     image_source = "CHT's image registry"
@@ -43,6 +47,18 @@ class Current:
     setting_itself_up = "CHT's API sets it up at its first start"
     setup_log = ""
     setup_timeout = facts.SETUP_TIMEOUT
+
+    def with_version(self, version: str) -> Current:
+        line = copy.copy(self)
+        said = releases.notice(version)
+        if said is not None:
+            line.notice, line.past_end = said
+            line.end_of_life = bool(line.past_end)
+            if line.end_of_life:
+                line.moving_on = (f"Upgrade to CHT {releases.supported_release()} from the "
+                                  "Upgrades page of CHT's admin app (/admin/#/upgrade), which "
+                                  "installs it through the upgrade service.")
+        return line
 
     def floors(self, config: InstallConfig) -> Floors:
         return Floors(f"CHT {config.version}", facts.MIN_RAM_GB * GIB, facts.MIN_CPUS,
@@ -62,8 +78,10 @@ class Current:
         return f"CHT {config.version}'s, and its upgrade service"
 
     def describe(self, config: InstallConfig) -> dict[str, object]:
+        line = self.with_version(config.version)
         return {"line": facts.LINE_ID, "name": facts.LINE, "version": config.version,
-                "end_of_life": False, "notice": facts.NOTICE}
+                "end_of_life": line.end_of_life, "notice": line.notice,
+                "release_table_read": releases.read_on()}
 
     def steps(self) -> list[Step]:
 
