@@ -127,6 +127,8 @@ def headless(session: Session) -> int:
             say(last)
         say(f"cht-install: {session.platform.name} ({session.platform.arch}), "
             f"host name {session.config.hostname}")
+        newest = " (the newest on CHT's build server)" if session.asked_latest else ""
+        say(f"Release: {session.line.name} {session.config.version}{newest}")
         say(session.line.notice)
         unreachable, note = session.hostname_note()
         if note:

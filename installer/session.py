@@ -112,6 +112,8 @@ class Session:
         self.real = RealHost(self.paths.log, self.config.logs.max_mb * 1_000_000)
         # Set by run(): whether this run created the admin password (then shown once).
         self.password_created = False
+        # cht_version: latest was asked of CHT's build server (then pinned to its number).
+        self.asked_latest = False
         # The operator chose to keep a hand-edited compose file (asked by the TUI).
         self.keep_compose_edits = False
         # The detached run this front end follows, if any.
@@ -267,14 +269,18 @@ class Session:
         ``cht_version: latest`` is asked of CHT's build server then.
         Raises AnswersError, changing nothing, when one is not valid."""
         config = answers.check_files(self.config.with_answers(given))
-        self.config = pin_latest(config, self.real)
+        pinned = pin_latest(config, self.real)
+        self.asked_latest = pinned is not config
+        self.config = pinned
         self.keep_secret(config.admin_password, config.tls.password)
 
     def pin_latest(self) -> None:
         """``cht_version: latest`` becomes the newest release on CHT's build server, asked
         now: the plan, the run and the saved answers name that number, so that a later run
         never moves by itself. Raises AnswersError when the build server does not say."""
-        self.config = pin_latest(self.config, self.real)
+        pinned = pin_latest(self.config, self.real)
+        self.asked_latest = self.asked_latest or pinned is not self.config
+        self.config = pinned
 
     def checklist(self, on_screen: bool = False) -> list[Item]:
         """The Considerations, each checked now (doctor's probes); the next steps in the

@@ -47,8 +47,10 @@ class PlanReviewScreen(Screen[None]):
             # The words above the table scroll by themselves when longer than half the
             # screen (Tab to them, then the arrows): every word of a long fix can be read.
             with VerticalScroll(id="plan-head"):
+                newest = (" (the newest on CHT's build server)" if self.session.asked_latest
+                           else "")
                 yield Static(f"[b]The plan[/b] for {escape(self.session.line.name)} "
-                             f"{escape(config.version)} (nothing has changed yet). "
+                             f"{escape(config.version)}{newest} (nothing has changed yet). "
                              + escape(self.session.line.notice), classes="notice")
                 yield Static("Checking what is already in place ...", id="summary")
                 yield Static("", id="detail")

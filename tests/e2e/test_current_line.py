@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from cryptography import x509
 
 from installer.session import Options, Session
@@ -64,9 +65,9 @@ def answers() -> dict[str, Any]:
                        "key_fingerprint": good_fingerprint()}}
 
 
-def install(root: Path, *extra: str) -> InstallRun:
+def install(root: Path, *extra: str, version: str = VERSION) -> InstallRun:
     return cht_install("--yes", "--registry", "127.0.0.1:5000", "--root", str(root),
-                       "--hostname", HOST, "--accept-warnings", "--cht-version", VERSION,
+                       "--hostname", HOST, "--accept-warnings", "--cht-version", version,
                        "--builds-url", BUILDS, "--upgrade-service-url", UPGRADE_COMPOSE,
                        "--docker-source", "official", "--docker-repo-url", APT_REPO,
                        "--docker-key-fingerprint", good_fingerprint(), *extra)
@@ -136,7 +137,9 @@ def current(fresh_install: Installed,
             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, InstallRun, InstallRun]:
     purge()
     root = tmp_path_factory.mktemp("current")
-    first = install(root)
+    # latest: the newest release the build server lists (the stand-in lists 4.22.0, 5.0.2
+    # and 5.1.0-beta.1), asked once and saved as its number
+    first = install(root, version="latest")
     second = cht_install("--yes", "--root", str(root))
     return root, first, second
 
@@ -145,6 +148,12 @@ def test_a_fresh_install_of_cht_5_runs_chts_services_and_answers_over_https(
         current: tuple[Path, InstallRun, InstallRun]) -> None:
     root, first, second = current
     assert first.returncode == 0, first.output
+    assert (f"Release: CHT 4.x/5.x (current) {VERSION} (the newest on CHT's build server)"
+            in first.output)
+    # 5.0.x's end of life (CHT's release table) is said as 3.x's is
+    assert "Note: CHT 5.0.x is past its end of life (since 26 May 2026" in first.output
+    saved = yaml.safe_load((root / "etc/cht-install/answers.yml").read_text())
+    assert saved["cht_version"] == VERSION  # a later run never moves by itself
     assert installed("docker-compose-plugin")  # compose v2, from Docker's repository
     assert second.returncode == 0 and "nothing was changed" in second.output, second.output
     with closing(client()) as docker:

@@ -15,6 +15,7 @@ from installer.session import Options, Session
 from screens.app import ChtInstallApp
 from screens.plan_review import PlanReviewScreen
 from screens.settings import SettingsScreen
+from tests.buildserver import build_server
 from tests.tui.driving import drive, planning_session
 
 OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
@@ -198,8 +199,8 @@ def test_an_error_of_one_tls_mode_goes_when_another_is_chosen(
     assert shown[0].startswith("Certificate file:") and shown[1] == ""
 
 
-def choose_line(monkeypatch: pytest.MonkeyPatch, choice: int,
-                version: str | None) -> tuple[Session, str, str]:
+def choose_line(monkeypatch: pytest.MonkeyPatch, choice: int, version: str | None,
+                **answers: object) -> tuple[Session, str, str]:
     """Pick the CHT line with the keyboard (0: the supported line, listed first; 1: 3.x, the
     default answer, where the highlight starts), maybe type a version,
     go on: the session, the version field as the pick left it, and the error shown."""
@@ -207,7 +208,7 @@ def choose_line(monkeypatch: pytest.MonkeyPatch, choice: int,
 
     monkeypatch.delenv("SUDO_USER", raising=False)
     session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
-                              overrides={"hostname": "cht.example.org"}))
+                              overrides={"hostname": "cht.example.org", **answers}))
     app = ChtInstallApp(session)
     seen: list[str] = []
 
@@ -234,11 +235,23 @@ def choose_line(monkeypatch: pytest.MonkeyPatch, choice: int,
     return session, seen[0], seen[1]
 
 
-def test_choosing_the_supported_line_selects_cht_5(monkeypatch: pytest.MonkeyPatch) -> None:
-    session, shown, error = choose_line(monkeypatch, 0, None)
-    assert (shown, error) == ("5.0.2", "")
-    assert (session.config.line, session.config.version) == ("current", "5.0.2")
+def test_choosing_the_supported_line_asks_the_build_server_for_its_newest_release(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with build_server(tmp_path, "5.0.2", "5.2.0", "5.3.0-beta.1") as url:
+        session, shown, error = choose_line(monkeypatch, 0, None, builds_url=url)
+    assert (shown, error) == ("latest", "")
+    assert (session.config.line, session.config.version) == ("current", "5.2.0")
+    assert session.asked_latest
     assert [step.id for step in session.plan()][:2] == ["os.supported", "cht.no-other-line"]
+
+
+def test_latest_when_the_build_server_does_not_answer_says_what_to_type(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    session, _, error = choose_line(monkeypatch, 0, None,
+                                    builds_url="http://127.0.0.1:9/_couch/builds_4")
+    assert "CHT version:" in error and "did not say which release is the newest" in error
+    assert "a release number such as 5.2.0" in error
+    assert session.config.line == "3.x"  # nothing taken
 
 
 def test_a_4x_version_typed_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,13 +5,7 @@ a medic-os tag cht-install once made up."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib.util
-import threading
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
@@ -21,35 +15,7 @@ from installer.answers import AnswersError, from_mapping
 from installer.host import RealHost
 from installer.lines.current import releases
 from installer.session import pin_latest
-
-SERVER = Path(__file__).parents[2] / "scripts/standin/cht/builds/server.py"
-
-
-def stand_in() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("builds_server", SERVER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def build_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The stand-in build server on a free port: (its builds_4 URL, the folder of releases)."""
-    folder = tmp_path / "builds"
-    (folder / "_couch/builds_4").mkdir(parents=True)
-    handler = functools.partial(stand_in().Handler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/_couch/builds_4", folder
-    finally:
-        server.shutdown()
-
-
-def listed(folder: Path, *versions: str) -> None:
-    for version in versions:
-        (folder / f"_couch/builds_4/medic:medic:{version}/docker-compose").mkdir(parents=True)
+from tests.buildserver import build_server
 
 
 def test_each_minor_ends_as_chts_release_table_says() -> None:
@@ -80,28 +46,24 @@ def test_the_notice_says_past_supported_or_newer_than_the_table() -> None:
     assert past == "" and "newer than CHT's release table" in said
 
 
-def test_latest_is_the_newest_release_the_build_server_lists(
-        build_server: tuple[str, Path]) -> None:
-    url, folder = build_server
+def test_latest_is_the_newest_release_the_build_server_lists(tmp_path: Path) -> None:
     # betas and a major this cht-install does not serve are not taken
-    listed(folder, "4.22.0", "5.0.2", "5.10.1", "5.11.0-beta.1", "6.0.0", "5.9.9")
-    config = from_mapping({"hostname": "cht.example.org", "cht_version": "latest",
-                           "builds_url": url})
-    assert config.line == "current"
-    pinned = pin_latest(config, RealHost(Path("/dev/null"), 1))
-    assert pinned.cht_version == "5.10.1"
-    assert pin_latest(pinned, RealHost(Path("/dev/null"), 1)) == pinned  # a number stays
+    with build_server(tmp_path, "4.22.0", "5.0.2", "5.10.1", "5.11.0-beta.1", "6.0.0",
+                      "5.9.9") as url:
+        pinned = pin_latest(from_mapping({"hostname": "cht.example.org",
+                                          "cht_version": "latest", "builds_url": url}),
+                            RealHost(Path("/dev/null"), 1))
+    assert pinned.line == "current" and pinned.cht_version == "5.10.1"
+    assert pin_latest(pinned, RealHost(Path("/dev/null"), 1)) is pinned  # a number stays
     # the saved answers name the number, so a later run does not move by itself
     assert yaml.safe_load(answers.dump(pinned))["cht_version"] == "5.10.1"
 
 
 def test_latest_from_a_build_server_that_does_not_answer_names_what_to_do(
-        build_server: tuple[str, Path]) -> None:
-    url, folder = build_server
-    config = from_mapping({"hostname": "cht.example.org", "cht_version": "latest",
-                           "builds_url": url})
-    with pytest.raises(AnswersError) as empty:
-        pin_latest(config, RealHost(Path("/dev/null"), 1))
+        tmp_path: Path) -> None:
+    with build_server(tmp_path) as url, pytest.raises(AnswersError) as empty:
+        pin_latest(from_mapping({"hostname": "cht.example.org", "cht_version": "latest",
+                                 "builds_url": url}), RealHost(Path("/dev/null"), 1))
     assert "lists no 4.x or 5.x release" in str(empty.value)
     gone = from_mapping({"hostname": "cht.example.org", "cht_version": "latest",
                          "builds_url": "http://127.0.0.1:9/_couch/builds_4"})
