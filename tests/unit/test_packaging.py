@@ -5,8 +5,9 @@ where the checkout works (found by the VM tier: cht-releases.tsv was left out)."
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 REPO = Path(__file__).parents[2]
 

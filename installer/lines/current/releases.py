@@ -34,10 +34,6 @@ class Minor:
     end_of_life: dt.date | None  # None: "TBA", still supported
     newest_patch: str | None
 
-    @property
-    def name(self) -> str:
-        return f"{self.major}.{self.minor}.x"
-
 
 @dataclass(frozen=True)
 class Support:
