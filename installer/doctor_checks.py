@@ -227,7 +227,7 @@ def version_check(ctx: Context) -> Check:
     line = ctx.line.with_version(running) if tag else ctx.line
     if line.end_of_life:
         return Check("cht.version", title, warning(
-            f"{said}: {line.past_end} (no fixes, security ones included)", line.moving_on))
+            f"{said}: {line.past_end}: no fixes, security ones included", line.moving_on))
     return Check("cht.version", title, ok(
         f"{said}, a supported release; CHT releases often: upgrade from CHT's admin app "
         "(the upgrade service), or re-run cht-install with the new version"))
