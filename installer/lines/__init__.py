@@ -80,7 +80,7 @@ class Line(Protocol):
         ...
 
     def describe(self, config: InstallConfig) -> dict[str, object]:
-        """The line, for the dry-run JSON."""
+        """The line, for the dry-run JSON (as line_for gives it: with its release)."""
         ...
 
     def steps(self) -> list[Step]:

@@ -87,7 +87,7 @@ class Cht3:
 
     def describe(self, config: InstallConfig) -> dict[str, object]:
         return {**facts.describe(), "version": config.version,
-                "notice": self.with_version(config.version).notice,
+                "notice": self.notice,
                 "installs": facts.BOOTSTRAP_RELEASE}
 
     def steps(self) -> list[Step]:

@@ -78,9 +78,8 @@ class Current:
         return f"CHT {config.version}'s, and its upgrade service"
 
     def describe(self, config: InstallConfig) -> dict[str, object]:
-        line = self.with_version(config.version)
         return {"line": facts.LINE_ID, "name": facts.LINE, "version": config.version,
-                "end_of_life": line.end_of_life, "notice": line.notice,
+                "end_of_life": self.end_of_life, "notice": self.notice,
                 "release_table_read": releases.read_on()}
 
     def steps(self) -> list[Step]:

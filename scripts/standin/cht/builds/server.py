@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Stand-in of CHT's build server (a CouchDB): serves the files under its folder as they
+"""Stand-in of CHT's build server (a CouchDB), mirroring how medic/cht-core reads it
+(admin/src/js/controllers/upgrade.js lists releases from the view; api/src/services/setup/
+upgrade-steps.js fetches a release's document; cht-docs' Docker install page downloads the
+compose files) and medic/medic-builds-repo's view. It serves the files under its folder as they
 are laid out there (a release's compose files at /_couch/builds_4/medic:medic:VERSION/
 docker-compose/NAME, as attachments are reached in CouchDB; the upgrade service's compose
 file), a release's document, and the `releases` view of the builds database.
