@@ -48,6 +48,7 @@ COMMANDS = """commands:
   cht-install renew-cert [--force]  renew the Let's Encrypt certificate (the timer runs it)
   cht-install repair [options]      the same as running cht-install again: a re-run repairs
   cht-install backup                back up CHT's data, secrets and answers now
+  cht-install password              change the admin (medic) password everywhere at once
   cht-install restore FILE          put a backup back (here, or on a new server)
   cht-install health-check          check, and alert when CHT breaks or recovers (scheduled)
   cht-install alert-test            send a test alert to alerts.webhook / alerts.email
@@ -255,6 +256,94 @@ def alert_test_command(argv: list[str]) -> int:
     return 0 if test_alert(Session(Options(root=args.root)), say) else 1
 
 
+def password_parser() -> argparse.ArgumentParser:
+    p = command_parser(
+        "password",
+        "Change the admin (medic) password in CouchDB and in .env together, start again "
+        "the services that sign in with it, and prove it over HTTPS. Asked twice without "
+        "echo on a terminal; headless, the first line of --from-file or of the input. A "
+        "change cut short is finished by running this again.")
+    p.add_argument("--from-file", type=Path, metavar="FILE",
+                   help="read the new password from the first line of FILE (- for the "
+                        "input); never give it as an argument")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    return p
+
+
+def new_password_from(args: argparse.Namespace) -> str | None:
+    """The new password: from --from-file, else asked twice on a terminal, else the first
+    line of the input; None when the two typed differ or nothing was given."""
+    import getpass
+
+    if args.from_file is not None:
+        text = sys.stdin.read() if str(args.from_file) == "-" else args.from_file.read_text()
+        return (text.splitlines() or [""])[0]
+    if sys.stdin.isatty():
+        first = getpass.getpass("New admin password for medic: ")
+        second = getpass.getpass("The same again: ")
+        return first if first == second else None
+    return (sys.stdin.readline() or "").rstrip("\r\n")
+
+
+def password_command(argv: list[str]) -> int:
+    from installer import password_change as change
+    from installer.lines import password_in
+
+    args = password_parser().parse_args(argv)
+    session = Session(Options(root=args.root))
+    old = password_in(session.real.read_text(session.env_file), session.line)
+    pending = change.pending_change(session)
+    if pending is not None:
+        say("A password change was cut short (the power, or the command stopped): "
+            "finishing it with the password given then.")
+        wanted = pending
+    elif args.dry_run and args.from_file is None:
+        wanted = change.Change(old or "", f"planned-{os.urandom(8).hex()}")
+    else:
+        try:
+            new = new_password_from(args)
+        except OSError as exc:
+            print(f"cht-install password: {args.from_file} cannot be read: "
+                  f"{exc.strerror or exc}", file=sys.stderr)
+            return 2
+        if new is None:
+            print("cht-install password: the two passwords differ; nothing was changed. "
+                  "Run it again.", file=sys.stderr)
+            return 2
+        if new == old and change.signs_in(session.context(session.real), new):
+            say(f"{session.line.admin_user} already signs in over HTTPS with that password: "
+                "nothing was changed.")
+            return 0
+        why = change.refused(session, new, old) or (
+            None if args.dry_run else change.not_ready(session, old or ""))
+        if why:
+            print(f"cht-install password: {why}. Nothing was changed.", file=sys.stderr)
+            return 2
+        wanted = change.Change(old or "", new)
+    if args.dry_run:
+        planned = change.plan(session, wanted)
+        say("cht-install password: the plan (nothing is changed, and the password is not "
+            "shown)")
+        say(plan_text(session.platform, planned, config=session.config))
+        say("then: prove that medic signs in over HTTPS with the new password")
+        return 0
+    result = change.apply(session, wanted, [PlainLines(say)])
+    if result.ok:
+        say(f"The admin password is changed: {session.line.admin_user} signs in over HTTPS "
+            f"with it, and {session.env_file} has it (sudo grep "
+            f"{session.line.password_key} {session.env_file}).")
+        return 0
+    if result.stopped:
+        say("Stopped. Run `sudo cht-install password` again to finish the change.")
+    elif change.pending_change(session) is None:
+        say("The password was not changed: the old one still works.")
+    else:
+        say("The change is not finished. Run `sudo cht-install password` again: it goes "
+            "on from where it stopped.")
+    say(f"See the log: {session.paths.log}")
+    return 1
+
+
 def confirm_replace(root: Path, file: Path) -> bool:
     """On a terminal, ask before a restore replaces live data (headless: --replace-data)."""
     from installer.host import PlanHost
@@ -288,6 +377,7 @@ def doctor(argv: list[str]) -> int:
 
 
 CARE_COMMANDS = {"backup": backup_command, "restore": restore_command,
+                 "password": password_command,
                  "health-check": health_check_command, "alert-test": alert_test_command}
 
 

@@ -69,6 +69,8 @@ def describe_action(action: dict[str, object]) -> str:
         return f"download: {action['fetch']} -> {action['to']} (checked first)"
     if "pull" in action:
         return f"pull: {action['pull']}"
+    if "put" in action:
+        return f"change over HTTPS (as {action['as']}): {action['put']} at {action['over']}"
     if "wait" in action:
         return f"wait for {action['wait']}"
     return json.dumps(action)

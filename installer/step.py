@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from installer.events import Emit
     from installer.host import Host
     from installer.lines import Line
+    from installer.password_change import Change
     from installer.paths import Paths
     from installer.platform import Platform
 
@@ -42,6 +43,7 @@ class RunFacts:
     new_secret: str | None = None
     new_uuid: str | None = None
     pull_retry_delays: tuple[float, ...] | None = None  # None: the images step's own
+    password_change: Change | None = None  # `cht-install password`: old and new
 
 
 @dataclass

@@ -137,6 +137,14 @@ class PlanHost:
     ) -> None:
         self.actions.append({"fetch": url, "to": str(to), "mode": f"{mode:04o}"})
 
+    def https_put(
+        self, address: str, port: int, server_name: str, path: str, auth: tuple[str, str],
+        body: bytes,
+    ) -> HttpsAnswer:
+        self.actions.append({"put": path, "over": f"https://{server_name}:{port}",
+                             "as": auth[0]})
+        return HttpsAnswer(None, 200)
+
     def acme_order(self, request: AcmeRequest, publish: Publish) -> str:
         self.actions.append({"acme": request.directory, "name": request.hostname,
                              "challenge": "http-01"})

@@ -191,26 +191,35 @@ class RealHost:
 
     def _https_get(self, address: str, port: int, server_name: str, path: str,
                    auth: tuple[str, str] | None) -> HttpsAnswer:
+        return self._https_request("GET", address, port, server_name, path, auth, b"")
+
+    def _https_request(self, method: str, address: str, port: int, server_name: str,
+                       path: str, auth: tuple[str, str] | None, body: bytes) -> HttpsAnswer:
+        """One request over TLS; the log names the method, path and status, never the
+        credentials or either body."""
         context = client_context(None)
         headers = f"Host: {server_name}\r\nAccept: application/json\r\nConnection: close\r\n"
         if auth is not None:
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
             headers += f"Authorization: Basic {token}\r\n"
+        if method != "GET":
+            headers += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         try:
             with socket.create_connection((address, port), timeout=10) as raw:
                 with context.wrap_socket(raw, server_hostname=server_name) as tls:
                     der = tls.getpeercert(binary_form=True)
-                    tls.sendall(f"GET {path} HTTP/1.1\r\n{headers}\r\n".encode())
+                    tls.sendall(f"{method} {path} HTTP/1.1\r\n{headers}\r\n".encode() + body)
                     reply = read_reply(tls)
         except OSError as exc:
             self.log(f"https: {address}:{port} ({server_name}): {type(exc).__name__}: {exc}")
             return HttpsAnswer(None, None, explain(exc))
-        head, _, body = reply.partition(b"\r\n\r\n")
+        head, _, answer = reply.partition(b"\r\n\r\n")
         parts = head.decode("latin-1").split(" ", 2)
         status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-        self.log(f"https: {address}:{port} ({server_name}) {path} answered {status}")
+        shown = "" if method == "GET" else f"{method} "
+        self.log(f"https: {address}:{port} ({server_name}) {shown}{path} answered {status}")
         error = "" if status else f"no HTTP answer: {head[:80]!r}"
-        return HttpsAnswer(der, status, error, body=body)
+        return HttpsAnswer(der, status, error, body=answer)
 
     # -- changes ---------------------------------------------------------------
     def run(
@@ -334,6 +343,13 @@ class RealHost:
             raise RuntimeError(f"could not download {url}: {exc}") from exc
         check(data)
         self.write_file(to, data, mode)
+
+    def https_put(
+        self, address: str, port: int, server_name: str, path: str, auth: tuple[str, str],
+        body: bytes,
+    ) -> HttpsAnswer:
+        """PUT ``body`` to ``path`` over TLS as ``auth`` (a change to CHT's CouchDB, say)."""
+        return self._https_request("PUT", address, port, server_name, path, auth, body)
 
     def acme_order(self, request: AcmeRequest, publish: Publish) -> str:
         """Order a certificate from the ACME CA (an effect: the CA records the order)."""

@@ -54,6 +54,7 @@ class Line(Protocol):
     needs_compose_v2: bool
     main_container: str  # whose image tag is CHT's version, whose log says why it fails
     admin_user: str  # CHT's admin account, which the admin password signs in as
+    admin_config: str  # that account's CouchDB admin entry, as a path through CHT's nginx
     challenge_root: str  # where its web server serves Let's Encrypt's challenge from
     setting_itself_up: str  # how CHT sets itself up after its first start, in words
     setup_log: str  # beside the main container's log, where that setting up is logged
@@ -113,6 +114,18 @@ class Line(Protocol):
 
     def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
         """When the password in .env does not sign in: a reason the line itself knows."""
+        ...
+
+    def password_line(self, password: str) -> str:
+        """The admin password's line in its .env, as compose reads it unchanged."""
+        ...
+
+    def password_copy_kept(self, ctx: Context, password: str) -> bool:
+        """Any copy of the admin password CHT keeps besides CouchDB and .env says this one."""
+        ...
+
+    def keep_password_copy(self, ctx: Context, password: str) -> None:
+        """Make that copy say this password (nothing when the line keeps none)."""
         ...
 
 

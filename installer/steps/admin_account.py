@@ -13,9 +13,12 @@ SIGN_IN_TIMEOUT = 60.0
 SESSION = "/_session"  # CouchDB's, through CHT's nginx (both lines)
 CHANGED_FIX = (
     "If the password was changed in CHT, put the new one in {env} "
-    "({key}=..., mode 0600), or change it back in CHT's admin app. "
-    "Then run cht-install again."
+    "({key}=..., mode 0600) and run cht-install again. To change the admin password, run "
+    "`sudo cht-install password`: it changes it in CouchDB and {env} together."
 )
+UNFINISHED_FIX = ("A change of the admin password was cut short: run `sudo cht-install "
+                  "password` to finish it.")
+UNFINISHED = "password-change.json"  # the change's note (installer/password_change.py)
 
 
 def roles(body: bytes) -> tuple[str | None, list[str]]:
@@ -57,8 +60,10 @@ class AdminPassword:
         elsewhere = ctx.line.password_found_elsewhere(ctx, password, env)
         if elsewhere is not None:
             return elsewhere
+        unfinished = ctx.host.read_text(ctx.paths.journal.with_name(UNFINISHED)) is not None
         return broken(f"the password in {env} does not work for {ctx.line.admin_user} "
                        f"(CHT answered {answer.status})",
+                      UNFINISHED_FIX if unfinished else
                       CHANGED_FIX.format(env=env, key=ctx.line.password_key))
 
     def apply(self, ctx: Context) -> None:

@@ -55,11 +55,13 @@ class Installed:
     second: InstallRun
 
 
-def cht_install(*args: str, timeout: float = 1800) -> InstallRun:
+def cht_install(*args: str, timeout: float = 1800, given: str | None = None) -> InstallRun:
+    """cht-install run to its end, with ``given`` as its input (else none)."""
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "installer.cli", *args],
-        capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "installer.cli", *args], capture_output=True, text=True,
+        timeout=timeout, check=False,
+        **({"input": given} if given is not None else {"stdin": subprocess.DEVNULL}),
     )
     output = done.stdout + done.stderr
     print(output)
@@ -228,3 +230,92 @@ def slow_server(fresh_install: Installed, healthy: Path, docker_client: Any,
     subprocess.run([str(TESTENV), "up"], check=True, capture_output=True)
     forget_cht_images(docker_client)
     assert cht_install("--yes", "--root", str(healthy)).returncode == 0
+
+
+def signs_in(password: str, host: str = HOSTNAME) -> bool:
+    """medic signs in as a CouchDB admin with this password: /_session through CHT's nginx
+    on 443 with HTTP basic auth, as an admin's browser asks it."""
+    import base64
+    import socket
+
+    token = base64.b64encode(f"medic:{password}".encode()).decode()
+    request = (f"GET /_session HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {token}\r\n"
+               "Accept: application/json\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+        with phone_context().wrap_socket(raw, server_hostname=host) as tls:
+            tls.sendall(request.encode())
+            reply = b""
+            while chunk := tls.recv(65536):
+                reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    if head.split()[1] != b"200":
+        return False
+    user = json.loads(body).get("userCtx", {})
+    return bool(user.get("name") == "medic" and "_admin" in user.get("roles", []))
+
+
+PASSWORD_NOTE = "var/lib/cht-install/password-change.json"
+
+
+def password_change_killed(root: Path, step: str, delay: float, password: str) -> str:
+    """Start `cht-install password` with ``password`` as its input and SIGKILL it (and
+    what it started) ``delay`` seconds into ``step``, or as the step ends if sooner; where
+    the kill landed (the last step started)."""
+    import signal
+
+    journal = root / "var/lib/cht-install/journal.jsonl"
+    offset = journal.stat().st_size if journal.exists() else 0
+    run = subprocess.Popen([sys.executable, "-m", "installer.cli", "password", "--root",
+                            str(root)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    assert run.stdin is not None
+    run.stdin.write(f"{password}\n".encode())
+    run.stdin.close()
+
+    def journaled() -> str:
+        with journal.open() as handle:
+            handle.seek(offset)
+            return handle.read()
+
+    deadline = time.monotonic() + 600
+    while f'"StepStarted", "step_id": "{step}"' not in (text := journaled()):
+        assert run.poll() is None, f"the change ended before {step}:\n{text[-2000:]}"
+        assert time.monotonic() < deadline, f"{step} never started"
+        time.sleep(0.01)
+    kill_at = time.monotonic() + delay
+    ended = (f'"StepDone", "step_id": "{step}"', f'"StepFailed", "step_id": "{step}"')
+    while time.monotonic() < kill_at and not any(mark in journaled() for mark in ended):
+        time.sleep(0.005)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    started = [json.loads(line) for line in journaled().splitlines()
+               if '"StepStarted"' in line]
+    return str(started[-1]["step_id"])
+
+
+# Where a password change is killed, and how long its step usually takes (seconds): the
+# delay into it is drawn from a seed, as for the install's kills (test_survival.py).
+PASSWORD_KILLS = [("password.kept", 0.02), ("password.couchdb", 0.5), ("password.env", 0.05),
+                  ("cht.running", 15.0), ("cht.admin-password", 0.5), ("password.done", 0.05)]
+PASSWORD_KILL_SEED = int(os.environ.get("CHT_KILL_SEED", "20261203"))
+
+
+def password_kills_converge(root: Path, password_of: Any, host: str = HOSTNAME) -> str:
+    """A password change killed at each of PASSWORD_KILLS, then `cht-install password`
+    typed again with the same password: each time the new one is the password everywhere
+    and the change's note is gone. The tally, one line per kill."""
+    import random
+
+    rng = random.Random(PASSWORD_KILL_SEED)
+    tally = [f"seed {PASSWORD_KILL_SEED}"]
+    for number, (step, length) in enumerate(PASSWORD_KILLS):
+        wanted = f"killed-at-{number}-then-again"
+        delay = round(rng.uniform(0, length), 3)
+        landed = password_change_killed(root, step, delay, wanted)
+        again = cht_install("password", "--root", str(root), given=f"{wanted}\n")
+        assert again.returncode == 0, (step, delay, landed, again.output)
+        assert password_of(root) == wanted and signs_in(wanted, host), (step, delay)
+        assert not (root / PASSWORD_NOTE).exists()
+        tally.append(f"  kill {delay:6.3f} s into {step:<18} landed in {landed:<18} converged")
+    print("\n".join(tally))
+    return "\n".join(tally)

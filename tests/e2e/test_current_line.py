@@ -30,14 +30,19 @@ from installer.session import Options, Session
 from screens.app import ChtInstallApp
 from tests import tlsfactory as tf
 from tests.e2e.conftest import (
+    PASSWORD_NOTE,
     TESTENV,
     Installed,
     InstallRun,
     applied,
     cht_install,
+    doctor,
+    not_ok,
+    password_kills_converge,
     phone_context,
     renew_while_polling,
     resolving,
+    signs_in,
 )
 from tests.e2e.test_install_tui import drive
 
@@ -235,6 +240,45 @@ def test_breakage_is_repaired_and_the_data_and_secrets_stay(
     assert json.loads(handshake()[1]) == {"version": VERSION}
     again = cht_install("--yes", "--root", str(root))
     assert again.returncode == 0 and "nothing was changed" in again.output
+
+
+def test_the_admin_password_changes_in_couchdb_env_and_chts_services_and_kills_converge(
+        current: tuple[Path, InstallRun, InstallRun]) -> None:
+    root, _, _ = current
+    old = env_of(root)["COUCHDB_PASSWORD"]
+    plan = cht_install("password", "--dry-run", "--root", str(root))
+    assert plan.returncode == 0, plan.output
+    assert "/_node/_local/_config/admins/medic" in plan.output and old not in plan.output
+    assert env_of(root)["COUCHDB_PASSWORD"] == old and signs_in(old, HOST)  # a plan only
+    refused = cht_install("password", "--root", str(root), given="two words\n")
+    assert refused.returncode == 2 and "Nothing was changed" in refused.output
+    assert signs_in(old, HOST)
+    new = "river-stone-grass-lamp-42"
+    with closing(client()) as docker:
+        api_before = docker.containers.get("cht-api-1").id
+    run = cht_install("password", "--root", str(root), given=f"{new}\n")
+    assert run.returncode == 0, run.output
+    assert "The admin password is changed" in run.output
+    assert new not in run.output and old not in run.output
+    assert env_of(root)["COUCHDB_PASSWORD"] == new
+    assert (root / "opt/cht/upgrade-service/.env").stat().st_mode & 0o777 == 0o600
+    assert signs_in(new, HOST) and not signs_in(old, HOST)
+    with closing(client()) as docker:  # the services that sign in with it started again
+        api = docker.containers.get("cht-api-1")
+        assert api.id != api_before
+        assert any(e.endswith(f":{new}@haproxy:5984/medic") for e in api.attrs["Config"]["Env"])
+    assert json.loads(handshake()[1]) == {"version": VERSION}  # the API signed in with it
+    for relative in ("var/log/cht-install.log", "var/lib/cht-install/journal.jsonl"):
+        assert new not in (root / relative).read_text(), relative
+    assert not (root / PASSWORD_NOTE).exists()
+    report = doctor(root)
+    assert report["healthy"] is True, not_ok(report)
+    same = cht_install("password", "--root", str(root), given=f"{new}\n")
+    assert same.returncode == 0 and "nothing was changed" in same.output, same.output
+    password_kills_converge(root, lambda r: env_of(r)["COUCHDB_PASSWORD"], HOST)
+    assert json.loads(handshake()[1]) == {"version": VERSION}
+    report = doctor(root)
+    assert report["healthy"] is True, not_ok(report)
 
 
 UPGRADE = "upgrade-service-cht-upgrade-service-1"

@@ -22,6 +22,7 @@ from cryptography import x509
 
 from tests.e2e.conftest import (
     HOSTNAME,
+    PASSWORD_NOTE,
     REGISTRY,
     Installed,
     applied,
@@ -29,11 +30,13 @@ from tests.e2e.conftest import (
     doctor,
     marker_survives,
     not_ok,
+    password_kills_converge,
     phone_context,
     with_known_password,
 )
 
 POSTRUN = "/srv/scripts/horticulturalist/postrun/horticulturalist"
+PASSWORD_COPY = "/srv/storage/medic-core/passwd/medic"  # medic-os's postrun/couchdb keeps it
 DISABLED = "/srv/system/storage/supervisor/{}/status/persistent/{}.disabled"
 VOLUME_DATA = Path("/var/lib/docker/volumes/medic-data/_data")
 
@@ -108,6 +111,34 @@ def test_the_admin_password_in_env_signs_in_as_medic_over_https(healthy: Path) -
     assert status == 200 and body["userCtx"] == {"name": "medic", "roles": ["_admin"]}
     status, body = session("not-the-password")
     assert status == 401 and body["error"] == "unauthorized"
+
+
+def test_the_admin_password_changes_in_couchdb_env_and_medic_oss_copy_without_a_restart(
+    healthy: Path, docker_client: Any
+) -> None:
+    old = env_password(healthy)
+    started = docker_client.containers.get("medic-os").attrs["State"]["StartedAt"]
+    plan = cht_install("password", "--dry-run", "--root", str(healthy))
+    assert plan.returncode == 0, plan.output
+    assert "/_node/couchdb@127.0.0.1/_config/admins/medic" in plan.output
+    assert old not in plan.output and env_password(healthy) == old
+    new = "costs $5 #2 a day, 3 times"  # what compose could mangle, as at install
+    run = cht_install("password", "--root", str(healthy), given=f"{new}\n")
+    assert run.returncode == 0, run.output
+    assert new not in run.output and old not in run.output
+    assert env_password(healthy) == new
+    assert session(new)[0] == 200 and session(old)[0] == 401
+    assert in_medic_os(docker_client, "cat", PASSWORD_COPY)[1] == f"{new}\n"
+    # medic-os reads the password only at its first start, and no 3.x service signs in as
+    # medic: nothing was started again
+    assert docker_client.containers.get("medic-os").attrs["State"]["StartedAt"] == started
+    assert doctor(healthy)["healthy"] is True
+    assert not (healthy / PASSWORD_NOTE).exists()
+    password_kills_converge(healthy, env_password)
+    back = cht_install("password", "--root", str(healthy), given=f"{old}\n")
+    assert back.returncode == 0, back.output
+    assert session(old)[0] == 200 and doctor(healthy)["healthy"] is True
+    marker_survives(docker_client)
 
 
 def test_doctor_names_undone_post_setup_openssh_back_and_a_wrong_password(

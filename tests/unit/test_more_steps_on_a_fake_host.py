@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,16 @@ from installer.lines.cht3.post_setup import UnneededServices
 from installer.lines.current import facts as current
 from installer.lines.current import steps as current_steps
 from installer.openpgp import fingerprint
+from installer.password_change import (
+    Change,
+    ChangeDone,
+    ChangeKept,
+    CouchdbHasIt,
+    EnvHasIt,
+    change_or_undo,
+    pending_file,
+    with_password,
+)
 from installer.recipes.catalog import OFFICIAL_PACKAGES
 from installer.recipes.model import Repository
 from installer.step import Context, Status, StepError
@@ -983,3 +994,146 @@ def test_a_registry_that_keeps_failing_is_named_with_the_way_on(tmp_path: Path) 
     assert "after 2 tries: 127.0.0.1:5000 does not have that image or tag" in str(
         refused.value)
     assert "goes on from the layers already fetched" in refused.value.fix
+
+
+# ---- cht-install password ----------------------------------------------------------------
+
+class FakeCouch:
+    """CouchDB behind CHT's nginx as the password steps meet it: /_session for the admin
+    with the right password; a PUT of the admin's config entry changes it."""
+
+    def __init__(self, password: str) -> None:
+        self.password = password
+        self.answering = True
+        self.refuse_change = False
+        self.puts: list[tuple[str, tuple[str, str]]] = []
+
+    def __call__(self, path: str, auth: tuple[str, str] | None, method: str = "GET",
+                 body: bytes = b"") -> HttpsAnswer:
+        if not self.answering:
+            return HttpsAnswer(b"cert", 502)
+        if auth is None or auth[1] != self.password:
+            return HttpsAnswer(b"cert", 401, body=b'{"error": "unauthorized"}')
+        if method == "PUT":
+            self.puts.append((path, auth))
+            if self.refuse_change:
+                return HttpsAnswer(b"cert", 500, body=b'{"error": "unknown_error"}')
+            self.password = json.loads(body)
+            return HttpsAnswer(b"cert", 200, body=b'"-pbkdf2-the-old-hash"')
+        return HttpsAnswer(b"cert", 200, body=json.dumps(
+            {"userCtx": {"name": auth[0], "roles": ["_admin"]}}).encode())
+
+
+def password_server(tmp_path: Path, answers: dict[str, Any], env: str,
+                    couch: FakeCouch) -> tuple[FakeHost, Context]:
+    host = FakeHost(https=couch, containers={"medic-os": FakeContainer(
+        "medic-os", files={cht3.PASSWORD_FILE: b"old-pass-123\n"})})
+    ctx = context(host, tmp_path, **answers)
+    host.files[ctx.line.env_file(ctx.paths)] = env.encode()
+    ctx.facts.password_change = Change("old-pass-123", "new-pass-456")
+    host.commands[("rm",)] = said(["rm"])
+    host.effects[("rm", "-f")] = lambda argv: host.files.pop(Path(argv[2]), None) and None
+    return host, ctx
+
+
+@pytest.mark.parametrize("answers, env, path", [
+    ({}, "# by cht-install\nDOCKER_COUCHDB_ADMIN_PASSWORD='old-pass-123'\n",
+     "/_node/couchdb@127.0.0.1/_config/admins/medic"),
+    (CURRENT, "COUCHDB_USER=medic\nCOUCHDB_PASSWORD=old-pass-123\nCOUCHDB_SECRET=s3\n",
+     "/_node/_local/_config/admins/medic"),
+])
+def test_a_password_change_is_written_down_made_in_couchdb_then_in_env_then_removed(
+        tmp_path: Path, answers: dict[str, Any], env: str, path: str) -> None:
+    couch = FakeCouch("old-pass-123")
+    host, ctx = password_server(tmp_path, answers, env, couch)
+    note = pending_file(ctx.paths)
+    assert ChangeKept().probe(ctx).status is Status.NEEDED
+    ChangeKept().apply(ctx)
+    assert ("write", str(note), "0o600") in host.actions and ChangeKept().probe(ctx).ok
+    found = CouchdbHasIt().probe(ctx)
+    assert found.status is Status.NEEDED and "old password" in found.reason
+    CouchdbHasIt().apply(ctx)
+    assert couch.puts == [(path, ("medic", "old-pass-123"))]  # as medic, with the old one
+    assert couch.password == "new-pass-456" and CouchdbHasIt().probe(ctx).ok
+    assert EnvHasIt().probe(ctx).status is Status.NEEDED
+    EnvHasIt().apply(ctx)
+    written = host.read_text(ctx.line.env_file(ctx.paths)) or ""
+    assert env_values(written)[ctx.line.password_key] == "new-pass-456"
+    assert written.replace("new-pass-456", "old-pass-123") == env  # nothing else changed
+    assert ("write", str(ctx.line.env_file(ctx.paths)), "0o600") in host.actions
+    copy = host.containers["medic-os"].files[cht3.PASSWORD_FILE]
+    assert copy == (b"new-pass-456\n" if not answers else b"old-pass-123\n")  # 3.x's copy
+    assert EnvHasIt().probe(ctx).ok
+    assert ChangeDone().probe(ctx).status is Status.NEEDED
+    ChangeDone().apply(ctx)
+    assert note not in host.files and ChangeDone().probe(ctx).ok
+
+
+def test_a_refused_or_impossible_change_leaves_the_old_password_and_says_what_to_do(
+        tmp_path: Path) -> None:
+    couch = FakeCouch("old-pass-123")
+    host, ctx = password_server(tmp_path, CURRENT, "COUCHDB_PASSWORD=old-pass-123\n", couch)
+    couch.refuse_change = True
+    with pytest.raises(StepError, match="CouchDB refused the change .500.; the old password "
+                                        "still works"):
+        CouchdbHasIt().apply(ctx)
+    assert couch.password == "old-pass-123"
+    couch.answering = False
+    found = CouchdbHasIt().probe(ctx)
+    assert found.status is Status.NEEDED and "does not answer" in found.reason
+    with pytest.raises(StepError) as raised:
+        CouchdbHasIt().apply(ctx)
+    assert "sudo cht-install password" in raised.value.fix and couch.password == "old-pass-123"
+    couch.answering, couch.password = True, "someone-elses"
+    found = CouchdbHasIt().probe(ctx)
+    assert found.status is Status.BROKEN and "neither the old nor the new" in found.reason
+    assert str(pending_file(ctx.paths)) in found.fix
+
+
+def test_an_env_line_is_replaced_in_place_and_added_when_missing() -> None:
+    assert with_password("A=1\nK=old\nB=2\nK=dup\n", "K", "K=new") == "A=1\nK=new\nB=2\n"
+    assert with_password("# K=commented\nA=1", "K", "K=new") == "# K=commented\nA=1\nK=new\n"
+
+
+class FailsOnce:
+    """A step after CouchDB's that fails the first time (CHT's services not coming back)."""
+
+    id = "cht.running"
+    title = "CHT's services are running"
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def probe(self, ctx: Context) -> Any:
+        from installer.step import needed, ok
+
+        return ok("running") if self.failed else needed("stale")
+
+    def apply(self, ctx: Context) -> None:
+        self.failed = True
+        raise StepError("the services did not come back", "Read the log.")
+
+
+def test_a_change_that_fails_after_couchdb_took_it_puts_the_old_password_back(
+        tmp_path: Path) -> None:
+    couch = FakeCouch("old-pass-123")
+    env = "COUCHDB_USER=medic\nCOUCHDB_PASSWORD=old-pass-123\n"
+    host, ctx = password_server(tmp_path, CURRENT, env, couch)
+    steps = [ChangeKept(), CouchdbHasIt(), EnvHasIt(), FailsOnce(), ChangeDone()]
+    result = change_or_undo(ctx, steps, Change("old-pass-123", "new-pass-456"), [])
+    assert not result.ok and result.failed == "cht.running"
+    assert [put[1] for put in couch.puts] == [("medic", "old-pass-123"),
+                                              ("medic", "new-pass-456")]  # and back
+    assert couch.password == "old-pass-123"
+    assert host.read_text(ctx.line.env_file(ctx.paths)) == env
+    assert pending_file(ctx.paths) not in host.files
+
+
+def test_a_change_couchdb_refused_leaves_nothing_behind(tmp_path: Path) -> None:
+    couch = FakeCouch("old-pass-123")
+    host, ctx = password_server(tmp_path, CURRENT, "COUCHDB_PASSWORD=old-pass-123\n", couch)
+    couch.refuse_change = True
+    steps = [ChangeKept(), CouchdbHasIt(), EnvHasIt(), ChangeDone()]
+    result = change_or_undo(ctx, steps, Change("old-pass-123", "new-pass-456"), [])
+    assert not result.ok and result.failed == "password.couchdb"
+    assert couch.password == "old-pass-123" and pending_file(ctx.paths) not in host.files

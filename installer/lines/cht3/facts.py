@@ -71,6 +71,10 @@ DISABLED_MARK = "/srv/system/storage/supervisor/{package}/status/persistent/{ser
 # random one printed once when that is empty; its copy in PASSWORD_FILE.
 ADMIN_USER = "medic"
 PASSWORD_FILE = "/srv/storage/medic-core/passwd/medic"
+# CouchDB's node name in medic-os (COUCH_NODE_NAME in medic-api's and sentinel's run
+# scripts): the node whose _config holds the admins (cht-core 3.14+ changes an admin's
+# password at /_node/<it>/_config/admins/<name>).
+COUCH_NODE = "couchdb@127.0.0.1"
 PICKED_PASSWORD = b"New CouchDB Administrative Password:"
 SESSION = "/_session"
 # postrun/couchdb sends the password inside a curl config line (data = "\"...\"") and

@@ -13,8 +13,8 @@ from installer.lines.cht3.challenge import (
     add_medic_os_challenge_location,
     medic_os_challenge_location,
 )
-from installer.lines.cht3.files import PASSWORD_KEY, VOLUME
-from installer.lines.cht3.password import found_elsewhere
+from installer.lines.cht3.files import PASSWORD_KEY, VOLUME, env_line
+from installer.lines.cht3.password import found_elsewhere, keep_copy, kept_copy
 from installer.lines.cht3.post_setup import CompleteInstall, UnneededServices
 from installer.lines.cht3.steps import ComposeFiles, ServicesRunning
 from installer.step import blocked
@@ -49,6 +49,7 @@ class Cht3:
     needs_compose_v2 = False
     main_container = "medic-os"
     admin_user = facts.ADMIN_USER
+    admin_config = f"/_node/{facts.COUCH_NODE}/_config/admins/{facts.ADMIN_USER}"
     challenge_root = CHALLENGE_ROOT
     setting_itself_up = "medic-os downloads it after its first start"
     setup_log = f" and the file {facts.HORTI_LOG} in medic-os"
@@ -136,6 +137,15 @@ class Cht3:
 
     def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
         return found_elsewhere(ctx, password, env)
+
+    def password_line(self, password: str) -> str:
+        return env_line(password)
+
+    def password_copy_kept(self, ctx: Context, password: str) -> bool:
+        return kept_copy(ctx, password)
+
+    def keep_password_copy(self, ctx: Context, password: str) -> None:
+        keep_copy(ctx, password)
 
 
 CHT3 = Cht3()

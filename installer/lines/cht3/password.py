@@ -51,3 +51,15 @@ def found_elsewhere(ctx: Context, password: str, env: Path) -> Finding | None:
     return broken(f"the password in {env} does not work: medic-os did not receive it "
                   "and set another one for medic (or .env was changed afterwards)",
                   PICKED_FIX.format(env=env, copy=cht3.PASSWORD_FILE))
+
+
+def kept_copy(ctx: Context, password: str) -> bool:
+    """medic-os's own copy of the medic password (PASSWORD_FILE) says this one, or medic-os
+    keeps none (it is not running, or it never got to set one)."""
+    copy = ctx.host.container_read("medic-os", cht3.PASSWORD_FILE)
+    return copy is None or copy.decode(errors="replace").rstrip("\n") == password
+
+
+def keep_copy(ctx: Context, password: str) -> None:
+    """medic-os's copy says this password, read-only as medic-os writes it (0400)."""
+    ctx.host.container_put("medic-os", {cht3.PASSWORD_FILE: (f"{password}\n".encode(), 0o400)})

@@ -43,6 +43,8 @@ class Current:
     needs_compose_v2 = True
     main_container = facts.container_name("api")
     admin_user = facts.ADMIN_USER
+    # CHT's docs change it in Fauxton, which writes CouchDB's config; _local is this node
+    admin_config = f"/_node/_local/_config/admins/{facts.ADMIN_USER}"
     challenge_root = facts.CHALLENGE_ROOT
     setting_itself_up = "CHT's API sets it up at its first start"
     setup_log = ""
@@ -133,6 +135,15 @@ class Current:
         raise StepError(finding.reason, finding.fix or "Run cht-install again.")
 
     def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
+        return None
+
+    def password_line(self, password: str) -> str:
+        return f"{self.password_key}={password}"  # URL-safe characters only (facts)
+
+    def password_copy_kept(self, ctx: Context, password: str) -> bool:
+        return True  # CouchDB's own ini, in the cht-credentials volume, is CouchDB's
+
+    def keep_password_copy(self, ctx: Context, password: str) -> None:
         return None
 
 
