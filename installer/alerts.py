@@ -18,6 +18,7 @@ from typing import Any
 
 from installer.answers import AlertsChoice
 from installer.host import write_atomically
+from installer.host.fetch import open_url
 from installer.paths import Paths
 
 TIMEOUT = 10.0  # seconds for one delivery: a receiver that is down costs at most this
@@ -64,7 +65,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> str | None:
     """None when delivered; otherwise why not, in words."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+        with open_url(request, TIMEOUT) as answer:
             answer.read(4096)
         return None
     except urllib.error.HTTPError as exc:

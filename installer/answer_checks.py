@@ -20,6 +20,10 @@ REGISTRY = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 IMAGE_REF = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+# A proxy: http(s)://[user:password@]host:port, nothing after the port but an optional /.
+PROXY = re.compile(r"^https?://(?:[^\s@/]+@)?[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$")
+# no_proxy: names, domains (.example.org), addresses and networks, comma-separated.
+NO_PROXY = re.compile(r"^[A-Za-z0-9.\-*:/\[\]]+(?:\s*,\s*[A-Za-z0-9.\-*:/\[\]]+)*$")
 FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
 DAILY_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # The health check's intervals a cron line and a systemd timer both say evenly.

@@ -25,6 +25,7 @@ MEDIC_OS_TAG = re.compile(r"^(?P<repo>medicmobile/medic-os):cht-(?P<version>.+)$
 MORE = "More settings"
 AFTER = "After the install"
 URL_OR_NULL = "an http(s):// URL, or null"
+PROXY_OR_NULL = "http://[user:password@]host:port, or null"
 PATH = "an absolute path such as /root/cht.pem"
 CHTS_OWN_OR_URL = check.matching(check.URL, "an http(s):// URL, or null for CHT's own")
 
@@ -189,6 +190,32 @@ class LogsChoice:
 
 
 @dataclass(frozen=True)
+class ProxyChoice:
+    # The proxy this server reaches the internet through, for http:// and https://
+    # addresses (http://[user:password@]host:port); not set: the environment's http_proxy
+    # and https_proxy when set, else none. Every fetch cht-install makes and Docker's
+    # pulls go through it.
+    http: str | None = answer(
+        None, "--proxy-http", "the proxy for http:// addresses: http://[USER:PASSWORD@]HOST:PORT",
+        "URL", check=check.matching(check.PROXY, PROXY_OR_NULL), label="HTTP proxy",
+        section=MORE, prompt="Proxy this server reaches the internet through, for http:// "
+        "(http://host:port; empty = none, or the environment's):", placeholder="(not set)")
+    https: str | None = answer(
+        None, "--proxy-https", "the proxy for https:// addresses (often the same as "
+        "--proxy-http)", "URL", check=check.matching(check.PROXY, PROXY_OR_NULL),
+        label="HTTPS proxy", section=MORE,
+        prompt="and for https:// (usually the same):", placeholder="(not set)")
+    # Names and addresses reached directly, comma-separated (e.g. localhost,127.0.0.1,
+    # .internal.example.org).
+    no_proxy: str | None = answer(
+        None, "--no-proxy", "names and addresses reached without the proxy, comma-separated",
+        "LIST", check=check.matching(check.NO_PROXY, "names or addresses, comma-separated, "
+        "or null"), label="Reached without the proxy", section=MORE,
+        prompt="Reached without the proxy (comma-separated; e.g. localhost,127.0.0.1):",
+        placeholder="(not set)")
+
+
+@dataclass(frozen=True)
 class InstallConfig:
     hostname: str = answer(
         "", "--hostname", "the server's public host name", check=check.hostname,
@@ -249,6 +276,7 @@ class InstallConfig:
     alerts: AlertsChoice = field(default_factory=AlertsChoice)
     updates: UpdatesChoice = field(default_factory=UpdatesChoice)
     logs: LogsChoice = field(default_factory=LogsChoice)
+    proxy: ProxyChoice = field(default_factory=ProxyChoice)
 
 
     @property

@@ -296,3 +296,27 @@ def bounded_check(ctx: Context) -> Check:
             text + ": over the limit", "Run cht-install (or `cht-install backup`): it "
             "rotates them."))
     return Check("care.bounded", title, ok(text))
+
+
+def proxy_check(ctx: Context) -> Check:
+    """Which proxy cht-install's fetches and Docker's pulls go through, and whether it
+    answers (a TCP connection to it); never its password."""
+    import os
+    from urllib.parse import urlsplit
+
+    from installer.proxy import masked, proxies_for
+
+    title = "The proxy to the internet answers"
+    proxies = proxies_for(ctx.config, os.environ)
+    if not proxies.any:
+        return Check("os.proxy", title, ok(proxies.words()))
+    for url in dict.fromkeys(u for u in (proxies.http, proxies.https) if u):
+        parts = urlsplit(url)
+        if not ctx.host.tcp_open(parts.hostname or "", parts.port or 80):
+            flag = "--proxy-http" if url == proxies.http else "--proxy-https"
+            return Check("os.proxy", title, broken(
+                f"the proxy {masked(url)} does not answer",
+                "Check that it runs and that this server may reach it; if it moved, set it "
+                f"again: sudo cht-install {flag} URL (or {flag} '' to go direct)."))
+    return Check("os.proxy", title, ok(f"fetches and Docker's pulls go through "
+                                       f"{proxies.words()}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 
@@ -19,6 +20,7 @@ from installer.events import (
 )
 from installer.lines.table import line_for
 from installer.platform import Platform
+from installer.proxy import proxies_for
 from installer.rate import Rate
 from installer.repairs import RepairNotes
 from installer.runner import PlannedStep
@@ -33,6 +35,7 @@ def plan_json(platform: Platform, planned: Sequence[PlannedStep],
     return json.dumps(
         {"platform": platform.as_dict(), "stack": line_for(chosen).describe(chosen),
          "host_name": {"phones_may_not_reach": host_name[0], "note": host_name[1]},
+         "proxy": proxies_for(chosen, os.environ).as_dict(),
          "steps": [step.as_dict() for step in planned]},
         indent=2,
     )
@@ -46,6 +49,9 @@ def plan_text(platform: Platform, planned: Sequence[PlannedStep],
              f"{line_for(chosen).name} {chosen.version}", line_for(chosen).notice]
     if host_name[1]:
         lines.append(("Warning: " if host_name[0] else "Host name: ") + host_name[1])
+    proxies = proxies_for(chosen, os.environ)
+    if proxies.any:
+        lines.append(f"Proxy: {proxies.words()}")
     lines.append("")
     for step in planned:
         status = word(step.finding.status.value)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from installer import answer_checks, answers, background
+from installer import answer_checks, answers, background, proxy
 from installer.answer_changes import answer_changes
 from installer.answers import InstallConfig
 from installer.considerations import Item, checklist
@@ -125,6 +125,9 @@ class Session:
         for secret in (self.config.admin_password, self.config.tls.password):
             if secret:
                 self.real.add_secret(secret)
+        # Every fetch from here on (urllib, the ACME client, apt, docker) uses these.
+        self.proxies = proxy.use(self.config)
+        self.keep_secret(*self.proxies.secrets())
 
     @property
     def planning_elsewhere(self) -> bool:
@@ -269,6 +272,8 @@ class Session:
         ``cht_version: latest`` is asked of CHT's build server then.
         Raises AnswersError, changing nothing, when one is not valid."""
         config = answers.check_files(self.config.with_answers(given))
+        self.proxies = proxy.use(config)
+        self.keep_secret(*self.proxies.secrets())
         pinned = pin_latest(config, self.real)
         self.asked_latest = pinned is not config
         self.config = pinned
@@ -361,6 +366,7 @@ class Session:
             certificate_trust,
             data_checks,
             data_location,
+            proxy_check,
             restart_policy_check,
             version_check,
         )
@@ -374,6 +380,7 @@ class Session:
                                      str(expires) if expires else None),
                   certificate_trust(self.config.tls.mode), *data_checks(ctx),
                   restart_policy_check(ctx), alerting_check(ctx), version_check(ctx),
+                  proxy_check(ctx),
                   Check("os.security-updates", "The OS installs security updates by itself",
                         updates_finding(ctx))]
         place = data_location(ctx)

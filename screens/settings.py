@@ -75,8 +75,9 @@ OWN_FIELDS = ("tls.certificate", "tls.chain", "tls.key", "tls.password")
 MODE_FIELDS = {"own": OWN_FIELDS, "letsencrypt": ("tls.email",)}
 CARE_FIELDS = ("backup.dir", "backup.schedule", "backup.keep", "alerts.webhook",
                "alerts.email")
+PROXY_FIELDS = ("proxy.http", "proxy.https", "proxy.no_proxy")
 FORM_FIELDS = ("hostname", "cht_version", "data", "http_port", "https_port", "registry",
-               "builds_url", *CARE_FIELDS)
+               "builds_url", *PROXY_FIELDS, *CARE_FIELDS)
 
 
 def text_field(key: str, config: InstallConfig, shown: str | None = None) -> ComposeResult:
@@ -153,7 +154,7 @@ class SettingsScreen(Paged):
                 yield from text_field("tls.email", config)
                 yield Static("Needs DNS for the host name pointing here and port 80 open.",
                              classes="hint")
-            with Collapsible(title="More settings: data, ports, registry mirror",
+            with Collapsible(title="More settings: data, ports, registry mirror, proxy",
                              id="more", collapsed=True):
                 for key in ("data", "http_port", "https_port"):
                     yield from text_field(key, config)
@@ -162,7 +163,7 @@ class SettingsScreen(Paged):
                     for source, text in SOURCES.items():
                         yield MarkedRadioButton(text, value=config.docker.source == source,
                                                 id=f"docker-{source}")
-                for key in ("registry", "builds_url"):
+                for key in ("registry", "builds_url", *PROXY_FIELDS):
                     yield from text_field(key, config)
             with Collapsible(title="After the install: backups, alerts, updates",
                              id="care", collapsed=True):

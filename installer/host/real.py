@@ -13,13 +13,13 @@ import subprocess
 import tarfile
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from installer.host.docker_api import DockerClient, docker_errors
+from installer.host.fetch import open_url
 from installer.host.files import Redactor, append_private, rotate_past, write_atomically
 from installer.host.https import client_context, read_reply
 from installer.host.seam import DOCKER_SOCKET, CommandResult, HttpsAnswer, PullProgress
@@ -326,7 +326,7 @@ class RealHost:
         reason when it does not answer 2xx."""
         self.log(f"ask: {url}")
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310
+            with open_url(url, timeout) as answer:
                 return bytes(answer.read())
         except (OSError, ValueError) as exc:
             raise RuntimeError(failure_words(exc)) from exc
@@ -337,7 +337,7 @@ class RealHost:
         """Fetch ``url``; ``check`` raises on data that must not be trusted; then write."""
         self.log(f"fetch: {url}")
         try:
-            with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310 (http/https)
+            with open_url(url, 60) as answer:
                 data = answer.read()
         except (OSError, ValueError) as exc:
             raise RuntimeError(f"could not download {url}: {exc}") from exc

@@ -4,14 +4,16 @@ enabled at boot, the operator's group, compose found."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
-from installer.host import Host
+from installer.host import CommandResult, Host
 from installer.host.docker_api import docker_errors
 from installer.openpgp import NotAKey, fingerprint, normalize
 from installer.package_lock import find_holder
+from installer.proxy import Proxies, proxies_for
 from installer.recipes import Recipe, Refusal, resolve
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok, warning
 
@@ -272,6 +274,91 @@ def wait_for_old_daemon(ctx: Context) -> None:
             "stays), then run cht-install again.")
 
 
+PROXY_DROP_IN = "docker.service.d/cht-install-proxy.conf"  # under the systemd folder
+
+
+def docker_proxy_environment(proxies: Proxies) -> dict[str, str]:
+    """The variables dockerd reads its proxies from (Docker's "Configure the daemon to use
+    a proxy" page: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)."""
+    found = {"HTTP_PROXY": proxies.http, "HTTPS_PROXY": proxies.https,
+             "NO_PROXY": proxies.no_proxy}
+    return {key: value for key, value in found.items() if value}
+
+
+def proxy_drop_in(proxies: Proxies) -> str:
+    lines = ["# Written by cht-install from the answers' proxy (Docker's proxy page).",
+             "[Service]"]
+    lines += [f'Environment="{key}={value}"'
+              for key, value in docker_proxy_environment(proxies).items()]
+    return "\n".join(lines) + "\n"
+
+
+def daemon_environment(ctx: Context) -> dict[str, str] | None:
+    """The running dockerd's environment (systemd: the unit's); None when none runs."""
+    if ctx.platform.systemd:
+        shown = ctx.host.query(["systemctl", "show", "docker", "--property=Environment"])
+        if not shown.ok:
+            return None
+        words = shown.stdout.strip().removeprefix("Environment=").split()
+        return dict(word.split("=", 1) for word in words if "=" in word)
+    pid = old_daemon(ctx.host)
+    if pid is None:
+        return None
+    raw = ctx.host.read_bytes(Path(f"/proc/{pid}/environ")) or b""
+    pairs = [item.decode(errors="replace") for item in raw.split(b"\0") if b"=" in item]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def wanted_proxies(ctx: Context) -> Proxies:
+    return proxies_for(ctx.config, os.environ)
+
+
+class DockerProxy:
+    """Docker pulls through the proxy when one is set (Docker's own proxy settings)."""
+
+    id = "docker.proxy"
+    title = "Docker pulls through the proxy"
+
+    def probe(self, ctx: Context) -> Finding:
+        proxies = wanted_proxies(ctx)
+        if not proxies.any:
+            return ok("no proxy is set: Docker connects directly")
+        wanted = docker_proxy_environment(proxies)
+        if ctx.platform.systemd:
+            drop_in = ctx.paths.systemd_dir / PROXY_DROP_IN
+            if ctx.host.read_text(drop_in) != proxy_drop_in(proxies):
+                return needed(f"Docker's service has no proxy setting yet ({drop_in})")
+        running = daemon_environment(ctx)
+        if running is None:
+            return ok(f"Docker will start with the proxy {proxies.words()}")
+        if any(running.get(key) != value for key, value in wanted.items()):
+            return needed("Docker runs without the proxy (it started before it was set)")
+        return ok(f"Docker pulls through {proxies.words()}")
+
+    def apply(self, ctx: Context) -> None:
+        proxies = wanted_proxies(ctx)
+        if ctx.platform.systemd:
+            ctx.host.write_file(ctx.paths.systemd_dir / PROXY_DROP_IN, proxy_drop_in(proxies),
+                                0o600)
+            commands = [["systemctl", "daemon-reload"]]
+            if ctx.host.query(["systemctl", "is-active", "docker"]).stdout.strip() == "active":
+                commands.append(["systemctl", "restart", "docker"])
+            for argv in commands:
+                done = ctx.host.run(argv)
+                if not done.ok:
+                    raise StepError(f"`{' '.join(argv)}` failed: {done.tail(2)}",
+                                    "Read `journalctl -u docker`, fix what it reports, then "
+                                    "run cht-install again.")
+            return
+        # No systemd: Docker is started again by the next step, with the proxy in its
+        # environment (the init script's `service` would clear it).
+        pid = old_daemon(ctx.host)
+        if pid is not None:
+            ctx.log(f"stopping the Docker daemon (pid {pid}) to start it with the proxy")
+            ctx.host.run(["kill", str(pid)])
+            wait_for_old_daemon(ctx)
+
+
 class DockerRunning:
     """The Docker daemon answers (started by systemd, its start script, or by cht-install)."""
 
@@ -293,6 +380,10 @@ class DockerRunning:
         wait_for_old_daemon(ctx)
         if ctx.platform.systemd:
             started = host.run(["systemctl", "start", "docker"])
+        elif wanted_proxies(ctx).any:
+            # `service` clears the environment, and with it the proxy: start it here
+            started = CommandResult(("service", "docker", "start"), 1, "",
+                                    "not used: it would start Docker without the proxy")
         else:
             started = host.run(["service", "docker", "start"])
         def managed() -> bool:

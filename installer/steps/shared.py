@@ -10,6 +10,7 @@ from installer.steps.docker import (
     DockerEnabledAtBoot,
     DockerGroup,
     DockerInstalled,
+    DockerProxy,
     DockerRepository,
     DockerRunning,
     PackagesReady,
@@ -21,8 +22,8 @@ from installer.steps.verify import AnswersHttps
 
 def docker_steps() -> list[Step]:
     """Docker and compose, the same way for every CHT line."""
-    return [PackagesReady(), DockerRepository(), DockerInstalled(), DockerRunning(),
-            DockerEnabledAtBoot(), DockerGroup(), ComposeAvailable()]
+    return [PackagesReady(), DockerRepository(), DockerInstalled(), DockerProxy(),
+            DockerRunning(), DockerEnabledAtBoot(), DockerGroup(), ComposeAvailable()]
 
 
 def tls_steps() -> list[Step]:

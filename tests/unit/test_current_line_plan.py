@@ -11,7 +11,8 @@ from tests.unit.test_dry_run import OS_RELEASES, actions, dry_run
 
 CURRENT_STEPS = [
     "os.supported", "cht.no-other-line", "hardware.enough", "packages.ready",
-    "docker.repository", "docker.installed", "docker.running", "docker.enabled-at-boot",
+    "docker.repository", "docker.installed", "docker.proxy", "docker.running",
+    "docker.enabled-at-boot",
     "docker.group", "compose.available", "cht.compose-file", "images.pulled", "cht.running",
     "tls.challenge-location", "tls.certificate", "tls.installed", "tls.renewal",
     "cht.answers-https", "cht.admin-password", "backup.scheduled", "alerts.scheduled",

@@ -16,7 +16,8 @@ from installer.tls.selfsigned import generate
 OS_RELEASES = Path(__file__).parent.parent / "data/os-release"
 STEP_IDS = [
     "os.supported", "hardware.enough", "packages.ready", "docker.repository",
-    "docker.installed", "docker.running", "docker.enabled-at-boot", "docker.group",
+    "docker.installed", "docker.proxy", "docker.running",
+    "docker.enabled-at-boot", "docker.group",
     "compose.available", "cht.compose-file", "images.pulled",
     "cht.running", "tls.challenge-location", "tls.certificate", "tls.installed",
     "tls.renewal", "cht.answers-https", "cht.complete-install", "cht.unneeded-services",

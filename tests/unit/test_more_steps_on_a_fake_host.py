@@ -43,7 +43,7 @@ from installer.step import Context, Status, StepError
 from installer.steps import hardware
 from installer.steps.acme import TlsRenewal
 from installer.steps.care import BackupScheduled, HealthCheckScheduled
-from installer.steps.docker import DockerInstalled, DockerRepository, recipe
+from installer.steps.docker import DockerInstalled, DockerProxy, DockerRepository, recipe
 from installer.steps.hardware import DiskFacts, HardwareEnough, HardwareFacts
 from installer.steps.images import ImagesPulled
 from installer.steps.tls import TlsCertificate
@@ -1137,3 +1137,38 @@ def test_a_change_couchdb_refused_leaves_nothing_behind(tmp_path: Path) -> None:
     result = change_or_undo(ctx, steps, Change("old-pass-123", "new-pass-456"), [])
     assert not result.ok and result.failed == "password.couchdb"
     assert couch.password == "old-pass-123" and pending_file(ctx.paths) not in host.files
+
+
+# ---- the proxy -----------------------------------------------------------------------------
+
+PROXY = "http://ops:s3cret@10.0.0.9:3128"
+
+
+def test_docker_gets_the_answers_proxy_through_its_systemd_service(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy",
+                 "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    show = ("systemctl", "show", "docker", "--property=Environment")
+    host = FakeHost(commands={show: said(list(show), "Environment=\n"),
+                              ("systemctl", "is-active"): said(["systemctl"], "active\n"),
+                              ("systemctl", "daemon-reload"): said(["systemctl"]),
+                              ("systemctl", "restart"): said(["systemctl"])})
+    found = DockerProxy().probe(context(host, tmp_path))
+    assert found.ok and "directly" in found.reason  # no proxy: nothing to do
+    ctx = context(host, tmp_path, proxy={"http": PROXY, "https": PROXY, "no_proxy": "localhost"})
+    found = DockerProxy().probe(ctx)
+    assert found.status is Status.NEEDED and "no proxy setting yet" in found.reason
+    DockerProxy().apply(ctx)
+    drop_in = ctx.paths.systemd_dir / "docker.service.d/cht-install-proxy.conf"
+    assert ("write", str(drop_in), "0o600") in host.actions  # it holds the proxy's password
+    text = host.read_text(drop_in) or ""
+    assert f'Environment="HTTPS_PROXY={PROXY}"' in text and 'NO_PROXY=localhost"' in text
+    assert ran(host)[-2:] == [("run", "systemctl", "daemon-reload"),
+                              ("run", "systemctl", "restart", "docker")]
+    found = DockerProxy().probe(ctx)
+    assert found.status is Status.NEEDED and "runs without the proxy" in found.reason
+    host.commands[show] = said(list(show), f"Environment=HTTP_PROXY={PROXY} HTTPS_PROXY="
+                                           f"{PROXY} NO_PROXY=localhost\n")
+    found = DockerProxy().probe(ctx)
+    assert found.ok and "ops:****@10.0.0.9:3128" in found.reason and "s3cret" not in found.reason

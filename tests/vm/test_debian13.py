@@ -27,12 +27,12 @@ from tests.vm.helpers import (
 
 # A whole install, a re-run and a reboot under software emulation: past the suite's
 # per-test limit on a busy 2-core machine.
-pytestmark = pytest.mark.timeout(1800)
+pytestmark = [pytest.mark.timeout(1800),
+              only_with_all("CI boots Debian 12 only; each test here is a whole install more")]
 
 PASSWORD = "cost $5 #2 a day"  # $, # and spaces: compose reads .env; medic-os hands it on
 
 
-@only_with_all("3.x runs on Debian 12 in CI; this is a whole install more")
 def test_debian_13_runs_cht_3_with_compose_v2_and_a_password_compose_could_mangle(
         services: None, egress: Egress, checkout: Path, tmp_path: Path) -> None:
     with guest_of("trixie", "docker", tmp_path / "trixie", egress) as guest:
