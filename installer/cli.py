@@ -327,7 +327,7 @@ def password_command(argv: list[str]) -> int:
         say(plan_text(session.platform, planned, config=session.config))
         say("then: prove that medic signs in over HTTPS with the new password")
         return 0
-    result = change.apply(session, wanted, [PlainLines(say)])
+    result = change.apply(session, wanted, [PlainLines(say, summary=False)])
     if result.ok:
         say(f"The admin password is changed: {session.line.admin_user} signs in over HTTPS "
             f"with it, and {session.env_file} has it (sudo grep "

@@ -124,8 +124,9 @@ class PlainLines:
     """Turns events into short lines for a log-like terminal; progress is throttled."""
 
     def __init__(self, write: object, step_every: float = 10.0, repair: bool = False,
-                 titles: dict[str, str] | None = None) -> None:
+                 titles: dict[str, str] | None = None, summary: bool = True) -> None:
         self.write = write
+        self.summary = summary  # a finished run's outcome (False: the command says its own)
         self.step_every = step_every
         self.repair = repair  # CHT was installed here before: the end speaks of repairs
         self.notes = RepairNotes(titles)
@@ -175,6 +176,8 @@ class PlainLines:
                         "left half-done. Run cht-install again to finish.")
             if not event.ok:
                 return f"cht-install stopped at \"{self.notes.title(event.failed)}\"."
+            if not self.summary:
+                return None
             return "\n".join([self.notes.outcome(event, self.repair),
                               *(f"  {line}" for line in self.notes.lines(event))])
         return None

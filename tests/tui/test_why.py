@@ -20,7 +20,7 @@ OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 CHECKS = ("tls.expiry", "tls.trusted", "data.location", "data.disk-free", "data.journaled",
           "data.backup", "cht.restart-policy", "alerts.set-up", "cht.version",
           "os.security-updates", "security.disk-encryption", "security.firewall",
-          "security.ssh", "care.bounded")
+          "security.ssh", "care.bounded", "os.proxy")
 CHOICES = ("tls.mode",)  # the settings screen's F1
 
 

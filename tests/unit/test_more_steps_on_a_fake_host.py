@@ -1172,3 +1172,14 @@ def test_docker_gets_the_answers_proxy_through_its_systemd_service(
                                            f"{PROXY} NO_PROXY=localhost\n")
     found = DockerProxy().probe(ctx)
     assert found.ok and "ops:****@10.0.0.9:3128" in found.reason and "s3cret" not in found.reason
+
+
+def test_a_service_holding_the_old_admin_password_is_stale_after_a_change(
+        tmp_path: Path) -> None:
+    ctx = context(FakeHost(), tmp_path, **CURRENT)
+    settings = {"COUCHDB_PASSWORD": "new-pass-456"}
+    api = {"Config": {"Env": ["COUCH_URL=http://medic:old-pass-123@haproxy:5984/medic"]}}
+    couchdb = {"Config": {"Env": ["COUCHDB_PASSWORD=new-pass-456"]}}
+    assert current_steps.stale_settings(ctx, settings, "cht-api-1", api) == [
+        "COUCHDB_PASSWORD"]
+    assert current_steps.stale_settings(ctx, settings, "cht-couchdb-1", couchdb) == []

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -433,12 +434,31 @@ def containers(ctx: Context) -> dict[str, dict[str, Any] | None] | None:
 
 def stale_settings(ctx: Context, settings: dict[str, str], name: str,
                    info: dict[str, Any]) -> list[str]:
-    """.env keys whose value the container did not start with (a settings change)."""
+    """.env keys whose value the container did not start with (a settings change; CHT's
+    services hold the admin password as COUCHDB_PASSWORD or inside COUCH_URL)."""
     upgrade = current.container_name(current.UPGRADE_SERVICE, current.UPGRADE_PROJECT)
     keys = list(wanted_settings(ctx)) + list(current.SECRET_KEYS) if name == upgrade else (
         ["CERTIFICATE_MODE"] if name == current.container_name(current.WEB_SERVICE) else [])
     env = set(info["Config"].get("Env") or [])
-    return [key for key in keys if key in settings and f"{key}={settings[key]}" not in env]
+    stale = [key for key in keys if key in settings and f"{key}={settings[key]}" not in env]
+    password = settings.get("COUCHDB_PASSWORD")
+    if name != upgrade and password and "COUCHDB_PASSWORD" not in stale and any(
+            held not in (None, "", password) for held in held_passwords(env)):
+        stale.append("COUCHDB_PASSWORD")
+    return stale
+
+
+def held_passwords(env: set[str]) -> list[str | None]:
+    """The admin passwords a container started with: COUCHDB_PASSWORD, and the one inside
+    COUCH_URL (api, sentinel)."""
+    found: list[str | None] = []
+    for entry in env:
+        key, _, value = entry.partition("=")
+        if key == "COUCHDB_PASSWORD":
+            found.append(value)
+        elif key == "COUCH_URL":
+            found.append(urlsplit(value).password)
+    return found
 
 
 def problems(ctx: Context, found: dict[str, dict[str, Any] | None]) -> list[str]:
