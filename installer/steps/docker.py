@@ -337,6 +337,8 @@ class DockerProxy:
 
     def apply(self, ctx: Context) -> None:
         proxies = wanted_proxies(ctx)
+        for secret in proxies.secrets():
+            ctx.host.add_secret(secret)  # the drop-in holds it: never in a plan or the log
         if ctx.platform.systemd:
             ctx.host.write_file(ctx.paths.systemd_dir / PROXY_DROP_IN, proxy_drop_in(proxies),
                                 0o600)

@@ -1162,6 +1162,7 @@ def test_docker_gets_the_answers_proxy_through_its_systemd_service(
     DockerProxy().apply(ctx)
     drop_in = ctx.paths.systemd_dir / "docker.service.d/cht-install-proxy.conf"
     assert ("write", str(drop_in), "0o600") in host.actions  # it holds the proxy's password
+    assert "s3cret" in host.secrets  # masked in a plan and the log
     text = host.read_text(drop_in) or ""
     assert f'Environment="HTTPS_PROXY={PROXY}"' in text and 'NO_PROXY=localhost"' in text
     assert ran(host)[-2:] == [("run", "systemctl", "daemon-reload"),
