@@ -130,6 +130,10 @@ def headless(session: Session) -> int:
             f"host name {session.config.hostname}")
         newest = " (the newest on CHT's build server)" if session.asked_latest else ""
         say(f"Release: {session.line.name} {session.config.version}{newest}")
+        if session.followed:
+            say(f"CHT {session.followed[1]} runs here: it was upgraded since the answers said "
+                f"{session.followed[0]} (from CHT's admin app). The answers now say "
+                f"{session.followed[1]}; cht-install never goes back to an older release.")
         say(session.line.notice)
         unreachable, note = session.hostname_note()
         if note:

@@ -125,6 +125,16 @@ class Session:
         for secret in (self.config.admin_password, self.config.tls.password):
             if secret:
                 self.real.add_secret(secret)
+        # A newer release runs here than the answers say (CHT's admin app upgraded it):
+        # the answers follow it, so that no run goes back. (old, new) when they did.
+        self.followed: tuple[str, str] | None = None
+        if not self.planning_elsewhere and self.config.cht_version != answer_checks.LATEST:
+            newer = self.line.newer_release_installed(self.context(PlanHost(self.real)))
+            if newer is not None:
+                self.followed = (self.config.version, newer)
+                self.config = answers.validate(replace(self.config, cht_version=newer))
+                self.real.log(f"CHT {newer} runs here, newer than the answers' "
+                              f"{self.followed[0]}: the answers follow it")
         # Every fetch from here on (urllib, the ACME client, apt, docker) uses these.
         self.proxies = proxy.use(self.config)
         self.keep_secret(*self.proxies.secrets())

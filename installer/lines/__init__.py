@@ -116,6 +116,11 @@ class Line(Protocol):
         """When the password in .env does not sign in: a reason the line itself knows."""
         ...
 
+    def newer_release_installed(self, ctx: Context) -> str | None:
+        """A release newer than the answers' that this server runs (upgraded outside
+        cht-install, e.g. from CHT's admin app); None when there is none."""
+        ...
+
     def password_line(self, password: str) -> str:
         """The admin password's line in its .env, as compose reads it unchanged."""
         ...

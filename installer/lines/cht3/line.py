@@ -138,6 +138,9 @@ class Cht3:
     def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
         return found_elsewhere(ctx, password, env)
 
+    def newer_release_installed(self, ctx: Context) -> str | None:
+        return None  # medic-os's tag is the final one; CHT inside moves by horticulturalist
+
     def password_line(self, password: str) -> str:
         return env_line(password)
 

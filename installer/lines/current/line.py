@@ -15,6 +15,8 @@ from installer.lines.current.steps import (
     ServicesRunning,
     compose_images,
     data_dir,
+    release_key,
+    version_of_files,
 )
 from installer.step import StepError, needed, ok
 from installer.steps.admin_account import AdminPassword
@@ -136,6 +138,12 @@ class Current:
 
     def password_found_elsewhere(self, ctx: Context, password: str, env: Path) -> Finding | None:
         return None
+
+    def newer_release_installed(self, ctx: Context) -> str | None:
+        found = version_of_files(ctx)
+        if found is None or release_key(found) <= release_key(ctx.config.version):
+            return None
+        return found
 
     def password_line(self, password: str) -> str:
         return f"{self.password_key}={password}"  # URL-safe characters only (facts)
