@@ -1184,3 +1184,14 @@ def test_a_service_holding_the_old_admin_password_is_stale_after_a_change(
     assert current_steps.stale_settings(ctx, settings, "cht-api-1", api) == [
         "COUCHDB_PASSWORD"]
     assert current_steps.stale_settings(ctx, settings, "cht-couchdb-1", couchdb) == []
+
+
+def test_a_build_server_mirror_reaches_chts_api_through_the_env(tmp_path: Path) -> None:
+    mirror = "http://mirror.example.org:8082/_couch/builds_4/"
+    ctx = context(FakeHost(), tmp_path, builds_url=mirror, **CURRENT)
+    settings = current_steps.wanted_settings(ctx)
+    # cht-core.yml: BUILDS_URL=${MARKET_URL_READ:-...}/${BUILDS_SERVER:-_couch/builds_4}
+    assert (settings["MARKET_URL_READ"], settings["BUILDS_SERVER"]) == (
+        "http://mirror.example.org:8082", "_couch/builds_4")
+    own = current_steps.wanted_settings(context(FakeHost(), tmp_path, **CURRENT))
+    assert not set(current.BUILDS_KEYS) & set(own)  # CHT's own: its defaults name it

@@ -5,6 +5,7 @@ how the line is started (data)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 LINE = "CHT 4.x/5.x (current)"
 LINE_ID = "current"
@@ -82,6 +83,22 @@ MIGRATION_GUIDE = "https://docs.communityhealthtoolkit.org/hosting/cht/migration
 def container_name(service: str, project: str = PROJECT) -> str:
     """The container compose v2 names for a service (project-service-1)."""
     return f"{project}-{service}-1"
+
+
+# The API's BUILDS_URL is ${MARKET_URL_READ}/${BUILDS_SERVER} (cht-core.yml; the upgrade
+# service passes both on): a mirror of the build server reaches CHT's admin app and API
+# upgrades only through them.
+BUILDS_KEYS = ("MARKET_URL_READ", "BUILDS_SERVER")
+
+
+def builds_settings(builds_url: str | None) -> dict[str, str]:
+    """MARKET_URL_READ and BUILDS_SERVER for a mirror of the build server; none for CHT's
+    own (cht-core.yml's defaults name it)."""
+    if not builds_url or builds_url.rstrip("/") == BUILDS_URL:
+        return {}
+    parts = urlsplit(builds_url.rstrip("/"))
+    return {"MARKET_URL_READ": f"{parts.scheme}://{parts.netloc}",
+            "BUILDS_SERVER": parts.path.lstrip("/")}
 
 
 def compose_url(builds: str, version: str, name: str) -> str:

@@ -76,6 +76,7 @@ def wanted_settings(ctx: Context) -> dict[str, str]:
     }
     if config.tls.email:
         settings["EMAIL"] = config.tls.email
+    settings.update(current.builds_settings(config.builds_url))
     return settings
 
 
@@ -310,8 +311,10 @@ class ComposeFiles:
                           "cht-install downloads it again.")
         if env_text is None:
             return needed(f"{env_path} (CHT's settings and secrets) does not exist yet")
-        different = [key for key, value in wanted_settings(ctx).items()
-                     if existing.get(key) != value]
+        wanted_now = wanted_settings(ctx)
+        different = [key for key, value in wanted_now.items() if existing.get(key) != value]
+        different += [key for key in current.BUILDS_KEYS
+                      if key in existing and key not in wanted_now]  # the mirror was dropped
         if different:
             return needed(f"{env_path} differs from the answers in {', '.join(different)}",
                           "cht-install writes the answers' values (secrets kept).")
@@ -348,7 +351,7 @@ class ComposeFiles:
                   "Check the network path to it, or give a mirror's copy as "
                   "upgrade_service_url.")
         settings = wanted_settings(ctx)
-        known = set(settings) | set(made)
+        known = set(settings) | set(made) | set(current.BUILDS_KEYS)
         wanted = render_env(settings, made, extra_lines(env_text, known))
         if env_text != wanted or env_mode(ctx, env_path) != 0o600:
             host.write_file(env_path, wanted, 0o600)
