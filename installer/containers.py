@@ -96,3 +96,23 @@ def ports_taken(ctx: Context) -> Finding | None:
         f"Stop it ({stop}), or give CHT other ports ([[http_port]] / [[https_port]]), then "
         "run cht-install again.",
     )
+
+
+def cut_recreations(ctx: Context, names: list[str]) -> list[str]:
+    """Containers compose left when it was cut short while recreating one of ``names``: it
+    renames the old one to ID_NAME before it makes the new one, and a kill or a power cut
+    in between leaves it, and then every `compose up` fails on the name."""
+    listed = ctx.host.query(["docker", "ps", "-a", "--format", "{{.Names}}"])
+    if not listed.ok:
+        return []
+    wanted = "|".join(re.escape(name) for name in names)
+    pattern = re.compile(rf"^[0-9a-f]{{12}}_(?:{wanted})$")
+    return [name for name in listed.stdout.split() if pattern.match(name)]
+
+
+def remove_cut_recreations(ctx: Context, names: list[str]) -> None:
+    """Remove what a cut-short recreation left (never a volume), so that compose can run."""
+    for leftover in cut_recreations(ctx, names):
+        ctx.log(f"{leftover} was left by a recreation that was cut short: removing it (its "
+                "volumes stay)")
+        ctx.host.container_remove(leftover)

@@ -1195,3 +1195,20 @@ def test_a_build_server_mirror_reaches_chts_api_through_the_env(tmp_path: Path) 
         "http://mirror.example.org:8082", "_couch/builds_4")
     own = current_steps.wanted_settings(context(FakeHost(), tmp_path, **CURRENT))
     assert not set(current.BUILDS_KEYS) & set(own)  # CHT's own: its defaults name it
+
+
+def test_a_container_left_by_a_cut_short_recreation_is_named_and_removed(
+        tmp_path: Path) -> None:
+    names = ("docker", "ps", "-a", "--format", "{{.Names}}")
+    left = "a5a7993ba6da_upgrade-service-cht-upgrade-service-1"
+    host = FakeHost(commands={names: said(list(names), f"cht-api-1\n{left}\n"
+                                                       "0123456789ab_someone-elses\n")},
+                    containers={left: FakeContainer(left)})
+    ctx = context(host, tmp_path, **CURRENT)
+    found = current_steps.problems(ctx, {"upgrade-service-cht-upgrade-service-1": None})
+    assert f"{left} was left by a recreation that was cut short" in found
+    from installer.containers import remove_cut_recreations
+
+    remove_cut_recreations(ctx, ["upgrade-service-cht-upgrade-service-1", "cht-api-1"])
+    assert ("remove", left) in host.actions and len(
+        [a for a in host.actions if a[0] == "remove"]) == 1  # not someone else's

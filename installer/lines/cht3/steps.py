@@ -12,6 +12,7 @@ from installer.containers import (
     last_lines,
     last_start,
     ports_taken,
+    remove_cut_recreations,
     restart_count,
 )
 from installer.host.docker_api import docker_errors
@@ -331,6 +332,7 @@ class ServicesRunning:
                 ctx.log(f"{name} was not made from {PROJECT}'s compose file, or runs another "
                         "image: removing the container (its data volume stays)")
                 ctx.host.container_remove(name)
+        remove_cut_recreations(ctx, list(CONTAINERS))
         argv = [*compose_for(ctx), "-p", PROJECT, "-f", str(ctx.paths.compose_file), "up", "-d"]
         ctx.progress(0, 100, "starting containers")
         result = ctx.host.run(argv)

@@ -16,9 +16,11 @@ from installer.answer_checks import CHT_VERSION
 from installer.containers import (
     CRASH_FIX,
     crash_loop,
+    cut_recreations,
     last_lines,
     last_start,
     ports_taken,
+    remove_cut_recreations,
     restart_count,
 )
 from installer.host.docker_api import docker_errors
@@ -467,7 +469,8 @@ def held_passwords(env: set[str]) -> list[str | None]:
 def problems(ctx: Context, found: dict[str, dict[str, Any] | None]) -> list[str]:
     wanted_images = dict(compose_images(ctx))
     settings = env_values(ctx.host.read_text(ctx.line.env_file(ctx.paths)))
-    listed = []
+    listed = [f"{name} was left by a recreation that was cut short"
+              for name in cut_recreations(ctx, list(found))]
     for name, info in found.items():
         if info is None:
             listed.append(f"{name} does not exist")
@@ -592,6 +595,7 @@ class ServicesRunning:
         if client_too_old(ctx):
             pull_upgrade_service_again(ctx)
             refreshed = running = True
+        remove_cut_recreations(ctx, list(before) or [upgrade])
         ctx.progress(0, 100, "starting the upgrade service")
         # The upgrade service starts CHT's services when it starts: recreate it when it
         # already runs, so that it brings back what is missing or stopped.
