@@ -232,25 +232,33 @@ def slow_server(fresh_install: Installed, healthy: Path, docker_client: Any,
     assert cht_install("--yes", "--root", str(healthy)).returncode == 0
 
 
-def signs_in(password: str, host: str = HOSTNAME) -> bool:
-    """medic signs in as a CouchDB admin with this password: /_session through CHT's nginx
-    on 443 with HTTP basic auth, as an admin's browser asks it."""
+def session(password: str, port: int = 443, host: str = HOSTNAME) -> tuple[int, dict[str, Any]]:
+    """GET /_session through CHT's nginx with HTTP basic auth, as an admin's browser would:
+    the status and the JSON body."""
     import base64
     import socket
 
     token = base64.b64encode(f"medic:{password}".encode()).decode()
-    request = (f"GET /_session HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {token}\r\n"
-               "Accept: application/json\r\nConnection: close\r\n\r\n")
-    with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+    request = (f"GET /_session HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {token}"
+               "\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         with phone_context().wrap_socket(raw, server_hostname=host) as tls:
             tls.sendall(request.encode())
             reply = b""
             while chunk := tls.recv(65536):
                 reply += chunk
     head, _, body = reply.partition(b"\r\n\r\n")
-    if head.split()[1] != b"200":
+    return int(head.split()[1]), json.loads(body)
+
+
+def signs_in(password: str, host: str = HOSTNAME) -> bool:
+    """medic signs in as a CouchDB admin with this password (session() on 443); a proxy
+    error page (not JSON) is not a sign-in."""
+    try:
+        status, body = session(password, host=host)
+    except ValueError:
         return False
-    user = json.loads(body).get("userCtx", {})
+    user = body.get("userCtx", {}) if status == 200 else {}
     return bool(user.get("name") == "medic" and "_admin" in user.get("roles", []))
 
 

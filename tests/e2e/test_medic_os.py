@@ -4,8 +4,6 @@ a crash loop; each through the real command on the live install."""
 
 from __future__ import annotations
 
-import base64
-import json
 import shutil
 import socket
 import ssl
@@ -32,6 +30,7 @@ from tests.e2e.conftest import (
     not_ok,
     password_kills_converge,
     phone_context,
+    session,
     with_known_password,
 )
 
@@ -44,21 +43,6 @@ VOLUME_DATA = Path("/var/lib/docker/volumes/medic-data/_data")
 def in_medic_os(client: Any, *argv: str) -> tuple[int, str]:
     code, out = client.containers.get("medic-os").exec_run(list(argv))
     return int(code), out.decode(errors="replace")
-
-
-def session(password: str, port: int = 443) -> tuple[int, dict[str, Any]]:
-    """GET /_session through CHT's nginx with HTTP basic auth, as an admin's browser would."""
-    token = base64.b64encode(f"medic:{password}".encode()).decode()
-    request = (f"GET /_session HTTP/1.1\r\nHost: {HOSTNAME}\r\nAuthorization: Basic {token}"
-               "\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-        with phone_context().wrap_socket(raw, server_hostname=HOSTNAME) as tls:
-            tls.sendall(request.encode())
-            reply = b""
-            while chunk := tls.recv(65536):
-                reply += chunk
-    head, _, body = reply.partition(b"\r\n\r\n")
-    return int(head.split()[1]), json.loads(body)
 
 
 def env_password(root: Path) -> str:
