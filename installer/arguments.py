@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import NoReturn
 
-COMMAND_NAMES = ("doctor", "repair", "backup", "restore", "health-check", "alert-test",
-                 "renew-cert")
+COMMAND_NAMES = ("doctor", "repair", "backup", "restore", "password", "upgrade",
+                 "health-check", "alert-test", "renew-cert")
 
 
 class WordsParser(argparse.ArgumentParser):

@@ -49,6 +49,7 @@ COMMANDS = """commands:
   cht-install repair [options]      the same as running cht-install again: a re-run repairs
   cht-install backup                back up CHT's data, secrets and answers now
   cht-install password              change the admin (medic) password everywhere at once
+  cht-install upgrade VERSION       upgrade CHT 4.x/5.x to a newer release, CHT's own way
   cht-install restore FILE          put a backup back (here, or on a new server)
   cht-install health-check          check, and alert when CHT breaks or recovers (scheduled)
   cht-install alert-test            send a test alert to alerts.webhook / alerts.email
@@ -380,8 +381,14 @@ def doctor(argv: list[str]) -> int:
     return 0 if report["healthy"] else 1
 
 
+def upgrade_command(argv: list[str]) -> int:
+    from installer.upgrade_command import upgrade_command as command
+
+    return command(argv)
+
+
 CARE_COMMANDS = {"backup": backup_command, "restore": restore_command,
-                 "password": password_command,
+                 "password": password_command, "upgrade": upgrade_command,
                  "health-check": health_check_command, "alert-test": alert_test_command}
 
 

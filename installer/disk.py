@@ -23,6 +23,18 @@ def free_bytes(path: Path) -> int | None:
         return None
 
 
+def used_bytes(path: Path) -> int:
+    """Bytes the files under ``path`` take (symbolic links not followed)."""
+    total = 0
+    for top, _, names in os.walk(path):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(top, name)).st_blocks * 512
+            except OSError:
+                continue
+    return total
+
+
 def human(size: float) -> str:
     for unit in ("bytes", "kB", "MB", "GB", "TB"):
         if size < 1000 or unit == "TB":

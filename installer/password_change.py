@@ -130,9 +130,10 @@ class CouchdbHasIt:
         if answered and not answered[0]:
             finding = self.probe(ctx)
             raise StepError(finding.reason, finding.fix or NOT_ANSWERING_FIX)
-        put = ctx.host.https_put(ADDRESS, ctx.config.https_port, ctx.config.hostname_ascii,
-                                 ctx.line.admin_config, (ctx.line.admin_user, change.old),
-                                 json.dumps(change.new).encode())
+        put = ctx.host.https_send("PUT", ADDRESS, ctx.config.https_port,
+                                  ctx.config.hostname_ascii, ctx.line.admin_config,
+                                  (ctx.line.admin_user, change.old),
+                                  json.dumps(change.new).encode())
         if put.status != 200:
             raise StepError(f"CouchDB refused the change ({put.status or put.error}); the "
                             "old password still works", "Read the log for CouchDB's answer "

@@ -77,6 +77,12 @@ def describe_action(action: dict[str, object]) -> str:
         return f"pull: {action['pull']}"
     if "put" in action:
         return f"change over HTTPS (as {action['as']}): {action['put']} at {action['over']}"
+    for method in ("post", "delete"):
+        if method in action:
+            return (f"ask CHT over HTTPS (as {action['as']}): {method.upper()} "
+                    f"{action[method]} at {action['over']}")
+    if "backup" in action:
+        return f"make a backup of {action['backup']}"
     if "wait" in action:
         return f"wait for {action['wait']}"
     return json.dumps(action)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from installer.password_change import Change
     from installer.paths import Paths
     from installer.platform import Platform
+    from installer.upgrade import Upgrade
 
 __all__ = ["Context", "Finding", "Status", "Step", "StepError", "blocked", "broken", "needed",
            "ok", "warning"]
@@ -44,6 +45,8 @@ class RunFacts:
     new_uuid: str | None = None
     pull_retry_delays: tuple[float, ...] | None = None  # None: the images step's own
     password_change: Change | None = None  # `cht-install password`: old and new
+    upgrade: Upgrade | None = None  # `cht-install upgrade`: from, to and its backup
+    upgrade_stalled: bool = False  # the upgrade's indexing stalled (kept, not cancelled)
 
 
 @dataclass

@@ -162,12 +162,12 @@ class FakeHost:
         check(self.downloads[url])
         self.write_file(to, self.downloads[url], mode)
 
-    def https_put(self, address: str, port: int, server_name: str, path: str,
-                  auth: tuple[str, str], body: bytes) -> HttpsAnswer:
-        self.actions.append(("put", path, auth[0]))
+    def https_send(self, method: str, address: str, port: int, server_name: str, path: str,
+                   auth: tuple[str, str], body: bytes) -> HttpsAnswer:
+        self.actions.append((method.lower(), path, auth[0]))
         if self.https is None:
             return HttpsAnswer(None, None, "connection refused")
-        return self.https(path=path, auth=auth, method="PUT", body=body)
+        return self.https(path=path, auth=auth, method=method, body=body)
 
     def pull(self, image: str, on_progress: Callable[..., None]) -> None:
         self.actions.append(("pull", image))

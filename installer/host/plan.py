@@ -137,11 +137,11 @@ class PlanHost:
     ) -> None:
         self.actions.append({"fetch": url, "to": str(to), "mode": f"{mode:04o}"})
 
-    def https_put(
-        self, address: str, port: int, server_name: str, path: str, auth: tuple[str, str],
-        body: bytes,
+    def https_send(
+        self, method: str, address: str, port: int, server_name: str, path: str,
+        auth: tuple[str, str], body: bytes,
     ) -> HttpsAnswer:
-        self.actions.append({"put": path, "over": f"https://{server_name}:{port}",
+        self.actions.append({method.lower(): path, "over": f"https://{server_name}:{port}",
                              "as": auth[0]})
         return HttpsAnswer(None, 200)
 

@@ -344,12 +344,13 @@ class RealHost:
         check(data)
         self.write_file(to, data, mode)
 
-    def https_put(
-        self, address: str, port: int, server_name: str, path: str, auth: tuple[str, str],
-        body: bytes,
+    def https_send(
+        self, method: str, address: str, port: int, server_name: str, path: str,
+        auth: tuple[str, str], body: bytes,
     ) -> HttpsAnswer:
-        """PUT ``body`` to ``path`` over TLS as ``auth`` (a change to CHT's CouchDB, say)."""
-        return self._https_request("PUT", address, port, server_name, path, auth, body)
+        """PUT, POST or DELETE ``body`` to ``path`` over TLS as ``auth`` (a change to CHT's
+        CouchDB, a call to CHT's API)."""
+        return self._https_request(method, address, port, server_name, path, auth, body)
 
     def acme_order(self, request: AcmeRequest, publish: Publish) -> str:
         """Order a certificate from the ACME CA (an effect: the CA records the order)."""

@@ -68,26 +68,31 @@ class ImagesPulled:
     def apply(self, ctx: Context) -> None:
         wanted = images_of(ctx)
         missing = missing_images(ctx, wanted)  # None: Docker did not say; pull them all
-        images = [image for image in wanted if missing is None or image[1] in missing]
-        preflight(ctx, [ref for _, ref, _ in images])
-        layers_of: dict[str, dict[str, tuple[int, int]]] = {}
+        pull_all(ctx, [image for image in wanted if missing is None or image[1] in missing])
 
-        for name, ref, local in images:
-            def report(layers: dict[str, tuple[int, int]], status: str, name: str = name) -> None:
-                layers_of[name] = layers
-                done = sum(d for d, _ in layers.values())
-                total = sum(t for _, t in layers.values())
-                parts = tuple((f"{image} {layer}", d, t)
-                              for image, each in layers_of.items()
-                              for layer, (d, t) in each.items())
-                detail = (f"{name}: {human(done)} of {human(total)}" if total
-                          else f"{name}: {status}")
-                ctx.emit(Progress(ctx.step_id, sum(p[1] for p in parts),
-                                  sum(p[2] for p in parts), detail, parts))
 
-            pull_with_retries(ctx, ref, report)
-            if local != ref:
-                tag_as_named(ctx, ref, local)
+def pull_all(ctx: Context, images: list[tuple[str, str, str]]) -> None:
+    """Pull (name, reference, local name) images one after another with one progress bar,
+    after the pre-flight; a mirror's image is tagged with the name compose runs it by."""
+    preflight(ctx, [ref for _, ref, _ in images])
+    layers_of: dict[str, dict[str, tuple[int, int]]] = {}
+
+    for name, ref, local in images:
+        def report(layers: dict[str, tuple[int, int]], status: str, name: str = name) -> None:
+            layers_of[name] = layers
+            done = sum(d for d, _ in layers.values())
+            total = sum(t for _, t in layers.values())
+            parts = tuple((f"{image} {layer}", d, t)
+                          for image, each in layers_of.items()
+                          for layer, (d, t) in each.items())
+            detail = (f"{name}: {human(done)} of {human(total)}" if total
+                      else f"{name}: {status}")
+            ctx.emit(Progress(ctx.step_id, sum(p[1] for p in parts),
+                              sum(p[2] for p in parts), detail, parts))
+
+        pull_with_retries(ctx, ref, report)
+        if local != ref:
+            tag_as_named(ctx, ref, local)
 
 
 def source_of(ctx: Context) -> str:

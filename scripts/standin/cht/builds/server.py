@@ -7,16 +7,24 @@ are laid out there (a release's compose files at /_couch/builds_4/medic:medic:VE
 docker-compose/NAME, as attachments are reached in CouchDB; the upgrade service's compose
 file), a release's document, and the `releases` view of the builds database.
 
+A release's document is its staging document: `_attachments` names its compose files (with
+?attachments=true, each one's base64 `data`, as CouchDB answers and CHT's API asks for it,
+api/src/services/setup/upgrade-steps.js) and `ddocs/medic.json`; `tags` lists its images
+(scripts/build/index.js saveServiceTags: container_name and image). A release folder holding
+a file named `no-attachments` (the test knob) is served without attachments, which CHT's API
+refuses ("Staging ddoc is missing attachments").
+
 The view follows medic/medic-builds-repo ddocs/builds/views/releases/map.js with
 views/lib/version.js: a document id `NS:APP:X.Y.Z` is keyed ["release", NS, APP, X, Y, Z],
 `NS:APP:X.Y.Z-PRE.N` [PRE, NS, APP, X, Y, Z, N]; the value is the document's build_info.
 Rows are sorted by CouchDB's collation and honour descending, startkey, endkey and limit
 as CouchDB does, which is how CHT's admin app and horticulturalist ask for the newest
-release. Usage: server.py PORT FOLDER.
+release. Usage: server.py PORT FOLDER [ADDRESS].
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -99,6 +107,28 @@ def view(folder: Path, query: dict[str, str]) -> dict[str, Any]:
     return {"total_rows": total, "offset": 0, "rows": rows}
 
 
+def staging_doc(release: Path, with_data: bool) -> dict[str, Any]:
+    """A release's document, as CHT's build publishes it."""
+    name = release.name
+    version = name.split(":", 2)[2]
+    files = {f"docker-compose/{f.name}": ("text/yaml", f.read_bytes())
+             for f in sorted((release / "docker-compose").glob("*.yml"))}
+    files["ddocs/medic.json"] = ("application/json", json.dumps(
+        {"docs": [{"_id": "_design/medic", "version": version}]}).encode())
+    tags = [{"container_name": image.rsplit("/", 1)[-1].split(":")[0], "image": image}
+            for kind, data in files.values() if kind == "text/yaml"
+            for image in re.findall(r"^    image: (\S+)$", data.decode(), re.M)]
+    doc: dict[str, Any] = {"_id": name, "build_info": {
+        "namespace": "medic", "application": "medic", "version": version}, "tags": tags}
+    if (release / "no-attachments").exists():
+        return doc
+    doc["_attachments"] = {
+        path: {"content_type": kind, "length": len(data),
+               **({"data": base64.b64encode(data).decode()} if with_data else {"stub": True})}
+        for path, (kind, data) in files.items()}
+    return doc
+
+
 class Handler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         url = urllib.parse.urlsplit(self.path)
@@ -117,13 +147,7 @@ class Handler(SimpleHTTPRequestHandler):
             if not release.is_dir():
                 self.answer(404, {"error": "not_found", "reason": "missing"})
                 return
-            version = name.split(":", 2)[2]
-            attachments = {f"docker-compose/{f.name}": {"content_type": "text/yaml",
-                                                       "length": f.stat().st_size}
-                           for f in sorted((release / "docker-compose").glob("*.yml"))}
-            self.answer(200, {"_id": name, "build_info": {
-                "namespace": "medic", "application": "medic", "version": version},
-                "_attachments": attachments})
+            self.answer(200, staging_doc(release, query.get("attachments") == "true"))
             return
         super().do_GET()
 
@@ -138,8 +162,9 @@ class Handler(SimpleHTTPRequestHandler):
 
 def main() -> None:
     port, folder = int(sys.argv[1]), sys.argv[2]
+    address = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
     handler = functools.partial(Handler, directory=folder)
-    ThreadingHTTPServer(("127.0.0.1", port), handler).serve_forever()
+    ThreadingHTTPServer((address, port), handler).serve_forever()
 
 
 if __name__ == "__main__":
