@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from installer.events import Emit
     from installer.host import Host
     from installer.lines import Line
+    from installer.lines.current.upgrade import Upgrade
     from installer.password_change import Change
     from installer.paths import Paths
     from installer.platform import Platform
-    from installer.upgrade import Upgrade
 
 __all__ = ["Context", "Finding", "Status", "Step", "StepError", "blocked", "broken", "needed",
            "ok", "warning"]

@@ -8,22 +8,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from installer import upgrade as up
 from installer.answer_checks import CHT_VERSION, LATEST
 from installer.arguments import command_parser
 from installer.backup import backup_dir
 from installer.backup_command import make_backup
 from installer.host import PlanHost
-from installer.lines.current import facts as current
 from installer.lines.current import releases
+from installer.lines.current import upgrade as up
 from installer.report import PlainLines, plan_text
 from installer.session import Options, Session, pin_latest
-
-CHT3_WORDS = (
-    "This server runs CHT 3.x (medic-os). CHT 3.x moves between its own releases from CHT's "
-    "admin app (App Management, Upgrades), as CHT's 3.x hosting pages say; cht-install "
-    "keeps medic-os as it is. Moving to CHT 4.x/5.x is a migration of the data, not an "
-    f"upgrade: CHT's guide is {current.MIGRATION_GUIDE} .")
 
 
 def say(line: str) -> None:
@@ -52,8 +45,8 @@ def upgrade_parser() -> argparse.ArgumentParser:
 def upgrade_command(argv: list[str]) -> int:
     args = upgrade_parser().parse_args(argv)
     session = Session(Options(root=args.root))
-    if session.config.line != current.LINE_ID:
-        say(CHT3_WORDS)
+    if session.line.upgrade_refusal:
+        say(session.line.upgrade_refusal)
         return 2
     pending = up.pending_upgrade(session)
     if pending is not None:

@@ -59,6 +59,7 @@ class Line(Protocol):
     setting_itself_up: str  # how CHT sets itself up after its first start, in words
     setup_log: str  # beside the main container's log, where that setting up is logged
     setup_timeout: float  # seconds that setting up may take (minutes on a slow link)
+    upgrade_refusal: str  # why `cht-install upgrade` does not move it, in words; "" when it does
 
     def with_version(self, version: str) -> Line:
         """This line as it stands for one of its releases (its notice and end of life)."""

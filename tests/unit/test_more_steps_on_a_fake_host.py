@@ -1195,6 +1195,11 @@ def test_a_build_server_mirror_reaches_chts_api_through_the_env(tmp_path: Path) 
         "http://mirror.example.org:8082", "_couch/builds_4")
     own = current_steps.wanted_settings(context(FakeHost(), tmp_path, **CURRENT))
     assert not set(current.BUILDS_KEYS) & set(own)  # CHT's own: its defaults name it
+    # an API started before the mirror was set is recreated (it fetches releases there)
+    api = a_container("cht-api-1", "public.ecr.aws/medic/cht-api:5.0.2", env=(
+        "BUILDS_URL=https://staging.dev.medicmobile.org/_couch/builds_4",)).attrs
+    assert current_steps.stale_settings(ctx, settings, "cht-api-1", api) == ["MARKET_URL_READ"]
+    assert current_steps.stale_settings(ctx, own, "cht-api-1", api) == []
 
 
 def test_a_container_left_by_a_cut_short_recreation_is_named_and_removed(
@@ -1212,3 +1217,167 @@ def test_a_container_left_by_a_cut_short_recreation_is_named_and_removed(
     remove_cut_recreations(ctx, ["upgrade-service-cht-upgrade-service-1", "cht-api-1"])
     assert ("remove", left) in host.actions and len(
         [a for a in host.actions if a[0] == "remove"]) == 1  # not someone else's
+
+
+class FakeCht:
+    """CHT's API and CouchDB behind its nginx, as the upgrade steps meet them: /api/info,
+    the upgrade log in medic-logs, and /api/v2/upgrade's stage, complete and cancel (each
+    finishing at once: staged and indexed, or switched)."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.log: dict[str, Any] | None = None
+        self.staging_fails = False
+        self.calls: list[tuple[str, str]] = []
+
+    def __call__(self, path: str, auth: tuple[str, str] | None, method: str = "GET",
+                 body: bytes = b"") -> HttpsAnswer:
+        def answer(data: object, status: int = 200) -> HttpsAnswer:
+            return HttpsAnswer(b"cert", status, body=json.dumps(data).encode())
+
+        if path == "/api/info":
+            return answer({"version": self.version})
+        if auth != ("medic", "pass-123"):
+            return answer({"error": "unauthorized"}, 401)
+        self.calls.append((method, path.partition("?")[0]))
+        if path.startswith("/medic-logs/_all_docs"):
+            return answer({"rows": [{"doc": self.log}] if self.log else []})
+        if method == "GET" and path == "/api/v2/upgrade":
+            return answer({"upgradeDoc": self.log, "indexers": [
+                {"database": "medic", "progress": 100}]})
+        if method == "POST" and path == "/api/v2/upgrade/stage":
+            build = json.loads(body)["build"]
+            self.log = {"to": build, "state": "errored" if self.staging_fails else "indexed"}
+            return answer({"ok": True})
+        if method == "POST" and path == "/api/v2/upgrade/complete":
+            assert self.log and self.log["state"] == "indexed"
+            self.version = json.loads(body)["build"]["version"]
+            self.log["state"] = "finalized"
+            return HttpsAnswer(None, None, "the API was recreated while answering")
+        if method == "DELETE" and path == "/api/v2/upgrade":
+            assert self.log is not None
+            self.log["state"] = "aborted"
+            return answer({"ok": True})
+        return answer({"error": "not_found"}, 404)
+
+
+def upgrading(tmp_path: Path, cht: FakeCht) -> tuple[FakeHost, Context]:
+    from installer.lines.current.upgrade import Upgrade
+
+    host = FakeHost(https=cht)
+    ctx = context(host, tmp_path, registry="127.0.0.1:5000", **CURRENT)
+    host.files[ctx.line.env_file(ctx.paths)] = b"COUCHDB_USER=medic\nCOUCHDB_PASSWORD=pass-123\n"
+    host.commands[("docker", "tag")] = said(["docker", "tag"])
+    host.effects[("docker", "tag")] = lambda argv: host.images.add(argv[3])
+    ctx.config = ctx.config.with_changes(cht_version="5.2.0")
+    ctx.facts.upgrade = Upgrade("5.0.2", "5.2.0")
+    host.commands[("rm",)] = said(["rm"])
+    host.effects[("rm", "-f")] = lambda argv: host.files.pop(Path(argv[2]), None) and None
+    for name in current.COMPOSE_FILES:
+        url = current.compose_url(current.BUILDS_URL, "5.2.0", name)
+        service = "api" if name == "cht-core.yml" else "couchdb"
+        host.downloads[url] = (f"services:\n  {service}:\n    image: "
+                               f"public.ecr.aws/medic/cht-{service}:5.2.0\n").encode()
+    return host, ctx
+
+
+def test_an_upgrade_fetches_pulls_backs_up_stages_switches_and_saves_the_answers(
+        tmp_path: Path) -> None:
+    from installer.lines.current.upgrade import (
+        BackupMade,
+        ImagesReady,
+        ReleaseFetched,
+        ReleaseStaged,
+        ReleaseSwitched,
+        UpgradeDone,
+        UpgradeKept,
+        note_file,
+    )
+
+    cht = FakeCht("5.0.2")
+    host, ctx = upgrading(tmp_path, cht)
+    note = note_file(ctx.paths)
+    assert UpgradeKept().probe(ctx).status is Status.NEEDED
+    UpgradeKept().apply(ctx)
+    assert ("write", str(note), "0o600") in host.actions and UpgradeKept().probe(ctx).ok
+    assert ReleaseFetched().probe(ctx).status is Status.NEEDED
+    ReleaseFetched().apply(ctx)
+    assert ReleaseFetched().probe(ctx).ok
+    found = ImagesReady().probe(ctx)
+    assert found.status is Status.NEEDED and "cht-api:5.2.0" in found.reason
+    ImagesReady().apply(ctx)
+    assert [a[1] for a in host.actions if a[0] == "pull"] == [  # through the mirror
+        "127.0.0.1:5000/medic/cht-api:5.2.0", "127.0.0.1:5000/medic/cht-couchdb:5.2.0"]
+    assert ("run", "docker", "tag", "127.0.0.1:5000/medic/cht-api:5.2.0",
+            "public.ecr.aws/medic/cht-api:5.2.0") in host.actions
+    assert ImagesReady().probe(ctx).ok
+    made = tmp_path / "cht-backup.tar.gz"
+    assert BackupMade().probe(ctx).status is Status.NEEDED
+    with pytest.raises(StepError, match="no way to make a backup"):
+        BackupMade().apply(ctx)
+
+    def backup() -> Path:
+        host.files[made.with_name(made.name + ".sha256")] = b"sum"
+        return made
+
+    BackupMade(backup).apply(ctx)
+    assert json.loads(host.files[note])["backup"] == str(made) and BackupMade().probe(ctx).ok
+    assert ReleaseStaged().probe(ctx).status is Status.NEEDED
+    ReleaseStaged().apply(ctx)
+    assert ("POST", "/api/v2/upgrade/stage") in cht.calls and ReleaseStaged().probe(ctx).ok
+    found = ReleaseSwitched().probe(ctx)
+    assert found.status is Status.NEEDED and "CHT 5.0.2 answers" in found.reason
+    ReleaseSwitched().apply(ctx)  # the answer cut off as the API is recreated: the usual end
+    assert cht.version == "5.2.0" and ReleaseSwitched().probe(ctx).ok
+    assert ReleaseStaged().probe(ctx).ok  # once it runs, staged is behind it
+    assert UpgradeDone().probe(ctx).status is Status.NEEDED
+    UpgradeDone().apply(ctx)
+    assert "cht_version: 5.2.0" in (host.read_text(ctx.paths.answers) or "")
+    assert note not in host.files and UpgradeDone().probe(ctx).ok
+
+
+def test_a_staging_that_fails_or_another_upgrade_under_way_stops_the_upgrade(
+        tmp_path: Path) -> None:
+    from installer.lines.current.upgrade import ReleaseStaged, cancel, other_upgrade
+
+    cht = FakeCht("5.0.2")
+    host, ctx = upgrading(tmp_path, cht)
+    cht.staging_fails = True
+    with pytest.raises(StepError, match="could not stage CHT 5.2.0") as raised:
+        ReleaseStaged().apply(ctx)
+    assert "still serves its old release" in raised.value.fix
+    cht.log = {"to": {"version": "5.1.3"}, "state": "indexing"}  # from CHT's admin app
+    assert "an upgrade to CHT 5.1.3 is under way" in (other_upgrade(ctx, "5.2.0") or "")
+    with pytest.raises(StepError, match="5.1.3 is under way"):
+        ReleaseStaged().apply(ctx)
+    cht.log = {"to": {"version": "5.2.0"}, "state": "indexing"}
+    cancel(ctx)
+    assert ("DELETE", "/api/v2/upgrade") in cht.calls and cht.log["state"] == "aborted"
+    assert cht.version == "5.0.2"
+
+
+@pytest.mark.parametrize("old, new, why", [
+    ("5.2.0", "5.0.2", "older than CHT 5.2.0"),
+    ("4.3.1", "5.2.0", "upgraded to CHT 4.5 or later before"),
+    ("4.3.1", "4.22.0", None),
+    ("4.5.0", "5.2.0", None),
+    ("5.0.2", "6.0.0", "not a release of CHT's 4.x/5.x line"),
+])
+def test_the_version_path_follows_chts_preparing_for_5x_page(
+        old: str, new: str, why: str | None) -> None:
+    from installer.lines.current.upgrade import path_refusal
+
+    found = path_refusal(old, new)
+    assert (found is None) if why is None else (why in (found or ""))
+
+
+def test_an_upgrade_is_refused_without_room_for_five_times_couchdbs_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from installer.lines.current import upgrade
+
+    host, ctx = upgrading(tmp_path, FakeCht("5.0.2"))
+    monkeypatch.setattr(upgrade, "used_bytes", lambda path: 2 * GB)
+    monkeypatch.setattr(upgrade, "free_bytes", lambda path: 7 * GB)
+    assert "8.0 GB must be free" in (upgrade.space_refusal(ctx) or "")
+    monkeypatch.setattr(upgrade, "free_bytes", lambda path: 9 * GB)
+    assert upgrade.space_refusal(ctx) is None

@@ -122,3 +122,13 @@ def describe() -> dict[str, object]:
 MIN_RAM_GB = 4
 MIN_CPUS = 2
 MIN_DISK_GB = 50
+
+
+# `cht-install upgrade` on 3.x: CHT's 3.x hosting pages move between 3.x releases from the
+# admin app (horticulturalist installs them); the current line is reached by a migration.
+UPGRADE_REFUSAL = (
+    "This server runs CHT 3.x (medic-os). CHT 3.x moves between its own releases from CHT's "
+    "admin app (App Management, Upgrades), as CHT's 3.x hosting pages say; cht-install "
+    "keeps medic-os as it is. Moving to CHT 4.x/5.x is a migration of the data, not an "
+    "upgrade: CHT's guide is "
+    "https://docs.communityhealthtoolkit.org/hosting/cht/migration/migration-to-4x-docker/ .")

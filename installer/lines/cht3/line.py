@@ -54,6 +54,7 @@ class Cht3:
     setting_itself_up = "medic-os downloads it after its first start"
     setup_log = f" and the file {facts.HORTI_LOG} in medic-os"
     setup_timeout = facts.INSTALL_TIMEOUT
+    upgrade_refusal = facts.UPGRADE_REFUSAL
 
     def with_version(self, version: str) -> Cht3:
         line = copy.copy(self)

@@ -51,6 +51,7 @@ class Current:
     setting_itself_up = "CHT's API sets it up at its first start"
     setup_log = ""
     setup_timeout = facts.SETUP_TIMEOUT
+    upgrade_refusal = ""
 
     def with_version(self, version: str) -> Current:
         line = copy.copy(self)

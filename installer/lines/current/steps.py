@@ -446,11 +446,22 @@ def stale_settings(ctx: Context, settings: dict[str, str], name: str,
         ["CERTIFICATE_MODE"] if name == current.container_name(current.WEB_SERVICE) else [])
     env = set(info["Config"].get("Env") or [])
     stale = [key for key in keys if key in settings and f"{key}={settings[key]}" not in env]
+    builds = [entry for entry in env if entry.startswith("BUILDS_URL=")]
+    if builds and builds[0] != f"BUILDS_URL={builds_url_of(settings)}":
+        stale.append("MARKET_URL_READ")  # the API's: where it fetches a release to upgrade
     password = settings.get("COUCHDB_PASSWORD")
     if name != upgrade and password and "COUCHDB_PASSWORD" not in stale and any(
             held not in (None, "", password) for held in held_passwords(env)):
         stale.append("COUCHDB_PASSWORD")
     return stale
+
+
+def builds_url_of(settings: dict[str, str]) -> str:
+    """The API's BUILDS_URL as cht-core.yml makes it from .env (MARKET_URL_READ and
+    BUILDS_SERVER, else CHT's build server)."""
+    default = urlsplit(current.BUILDS_URL)
+    return (f"{settings.get('MARKET_URL_READ') or f'{default.scheme}://{default.netloc}'}/"
+            f"{settings.get('BUILDS_SERVER') or default.path.lstrip('/')}")
 
 
 def held_passwords(env: set[str]) -> list[str | None]:

@@ -50,6 +50,7 @@ SPACE_FACTOR = 5
 STALL_SECONDS = 30 * 60.0  # the views' indexing made no progress this long: stalled
 SWITCH_WITHIN = 20 * 60.0  # the upgrade service pulls the images and recreates CHT
 STAGE_STARTS_WITHIN = 120.0  # the API writes its upgrade log when asked to stage
+ANSWER_WITHIN = 120.0  # CHT restarting its services (a settings change) answers again
 # upgrade-log.js: the states of an upgrade log; a final one ends it.
 FINAL = ("finalized", "aborted", "errored")
 INDEXED = ("indexed", "completing", "complete", "finalizing", "finalized")
@@ -227,8 +228,10 @@ def other_upgrade(ctx: Context, new: str) -> str | None:
 # ---- the steps ---------------------------------------------------------------------------
 
 class UpgradeKept:
-    """The upgrade (from, to, its backup) is written down until it is done, so that a run
-    cut short anywhere is finished by the next."""
+    """The upgrade (from, to, its backup) is written down until it is done.
+
+    A run cut short anywhere is then finished by the next.
+    """
 
     id = "upgrade.kept"
     title = "The upgrade is written down until it is done"
@@ -250,8 +253,11 @@ class UpgradeKept:
 
 
 class ReleaseFetched:
-    """The new release's compose files are fetched from CHT's build server (or the
-    mirror) and kept aside, to know its images before anything changes."""
+    """The new release's compose files are fetched and kept aside.
+
+    From CHT's build server (or the mirror): they name its images, known before anything
+    changes.
+    """
 
     id = "upgrade.release"
     title = "The new release's compose files are fetched"
@@ -320,8 +326,8 @@ class BackupMade:
     id = "upgrade.backup"
     title = "A backup is made before the upgrade"
 
-    def __init__(self, make: Callable[[], Path]) -> None:
-        self.make = make
+    def __init__(self, make: Callable[[], Path] | None = None) -> None:
+        self.make = make  # makes the backup (cht-install backup's own) and says its file
 
     def probe(self, ctx: Context) -> Finding:
         made = upgrade_of(ctx).backup
@@ -333,14 +339,19 @@ class BackupMade:
         if isinstance(ctx.host, PlanHost):
             ctx.host.actions.append({"backup": "CHT's data, .env and the answers"})
             return
+        if self.make is None:
+            raise StepError("no way to make a backup was given", "Run `sudo cht-install "
+                            "backup`, then the upgrade again.")
         made = self.make()
         ctx.facts.upgrade = replace(upgrade_of(ctx), backup=str(made))
         UpgradeKept().apply(ctx)
 
 
 class ReleaseStaged:
-    """CHT's API has staged the new release and indexed its views (CHT serves the old
-    release meanwhile; the switch afterwards is then short)."""
+    """CHT's API has staged the new release and indexed its views.
+
+    CHT serves the old release meanwhile; the switch afterwards is then short.
+    """
 
     id = "upgrade.staged"
     title = "CHT's API has staged the new release and indexed its views"
@@ -362,6 +373,10 @@ class ReleaseStaged:
             raise StepError(f"{other_upgrade(ctx, new)}", "Run the upgrade again once it "
                             "has finished or is cancelled.")
         if not under_way or doc is None:
+            if not ctx.host.wait_until(lambda: running_version(ctx) is not None,
+                                       ANSWER_WITHIN, "CHT to answer over HTTPS"):
+                raise StepError("CHT does not answer over HTTPS, so the upgrade cannot be "
+                                "staged", api_fix(new))
             status, text = api_send(ctx, "POST", f"{UPGRADE}/stage", {"build": build(new)})
             if status != 200:
                 raise StepError(f"CHT's API refused to stage CHT {new} ({status or text}: "
@@ -399,9 +414,11 @@ class ReleaseStaged:
             ctx.progress(max(percent, 0), 100, what)
             return False
 
-        ctx.host.wait_until(indexed, float("inf"), f"CHT {new} to be staged and indexed")
-        if not ended:
+        done = ctx.host.wait_until(indexed, float("inf"), f"CHT {new} to be staged and indexed")
+        if done and not ended:
             return
+        if not ended:
+            ended.append("not finished")
         if ended[0] == "errored":
             said = service_words(ctx, API, "Error thrown while installing")
             raise StepError(f"CHT's API could not stage CHT {new}"
@@ -429,8 +446,10 @@ def api_fix(new: str) -> str:
 
 
 class ReleaseSwitched:
-    """CHT's API has completed the upgrade (the upgrade service swapped the compose files
-    and recreated CHT's services) and the new release answers over HTTPS."""
+    """CHT's API has completed the upgrade and the new release answers over HTTPS.
+
+    The upgrade service swaps the compose files and recreates CHT's services.
+    """
 
     id = "upgrade.switched"
     title = "CHT switched to the new release"
