@@ -265,29 +265,33 @@ def signs_in(password: str, host: str = HOSTNAME) -> bool:
 PASSWORD_NOTE = "var/lib/cht-install/password-change.json"
 
 
-def password_change_killed(root: Path, step: str, delay: float, password: str) -> str:
-    """Start `cht-install password` with ``password`` as its input and SIGKILL it (and
-    what it started) ``delay`` seconds into ``step``, or as the step ends if sooner; where
-    the kill landed (the last step started)."""
+def killed_in(root: Path, args: list[str], step: str, delay: float,
+              given: str | None = None) -> str:
+    """Start cht-install with ``args`` (and ``given`` as its input) and SIGKILL it, and what
+    it started, ``delay`` seconds into ``step``, or as the step ends if sooner; where the
+    kill landed (the last step started)."""
     import signal
 
     journal = root / "var/lib/cht-install/journal.jsonl"
     offset = journal.stat().st_size if journal.exists() else 0
-    run = subprocess.Popen([sys.executable, "-m", "installer.cli", "password", "--root",
-                            str(root)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+    run = subprocess.Popen([sys.executable, "-m", "installer.cli", *args, "--root", str(root)],
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True)
     assert run.stdin is not None
-    run.stdin.write(f"{password}\n".encode())
+    if given is not None:
+        run.stdin.write(given.encode())
     run.stdin.close()
 
     def journaled() -> str:
+        if not journal.exists():
+            return ""
         with journal.open() as handle:
             handle.seek(offset)
             return handle.read()
 
     deadline = time.monotonic() + 600
     while f'"StepStarted", "step_id": "{step}"' not in (text := journaled()):
-        assert run.poll() is None, f"the change ended before {step}:\n{text[-2000:]}"
+        assert run.poll() is None, f"the run ended before {step}:\n{text[-2000:]}"
         assert time.monotonic() < deadline, f"{step} never started"
         time.sleep(0.01)
     kill_at = time.monotonic() + delay
@@ -299,6 +303,11 @@ def password_change_killed(root: Path, step: str, delay: float, password: str) -
     started = [json.loads(line) for line in journaled().splitlines()
                if '"StepStarted"' in line]
     return str(started[-1]["step_id"])
+
+
+def password_change_killed(root: Path, step: str, delay: float, password: str) -> str:
+    """`cht-install password` given ``password``, killed ``delay`` seconds into ``step``."""
+    return killed_in(root, ["password"], step, delay, f"{password}\n")
 
 
 # Where a password change is killed, and how long its step usually takes (seconds): the

@@ -165,7 +165,8 @@ UPGRADE_SERVICE = current.container_name(current.UPGRADE_SERVICE, current.UPGRAD
 
 
 def service_words(ctx: Context, container: str, sign: str) -> str:
-    """The last line of a container's log that carries ``sign`` (the service's own words)."""
+    """What follows ``sign`` in the last line of a container's log that carries it (the
+    service's own words for an error)."""
     client = ctx.host.docker()
     if client is None:
         return ""
@@ -173,7 +174,7 @@ def service_words(ctx: Context, container: str, sign: str) -> str:
         text = last_lines(client.containers.get(container), 200)
     except docker_errors():
         return ""
-    found = [line.strip() for line in text.splitlines() if sign in line]
+    found = [line.split(sign, 1)[1].strip(" :") for line in text.splitlines() if sign in line]
     return found[-1] if found else ""
 
 
@@ -367,21 +368,26 @@ class ReleaseStaged:
 
     def apply(self, ctx: Context) -> None:
         new = upgrade_of(ctx).new
+        planning = isinstance(ctx.host, PlanHost)
+        if not planning:
+            # CHT may be restarting (a settings change, or a run cut short in the switch)
+            if not ctx.host.wait_until(lambda: running_version(ctx) is not None,
+                                       ANSWER_WITHIN, "CHT to answer over HTTPS"):
+                raise StepError("CHT does not answer over HTTPS, so the upgrade cannot be "
+                                "staged", api_fix(new))
+            if self.probe(ctx).ok:
+                return
         doc = latest_log(ctx)
         under_way = doc is not None and doc.get("state") not in FINAL
         if under_way and doc is not None and log_target(doc) != new:
             raise StepError(f"{other_upgrade(ctx, new)}", "Run the upgrade again once it "
                             "has finished or is cancelled.")
         if not under_way or doc is None:
-            if not ctx.host.wait_until(lambda: running_version(ctx) is not None,
-                                       ANSWER_WITHIN, "CHT to answer over HTTPS"):
-                raise StepError("CHT does not answer over HTTPS, so the upgrade cannot be "
-                                "staged", api_fix(new))
             status, text = api_send(ctx, "POST", f"{UPGRADE}/stage", {"build": build(new)})
             if status != 200:
                 raise StepError(f"CHT's API refused to stage CHT {new} ({status or text}: "
                                 f"{text[:200]})", api_fix(new))
-        if isinstance(ctx.host, PlanHost):
+        if planning:
             return
         self.wait(ctx, new)
 
@@ -422,7 +428,7 @@ class ReleaseStaged:
         if ended[0] == "errored":
             said = service_words(ctx, API, "Error thrown while installing")
             raise StepError(f"CHT's API could not stage CHT {new}"
-                            + (f": {said}" if said else ""), api_fix(new))
+                            + (f" (its log says: {said})" if said else ""), api_fix(new))
         if ended[0] == "aborted":
             raise StepError(f"the staging of CHT {new} was cancelled (from CHT's admin app)",
                             f"Run `sudo cht-install upgrade {new}` again to start it again.")
@@ -463,12 +469,16 @@ class ReleaseSwitched:
 
     def apply(self, ctx: Context) -> None:
         new = upgrade_of(ctx).new
-        status, text = api_send(ctx, "POST", f"{UPGRADE}/complete", {"build": build(new)})
-        # The API's own request to the upgrade service recreates the API: its answer to
-        # this request is often cut off, which is the usual end.
-        if status is not None and status not in (200, *PROXY_ERRORS):
-            raise StepError(f"CHT's API did not complete the upgrade to CHT {new} ({status}: "
-                            f"{text[:200]})", switch_fix(new))
+        doc = latest_log(ctx)
+        switching = doc is not None and log_target(doc) == new and doc.get("state") in (
+            "completing", "complete", "finalizing")
+        if not switching:  # else a run cut short asked already: the switch goes on
+            status, text = api_send(ctx, "POST", f"{UPGRADE}/complete", {"build": build(new)})
+            # The API's own request to the upgrade service recreates the API: its answer
+            # to this request is often cut off, which is the usual end.
+            if status is not None and status not in (200, *PROXY_ERRORS):
+                raise StepError(f"CHT's API did not complete the upgrade to CHT {new} "
+                                f"({status}: {text[:200]})", switch_fix(new))
         if isinstance(ctx.host, PlanHost):
             return
         failed: list[str] = []
@@ -479,8 +489,8 @@ class ReleaseSwitched:
                 return True
             doc = latest_log(ctx)
             if doc is not None and log_target(doc) == new and doc.get("state") == "errored":
-                failed.append(service_words(ctx, UPGRADE_SERVICE, "rror")
-                              or service_words(ctx, API, "rror"))
+                failed.append(service_words(ctx, UPGRADE_SERVICE, "Error while upgrading")
+                              or service_words(ctx, API, "Error thrown while installing"))
                 return True
             ctx.progress(0, 0, f"the upgrade service is switching CHT to {new} "
                                f"(CHT {found or 'is restarting'} answers now)")
@@ -491,7 +501,8 @@ class ReleaseSwitched:
                             "minutes of the switch", switch_fix(new))
         if failed:
             raise StepError(f"the upgrade service did not switch CHT to {new}"
-                            + (f": {failed[0]}" if failed[0] else ""), switch_fix(new))
+                            + (f" (its log says: {failed[0]})" if failed[0] else ""),
+                            switch_fix(new))
 
 
 def switch_fix(new: str) -> str:
