@@ -159,7 +159,7 @@ def test_an_upgrade_stages_switches_and_keeps_the_data(site: tuple[Path, Mirror]
     root, _ = site
     run = upgrade(root, NEW)
     assert run.returncode == 0, run.output
-    assert f"CHT {NEW} runs" in run.output and "backup written" in run.output
+    assert f"CHT {NEW} runs" in run.output and "made for this upgrade: " in run.output
     assert "indexing CHT 5.2.0's views" in run.output
     assert served() == NEW and saved_version(root) == NEW
     assert (DATA / "cht-install-test-marker").read_text() == "precious"

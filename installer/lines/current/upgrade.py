@@ -283,7 +283,7 @@ class ReleaseFetched:
                     f"CHT {new}'s {name} could not be fetched from {url}: {exc}",
                     f"Check that CHT {new} is a release (CHT's release notes list them) and "
                     "that this server reaches CHT's build server, or give a mirror: "
-                    "--builds-url URL.") from exc
+                    "[[builds_url]].") from exc
 
 
 def new_images(ctx: Context) -> list[tuple[str, str, str]]:
