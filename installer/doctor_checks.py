@@ -229,8 +229,7 @@ def version_check(ctx: Context) -> Check:
         return Check("cht.version", title, warning(
             f"{said}: {line.past_end}: no fixes, security ones included", line.moving_on))
     return Check("cht.version", title, ok(
-        f"{said}, a supported release; CHT releases often: upgrade from CHT's admin app "
-        "(the upgrade service), or re-run cht-install with the new version"))
+        f"{said}, a supported release; CHT releases often: {ctx.line.upgrade_words}"))
 
 
 def alerting_check(ctx: Context) -> Check:

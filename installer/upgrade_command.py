@@ -45,6 +45,10 @@ def upgrade_parser() -> argparse.ArgumentParser:
 def upgrade_command(argv: list[str]) -> int:
     args = upgrade_parser().parse_args(argv)
     session = Session(Options(root=args.root))
+    if not session.paths.answers.exists():
+        return refuse("cht-install has not installed CHT on this server (it has no saved "
+                      f"answers in {session.paths.answers}): install it first with `sudo "
+                      "cht-install`")
     if session.line.upgrade_refusal:
         say(session.line.upgrade_refusal)
         return 2

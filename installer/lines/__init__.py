@@ -60,6 +60,7 @@ class Line(Protocol):
     setup_log: str  # beside the main container's log, where that setting up is logged
     setup_timeout: float  # seconds that setting up may take (minutes on a slow link)
     upgrade_refusal: str  # why `cht-install upgrade` does not move it, in words; "" when it does
+    upgrade_words: str  # how its releases are upgraded, in words (doctor says it)
 
     def with_version(self, version: str) -> Line:
         """This line as it stands for one of its releases (its notice and end of life)."""

@@ -55,6 +55,7 @@ class Cht3:
     setup_log = f" and the file {facts.HORTI_LOG} in medic-os"
     setup_timeout = facts.INSTALL_TIMEOUT
     upgrade_refusal = facts.UPGRADE_REFUSAL
+    upgrade_words = "the Upgrades page of CHT's admin app (horticulturalist installs them)"
 
     def with_version(self, version: str) -> Cht3:
         line = copy.copy(self)

@@ -37,8 +37,9 @@ class Current:
     notice = facts.NOTICE
     end_of_life = False
     past_end = ""
-    moving_on = ("Upgrade to a supported release from the Upgrades page of CHT's admin app "
-                 "(/admin/#/upgrade), which installs it through the upgrade service.")
+    moving_on = ("Upgrade to a supported release: `sudo cht-install upgrade VERSION` (it "
+                 "checks and backs up first), or the Upgrades page of CHT's admin app "
+                 "(/admin/#/upgrade).")
     key_types: tuple[str, ...] = facts.KEY_TYPES
     password_key = "COUCHDB_PASSWORD"
     image_source = "CHT's image registry"
@@ -52,6 +53,8 @@ class Current:
     setup_log = ""
     setup_timeout = facts.SETUP_TIMEOUT
     upgrade_refusal = ""
+    upgrade_words = ("`sudo cht-install upgrade VERSION`, or the Upgrades page of CHT's admin "
+                     "app")
 
     def with_version(self, version: str) -> Current:
         line = copy.copy(self)
@@ -60,9 +63,10 @@ class Current:
             line.notice, line.past_end = said
             line.end_of_life = bool(line.past_end)
             if line.end_of_life:
-                line.moving_on = (f"Upgrade to CHT {releases.supported_release()} from the "
-                                  "Upgrades page of CHT's admin app (/admin/#/upgrade), which "
-                                  "installs it through the upgrade service.")
+                newest = releases.supported_release()
+                line.moving_on = (f"Upgrade to CHT {newest}: `sudo cht-install upgrade "
+                                  f"{newest}` (it checks and backs up first), or the Upgrades "
+                                  "page of CHT's admin app (/admin/#/upgrade).")
         return line
 
     def floors(self, config: InstallConfig) -> Floors:
