@@ -1228,6 +1228,7 @@ class FakeCht:
         self.version = version
         self.log: dict[str, Any] | None = None
         self.staging_fails = False
+        self.progress = 100  # the staged views' indexing, as the API reports it
         self.calls: list[tuple[str, str]] = []
 
     def __call__(self, path: str, auth: tuple[str, str] | None, method: str = "GET",
@@ -1244,7 +1245,7 @@ class FakeCht:
             return answer({"rows": [{"doc": self.log}] if self.log else []})
         if method == "GET" and path == "/api/v2/upgrade":
             return answer({"upgradeDoc": self.log, "indexers": [
-                {"database": "medic", "progress": 100}]})
+                {"database": "medic", "progress": self.progress}]})
         if method == "POST" and path == "/api/v2/upgrade/stage":
             build = json.loads(body)["build"]
             self.log = {"to": build, "state": "errored" if self.staging_fails else "indexed"}
@@ -1381,3 +1382,31 @@ def test_an_upgrade_is_refused_without_room_for_five_times_couchdbs_data(
     assert "8.0 GB must be free" in (upgrade.space_refusal(ctx) or "")
     monkeypatch.setattr(upgrade, "free_bytes", lambda path: 9 * GB)
     assert upgrade.space_refusal(ctx) is None
+
+
+def test_a_staging_that_makes_no_progress_for_30_minutes_is_called_stalled_and_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from installer.lines.current import upgrade
+
+    cht = FakeCht("5.0.2")
+    host, ctx = upgrading(tmp_path, cht)
+    clock = iter(range(0, 10 ** 6, 600))  # ten minutes go by between two looks
+    monkeypatch.setattr(upgrade.time, "monotonic", lambda: float(next(clock)))
+    monkeypatch.setattr(host, "wait_until", lambda check, timeout, what: any(
+        check() for _ in range(20)))
+    original = cht.__call__
+
+    def indexing(path: str, auth: tuple[str, str] | None, method: str = "GET",
+                 body: bytes = b"") -> HttpsAnswer:
+        answer = original(path, auth, method, body)
+        if cht.log is not None and cht.log["state"] == "indexed":
+            cht.log["state"] = "indexing"  # and it stays at the same percentage
+        return answer
+
+    host.https = indexing
+    cht.progress = 40
+    with pytest.raises(StepError, match="stalled at 40% for 30 minutes; CHT 5.0.2 still "
+                                        "serves") as raised:
+        upgrade.ReleaseStaged().apply(ctx)
+    assert "restart CHT's services" in raised.value.fix and ctx.facts.upgrade_stalled
+    assert cht.log is not None and cht.log["state"] == "indexing"  # not cancelled
