@@ -125,7 +125,7 @@ def test_the_plan_and_the_refusals_change_nothing(site: tuple[Path, Mirror]) -> 
     assert "Nothing was changed" in older.output
     filler = DATA / "filler"
     with filler.open("wb") as out:  # CouchDB's data now uses over a fifth of its disk
-        out.write(b"\0" * (DATA_SIZE_MB // 5 + 50) * 1_000_000)
+        out.write(b"\0" * (DATA_SIZE_MB * 3 // 10) * 1_000_000)
     try:
         full = upgrade(root, NEW)
     finally:

@@ -1327,7 +1327,7 @@ def test_an_upgrade_fetches_pulls_backs_up_stages_switches_and_saves_the_answers
     ReleaseStaged().apply(ctx)
     assert ("POST", "/api/v2/upgrade/stage") in cht.calls and ReleaseStaged().probe(ctx).ok
     found = ReleaseSwitched().probe(ctx)
-    assert found.status is Status.NEEDED and "CHT 5.0.2 answers" in found.reason
+    assert found.status is Status.NEEDED and "CHT 5.0.2 answers now" in found.reason
     ReleaseSwitched().apply(ctx)  # the answer cut off as the API is recreated: the usual end
     assert cht.version == "5.2.0" and ReleaseSwitched().probe(ctx).ok
     assert ReleaseStaged().probe(ctx).ok  # once it runs, staged is behind it

@@ -210,10 +210,10 @@ def space_refusal(ctx: Context) -> str | None:
     ctx.host.log(f"upgrade: CouchDB's data uses {used} bytes; {free} free; {need} needed")
     if free is None or free >= need:
         return None
-    return (f"the disk holding CouchDB's data ({data}) has {human(free)} free, and an "
-            f"upgrade can need up to {SPACE_FACTOR} times the {human(used)} CouchDB uses "
-            f"(CHT's requirements page): {human(need)} must be free. Free space there or "
-            "give the disk more, then run the upgrade again")
+    return (f"the disk holding CouchDB's data ({data}) has {human(free)} free; an upgrade "
+            f"can need up to {SPACE_FACTOR} times the {human(used)} CouchDB uses (CHT's "
+            f"requirements page), so {human(need)} must be free. Free space there or give "
+            "the disk more, then run the upgrade again")
 
 
 def other_upgrade(ctx: Context, new: str) -> str | None:
@@ -465,7 +465,7 @@ class ReleaseSwitched:
         found = running_version(ctx)
         if found == new:
             return ok(f"CHT's API answers over HTTPS as CHT {new}")
-        return needed(f"CHT {found or '(not answering)'} answers; CHT {new} is staged")
+        return needed(f"CHT {found} answers now" if found else "CHT does not answer now")
 
     def apply(self, ctx: Context) -> None:
         new = upgrade_of(ctx).new
