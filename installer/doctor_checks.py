@@ -3,6 +3,7 @@ left where CHT's data lives, the data's size and place, and whether a backup is 
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from dataclasses import dataclass
@@ -215,6 +216,20 @@ def backup_check(ctx: Context) -> Check:
     return Check("data.backup", title, ok(text) if choice.dir else warning(text, how, shown))
 
 
+# The note `cht-install upgrade` keeps beside the journal until it is done (from, to, its
+# backup; installer/lines/current/upgrade.py)
+UPGRADE_NOTE = "upgrade.json"
+
+
+def unfinished_upgrade(ctx: Context) -> str | None:
+    """The release an upgrade cut short was going to (its note is left); None if none."""
+    try:
+        note = json.loads(ctx.host.read_text(ctx.paths.journal.with_name(UPGRADE_NOTE)) or "")
+    except ValueError:
+        return None
+    return str(note.get("new")) if isinstance(note, dict) and note.get("new") else None
+
+
 def version_check(ctx: Context) -> Check:
     """The CHT version that runs (its image's tag), and whether it is past its end of life
     (3.x: the whole line; the current line: its minor version in CHT's release table)."""
@@ -225,6 +240,12 @@ def version_check(ctx: Context) -> Check:
     running = tag.removeprefix("cht-") if tag else "not running"
     said = f"CHT {running} runs ({container})"
     line = ctx.line.with_version(running) if tag else ctx.line
+    cut_short = unfinished_upgrade(ctx)
+    if cut_short:
+        return Check("cht.version", title, warning(
+            f"{said}; an upgrade to CHT {cut_short} was cut short (the note "
+            f"{ctx.paths.journal.with_name(UPGRADE_NOTE)} is left)",
+            "Run `sudo cht-install upgrade` to finish it: it goes on from where it stopped."))
     if line.end_of_life:
         return Check("cht.version", title, warning(
             f"{said}: {line.past_end}: no fixes, security ones included", line.moving_on))

@@ -1410,3 +1410,19 @@ def test_a_staging_that_makes_no_progress_for_30_minutes_is_called_stalled_and_k
         upgrade.ReleaseStaged().apply(ctx)
     assert "restart CHT's services" in raised.value.fix and ctx.facts.upgrade_stalled
     assert cht.log is not None and cht.log["state"] == "indexing"  # not cancelled
+
+
+def test_doctor_names_an_upgrade_cut_short_and_how_to_finish_it(tmp_path: Path) -> None:
+    from installer.doctor_checks import version_check
+    from installer.lines.current.upgrade import note_file
+
+    inspect = ("docker", "inspect", "--format", "{{.Config.Image}}", "cht-api-1")
+    host = FakeHost(commands={inspect: said(list(inspect),
+                                            "public.ecr.aws/medic/cht-api:5.2.0\n")})
+    ctx = context(host, tmp_path, cht_version="5.2.0")
+    assert version_check(ctx).finding.ok
+    host.files[note_file(ctx.paths)] = json.dumps({"old": "5.2.0", "new": "5.2.1"}).encode()
+    found = version_check(ctx).finding
+    assert found.status is Status.WARNING and "an upgrade to CHT 5.2.1 was cut short" in (
+        found.reason)
+    assert "sudo cht-install upgrade" in found.fix

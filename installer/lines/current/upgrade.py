@@ -19,6 +19,7 @@ from installer import answers
 from installer.answer_checks import CHT_VERSION
 from installer.containers import last_lines
 from installer.disk import free_bytes, human, used_bytes
+from installer.doctor_checks import UPGRADE_NOTE
 from installer.events import Emit, RunFinished
 from installer.host import PlanHost
 from installer.host.docker_api import docker_errors
@@ -41,7 +42,7 @@ from installer.step import Context, Finding, Step, StepError, needed, ok
 from installer.steps.images import missing_images, pull_all
 from installer.steps.verify import ADDRESS, API_INFO, PROXY_ERRORS, cht_version
 
-PENDING = "upgrade.json"  # beside the journal: the upgrade under way (from, to, backup)
+PENDING = UPGRADE_NOTE  # beside the journal: the upgrade under way (from, to, backup)
 UPGRADE = "/api/v2/upgrade"  # CHT's API (api/src/routing.js)
 LOGS_DB = "/medic-logs"  # where CHT's API keeps its upgrade log (upgrade-log.js)
 # requirements.md: "During some upgrades, up to 5x current space used by CouchDB can be
