@@ -11,12 +11,12 @@ DATE-XXXX/ first, then the file is written and its images pulled (/upgrade only 
 files that exist, /install only writes missing ones; the other kind answers ok: false with
 the real reason), then CHT is brought up as at start; the answer per file is {ok: true}, or
 500 {error, reason} ("Error while upgrading"). Compose runs with UPGRADE_SERVICE_URL set to
-this service, as server.js sets it, so that CHT's API reaches it. Its docker CLI is Debian's; the registry's
-:old-client build pins it to an API version older than the engine accepts (the variable
-DOCKER_API_VERSION), so that the engine refuses it in the words it refused the real service's
-bundled client with after Docker 29 ("client version 1.41 is too old. Minimum supported API
-version is 1.44 ..."), and this logs them, then "Error while starting containers", as the
-real one does (cht-docs upgrade-troubleshooting.md)."""
+this service, as server.js sets it, so that CHT's API reaches it. Its docker CLI is
+Debian's; the registry's :old-client build pins it to an API version older than the engine
+accepts (the variable DOCKER_API_VERSION), so that the engine refuses it in the words it
+refused the real service's bundled client with after Docker 29 ("client version 1.41 is
+too old. Minimum supported API version is 1.44 ..."), and this logs them, then "Error while
+starting containers", as the real one does (cht-docs upgrade-troubleshooting.md)."""
 import json
 import os
 import secrets
