@@ -19,7 +19,8 @@ IPV4 = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 REGISTRY = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 IMAGE_REF = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+# An http(s) URL naming a host (http://:8093/ names none), then any path.
+URL = re.compile(r"^https?://(?:[^\s@/]+@)?[A-Za-z0-9\[][^\s/?#]*(?:[/?#]\S*)?$")
 # A proxy: http(s)://[user:password@]host:port, nothing after the port but an optional /.
 PROXY = re.compile(r"^https?://(?:[^\s@/]+@)?[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$")
 # no_proxy: names, domains (.example.org), addresses and networks, comma-separated.

@@ -33,6 +33,7 @@ BAD_ANSWERS: list[tuple[str, dict[str, Any], str]] = [
     ("cht_version", {"cht_version": "newest"}, "latest, or a CHT version such as 5.2.0"),
     ("cht_version", {"cht_version": 5.0}, "latest, or a CHT version such as 5.2.0"),
     ("builds_url", {"builds_url": "staging.dev.medicmobile.org"}, "an http(s):// URL"),
+    ("builds_url", {"builds_url": "http://:8093/_couch/builds_4"}, "an http(s):// URL"),
     ("upgrade_service_url", {"upgrade_service_url": "ftp://x/y.yml"}, "an http(s):// URL"),
     ("http_port", {"http_port": 0}, "a port number from 1 to 65535"),
     ("http_port", {"http_port": 70000}, "a port number from 1 to 65535"),
