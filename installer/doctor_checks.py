@@ -216,15 +216,10 @@ def backup_check(ctx: Context) -> Check:
     return Check("data.backup", title, ok(text) if choice.dir else warning(text, how, shown))
 
 
-# The note `cht-install upgrade` keeps beside the journal until it is done (from, to, its
-# backup; installer/lines/current/upgrade.py)
-UPGRADE_NOTE = "upgrade.json"
-
-
 def unfinished_upgrade(ctx: Context) -> str | None:
     """The release an upgrade cut short was going to (its note is left); None if none."""
     try:
-        note = json.loads(ctx.host.read_text(ctx.paths.journal.with_name(UPGRADE_NOTE)) or "")
+        note = json.loads(ctx.host.read_text(ctx.paths.upgrade_note) or "")
     except ValueError:
         return None
     return str(note.get("new")) if isinstance(note, dict) and note.get("new") else None
@@ -244,7 +239,7 @@ def version_check(ctx: Context) -> Check:
     if cut_short:
         return Check("cht.version", title, warning(
             f"{said}; an upgrade to CHT {cut_short} was cut short (the note "
-            f"{ctx.paths.journal.with_name(UPGRADE_NOTE)} is left)",
+            f"{ctx.paths.upgrade_note} is left)",
             "Run `sudo cht-install upgrade` to finish it: it goes on from where it stopped."))
     if line.end_of_life:
         return Check("cht.version", title, warning(

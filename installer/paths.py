@@ -41,6 +41,11 @@ class Paths:
         return self.tls_dir / "source"
 
     @property
+    def upgrade_note(self) -> Path:
+        """`cht-install upgrade`'s note while an upgrade is under way (from, to, backup)."""
+        return self.journal.with_name("upgrade.json")
+
+    @property
     def acme_account_key(self) -> Path:
         return self.answers.parent / "acme" / "account.key"
 

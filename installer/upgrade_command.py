@@ -1,22 +1,29 @@
-"""The `cht-install upgrade` command: its checks before any change, its plan, and its words
-at the end (what serves now, and what to do)."""
+"""The `cht-install upgrade` command: its checks before any change, its plan, the upgrade's
+steps run under the run lock (and what follows a failure), and its words at the end."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from installer import answers
 from installer.answer_checks import CHT_VERSION, LATEST
 from installer.arguments import command_parser
 from installer.backup import backup_dir
 from installer.backup_command import make_backup
+from installer.events import Emit, RunFinished
 from installer.host import PlanHost
+from installer.journal import Journal, RunLock
 from installer.lines.current import releases
 from installer.lines.current import upgrade as up
 from installer.report import PlainLines, plan_text
+from installer.runner import PlannedStep, Runner
 from installer.session import Options, Session, pin_latest
+from installer.step import Context
 
 
 def say(line: str) -> None:
@@ -52,7 +59,7 @@ def upgrade_command(argv: list[str]) -> int:
     if session.line.upgrade_refusal:
         say(session.line.upgrade_refusal)
         return 2
-    pending = up.pending_upgrade(session)
+    pending = pending_upgrade(session)
     if pending is not None:
         if args.version not in (None, pending.new):
             return refuse(f"an upgrade to CHT {pending.new} was cut short here; run "
@@ -66,7 +73,7 @@ def upgrade_command(argv: list[str]) -> int:
             return found
         wanted = found
     if args.dry_run:
-        planned = up.plan(session, wanted)
+        planned = plan(session, wanted)
         say(f"cht-install upgrade: the plan from CHT {wanted.old} to {wanted.new} (nothing "
             "is changed)")
         say(plan_text(session.platform, planned, config=session.config))
@@ -75,8 +82,8 @@ def upgrade_command(argv: list[str]) -> int:
     def backup() -> Path:
         return make_backup(session, lambda event: None).file
 
-    result = up.apply(session, wanted, backup, [PlainLines(say, summary=False)])
-    return ending(session, up.pending_upgrade(session) or wanted, result.ok, result.stopped)
+    result = apply(session, wanted, backup, [PlainLines(say, summary=False)])
+    return ending(session, pending_upgrade(session) or wanted, result.ok, result.stopped)
 
 
 def checked(session: Session, version: str | None) -> up.Upgrade | int:
@@ -110,7 +117,7 @@ def checked(session: Session, version: str | None) -> up.Upgrade | int:
 
 def ending(session: Session, wanted: up.Upgrade, ok: bool, stopped: bool) -> int:
     """The last words: what serves now, and what to do."""
-    serving = up.serving(session)
+    serving = up.running_version(session.context(PlanHost(session.real)))
     if ok:
         say(f"CHT {wanted.new} runs: its API says so over HTTPS at {session.url()}, and the "
             "saved answers say so (a re-run keeps it).")
@@ -120,7 +127,7 @@ def ending(session: Session, wanted: up.Upgrade, ok: bool, stopped: bool) -> int
         return 0
     if stopped:
         say("Stopped. Run `sudo cht-install upgrade` again to finish the upgrade.")
-    elif up.pending_upgrade(session) is None:
+    elif pending_upgrade(session) is None:
         say(f"The upgrade did not happen: CHT {serving or wanted.old} still serves"
             + (" (it answers over HTTPS)." if serving else ".")
             + " The backup and the pulled images are kept.")
@@ -129,3 +136,62 @@ def ending(session: Session, wanted: up.Upgrade, ok: bool, stopped: bool) -> int
             "Run `sudo cht-install upgrade` again: it goes on from where it stopped.")
     say(f"See the log: {session.paths.log}")
     return 1
+
+
+def pending_upgrade(session: Session) -> up.Upgrade | None:
+    """An upgrade started here and not finished (killed, the power cut)."""
+    return up.pending_upgrade(session.real.read_text(session.paths.upgrade_note))
+
+
+def for_release(session: Session, new: str) -> Session:
+    """The session with the answers naming the new release (its kept copies; the answers
+    saved at the end)."""
+    session.config = answers.validate(replace(session.config, cht_version=new))
+    return session
+
+
+def plan(session: Session, upgrade: up.Upgrade) -> list[PlannedStep]:
+    """What the upgrade would do (--dry-run); nothing is changed."""
+    ctx = for_release(session, upgrade.new).context(PlanHost(session.real))
+    ctx.facts.upgrade = upgrade
+    return Runner(up.steps(session.line, None), ctx).plan()
+
+
+def apply(session: Session, upgrade: up.Upgrade, make_backup: Callable[[], Path],
+          sinks: Sequence[Emit]) -> RunFinished:
+    """Upgrade under the run lock, journaled. A failure before the switch cancels the
+    staging in CHT (the old release serves on, nothing else changed); a failure at the
+    switch brings CHT's services up on the compose files as they are (the old release,
+    or the new one finished)."""
+    with RunLock(session.paths.lock):
+        journal = Journal(session.paths.journal, uuid.uuid4().hex[:12], session.real.redact)
+        ctx = for_release(session, upgrade.new).context(session.real)
+        ctx.facts.upgrade = upgrade
+        emitters = [journal.record, *sinks]
+        ctx.host.log(f"upgrade from CHT {upgrade.old} to {upgrade.new} started")
+        result = Runner(up.steps(session.line, make_backup), ctx, emitters).run(
+            accept_warnings=True)
+        ctx.host.log(f"upgrade finished: ok={result.ok} failed={result.failed}")
+        if result.ok or result.stopped or ctx.facts.upgrade_stalled:
+            return result
+        if result.failed in up.BEFORE_SWITCH:
+            up.cancel(ctx)
+            return result
+        return recover(session, ctx, emitters) or result
+
+
+def recover(session: Session, ctx: Context, sinks: Sequence[Emit]) -> RunFinished | None:
+    """After a failed switch: CHT's services brought up on the compose files as the upgrade
+    service left them. When they name the new release (its images are here), that finishes
+    the upgrade (its result is returned); when the old release serves, the note is removed.
+    """
+    Runner([up.line_step(session.line, "cht.running")], ctx, sinks).run(accept_warnings=True)
+    upgrade = up.upgrade_of(ctx)
+    found = up.running_version(ctx)
+    ctx.host.log(f"upgrade: after the failed switch CHT {found} answers")
+    if found == upgrade.new:
+        return Runner([up.ReleaseSwitched(), up.UpgradeDone()], ctx, sinks).run(
+            accept_warnings=True)
+    if found == upgrade.old:
+        ctx.host.run(["rm", "-f", str(session.paths.upgrade_note)])
+    return None

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,9 @@ from installer import answers
 from installer.answer_checks import CHT_VERSION
 from installer.containers import last_lines
 from installer.disk import free_bytes, human, used_bytes
-from installer.doctor_checks import UPGRADE_NOTE
-from installer.events import Emit, RunFinished
 from installer.host import PlanHost
 from installer.host.docker_api import docker_errors
-from installer.journal import Journal, RunLock
-from installer.lines import password_in
+from installer.lines import Line, password_in
 from installer.lines.current import facts as current
 from installer.lines.current import releases
 from installer.lines.current.steps import (
@@ -36,13 +32,10 @@ from installer.lines.current.steps import (
     services_of,
 )
 from installer.paths import Paths
-from installer.runner import PlannedStep, Runner
-from installer.session import Session
 from installer.step import Context, Finding, Step, StepError, needed, ok
 from installer.steps.images import missing_images, pull_all
 from installer.steps.verify import ADDRESS, API_INFO, PROXY_ERRORS, cht_version
 
-PENDING = UPGRADE_NOTE  # beside the journal: the upgrade under way (from, to, backup)
 UPGRADE = "/api/v2/upgrade"  # CHT's API (api/src/routing.js)
 LOGS_DB = "/medic-logs"  # where CHT's API keeps its upgrade log (upgrade-log.js)
 # requirements.md: "During some upgrades, up to 5x current space used by CouchDB can be
@@ -70,12 +63,12 @@ class Upgrade:
 
 
 def note_file(paths: Paths) -> Path:
-    return paths.journal.with_name(PENDING)
+    return paths.upgrade_note
 
 
-def pending_upgrade(session: Session) -> Upgrade | None:
-    """An upgrade that was started and not finished (killed, the power cut)."""
-    text = session.real.read_text(note_file(session.paths))
+def pending_upgrade(text: str | None) -> Upgrade | None:
+    """The upgrade a note (its text) says was started and not finished (killed, the power
+    cut); None when there is none."""
     try:
         data = json.loads(text or "")
         return Upgrade(str(data["old"]), str(data["new"]), str(data.get("backup") or ""))
@@ -542,52 +535,16 @@ BEFORE_SWITCH = ("upgrade.kept", "upgrade.release", "upgrade.images", "upgrade.b
                  "upgrade.staged")
 
 
-def line_step(session: Session, step_id: str) -> Step:
-    return next(step for step in session.line.steps() if step.id == step_id)
+def line_step(line: Line, step_id: str) -> Step:
+    return next(step for step in line.steps() if step.id == step_id)
 
 
-def steps(session: Session, make_backup: Callable[[], Path]) -> list[Step]:
+def steps(line: Line, make_backup: Callable[[], Path] | None) -> list[Step]:
     """The upgrade, in order: written down, the release's files and images, a backup,
     staged and indexed, switched, CHT's services checked, the answers saved."""
     return [UpgradeKept(), ReleaseFetched(), ImagesReady(), BackupMade(make_backup),
-            ReleaseStaged(), ReleaseSwitched(), line_step(session, "cht.running"),
+            ReleaseStaged(), ReleaseSwitched(), line_step(line, "cht.running"),
             UpgradeDone()]
-
-
-def for_release(session: Session, new: str) -> Session:
-    """The session with the answers naming the new release (kept copies, the answers
-    saved at the end)."""
-    session.config = answers.validate(replace(session.config, cht_version=new))
-    return session
-
-
-def plan(session: Session, upgrade: Upgrade) -> list[PlannedStep]:
-    """What the upgrade would do (--dry-run); nothing is changed."""
-    ctx = for_release(session, upgrade.new).context(PlanHost(session.real))
-    ctx.facts.upgrade = upgrade
-    return Runner(steps(session, lambda: Path()), ctx).plan()
-
-
-def apply(session: Session, upgrade: Upgrade, make_backup: Callable[[], Path],
-          sinks: Sequence[Emit]) -> RunFinished:
-    """Upgrade under the run lock, journaled. A failure before the switch cancels the
-    staging in CHT (the old release serves on, nothing else changed); a failure at the
-    switch brings CHT's services up on the compose files as they are (the old release,
-    or the new one finished)."""
-    with RunLock(session.paths.lock):
-        journal = Journal(session.paths.journal, uuid.uuid4().hex[:12], session.real.redact)
-        ctx = for_release(session, upgrade.new).context(session.real)
-        ctx.facts.upgrade = upgrade
-        emitters = [journal.record, *sinks]
-        ctx.host.log(f"upgrade from CHT {upgrade.old} to {upgrade.new} started")
-        result = Runner(steps(session, make_backup), ctx, emitters).run(accept_warnings=True)
-        ctx.host.log(f"upgrade finished: ok={result.ok} failed={result.failed}")
-        if result.ok or result.stopped or ctx.facts.upgrade_stalled:
-            return result
-        if result.failed in BEFORE_SWITCH:
-            cancel(ctx)
-            return result
-        return recover(session, ctx, emitters) or result
 
 
 def cancel(ctx: Context) -> None:
@@ -599,23 +556,3 @@ def cancel(ctx: Context) -> None:
         status, text = api_send(ctx, "DELETE", UPGRADE, {})
         ctx.host.log(f"upgrade: staging cancelled ({status}: {text[:200]})")
     ctx.host.run(["rm", "-f", str(note_file(ctx.paths))])
-
-
-def recover(session: Session, ctx: Context, sinks: Sequence[Emit]) -> RunFinished | None:
-    """After a failed switch: CHT's services brought up on the compose files as the upgrade
-    service left them. When they name the new release (its images are here), that finishes
-    the upgrade (its result is returned); when the old release serves, the note is removed.
-    """
-    Runner([line_step(session, "cht.running")], ctx, sinks).run(accept_warnings=True)
-    upgrade = upgrade_of(ctx)
-    found = running_version(ctx)
-    ctx.host.log(f"upgrade: after the failed switch CHT {found} answers")
-    if found == upgrade.new:
-        return Runner([ReleaseSwitched(), UpgradeDone()], ctx, sinks).run(accept_warnings=True)
-    if found == upgrade.old:
-        ctx.host.run(["rm", "-f", str(note_file(ctx.paths))])
-    return None
-
-
-def serving(session: Session) -> str | None:
-    return running_version(session.context(PlanHost(session.real)))
