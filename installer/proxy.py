@@ -5,6 +5,7 @@ docker CLI and a dockerd that cht-install starts all read it there)."""
 from __future__ import annotations
 
 import os
+import urllib.request
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -98,3 +99,10 @@ def use(config: InstallConfig) -> Proxies:
     found = proxies_for(config, os.environ)
     set_environment(found, os.environ)
     return found
+
+
+def carries(host: str) -> bool:
+    """Whether this process's proxy carries requests to ``host`` (https, as registries are
+    asked): then the proxy resolves its name, and this server may have no DNS for it."""
+    found = urllib.request.getproxies_environment()
+    return bool(found.get("https")) and not urllib.request.proxy_bypass(host)

@@ -12,6 +12,7 @@ from installer.disk import FULL_FIX, free_bytes, human, is_disk_full
 from installer.events import Progress
 from installer.host import PullProgress
 from installer.host.docker_api import docker_errors
+from installer.proxy import carries
 from installer.registry import ARCH, registry_host
 from installer.step import Context, Finding, StepError, needed, ok
 
@@ -108,7 +109,9 @@ def preflight(ctx: Context, refs: list[str]) -> None:
         return  # a plan for another machine: its DNS and disks are not this one's
     for ref in refs:
         host = registry_host(ref)
-        if not IPV4.match(host) and not ctx.host.resolve(host):
+        # behind a proxy the proxy resolves the name (hospital networks often give servers
+        # no DNS for the outside)
+        if not IPV4.match(host) and not carries(host) and not ctx.host.resolve(host):
             raise StepError(*dns_finding(host))
     for ref in refs:
         refuse_other_platforms(ctx, ref)

@@ -84,10 +84,19 @@ def test_an_image_built_for_another_processor_stops_before_the_pull(tmp_path: Pa
     assert "this server is x86_64 (amd64)" in stopped.value.reason
 
 
-def test_a_registry_name_that_does_not_resolve_stops_before_the_pull(tmp_path: Path) -> None:
+def test_a_registry_name_that_does_not_resolve_stops_before_the_pull(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(StepError) as stopped:
         check(tmp_path, 1, [], "mirror.example.org:5000")
     assert "mirror.example.org does not resolve (DNS)" in stopped.value.reason
+    # behind a proxy the proxy resolves it: no DNS here is no reason to stop
+    monkeypatch.setenv("https_proxy", "http://proxy.lan:3128")
+    assert check(tmp_path, 1, [], "mirror.example.org:5000") != []
+    monkeypatch.setenv("no_proxy", ".example.org")  # unless the proxy is not used for it
+    with pytest.raises(StepError, match="does not resolve"):
+        check(tmp_path, 1, [], "mirror.example.org:5000")
 
 
 def test_pull_errors_are_told_in_words() -> None:
