@@ -3,7 +3,6 @@ left where CHT's data lives, the data's size and place, and whether a backup is 
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass
@@ -218,11 +217,10 @@ def backup_check(ctx: Context) -> Check:
 
 def unfinished_upgrade(ctx: Context) -> str | None:
     """The release an upgrade cut short was going to (its note is left); None if none."""
-    try:
-        note = json.loads(ctx.host.read_text(ctx.paths.upgrade_note) or "")
-    except ValueError:
-        return None
-    return str(note.get("new")) if isinstance(note, dict) and note.get("new") else None
+    from installer.lines.current.upgrade import pending_upgrade
+
+    note = pending_upgrade(ctx.host.read_text(ctx.paths.upgrade_note))
+    return note.new if note is not None else None
 
 
 def version_check(ctx: Context) -> Check:

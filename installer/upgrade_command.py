@@ -193,5 +193,5 @@ def recover(session: Session, ctx: Context, sinks: Sequence[Emit]) -> RunFinishe
         return Runner([up.ReleaseSwitched(), up.UpgradeDone()], ctx, sinks).run(
             accept_warnings=True)
     if found == upgrade.old:
-        ctx.host.run(["rm", "-f", str(session.paths.upgrade_note)])
+        up.forget(ctx)
     return None

@@ -394,15 +394,21 @@ def predicted_images(version: str) -> list[tuple[str, str]]:
             for name in ("haproxy", "api", "sentinel", "nginx", "couchdb", "couchdb-nouveau")]
 
 
-def compose_images(ctx: Context) -> list[tuple[str, str]]:
-    """(service, image) for every service of CHT's compose files and the upgrade service."""
+def images_in(ctx: Context, paths: list[Path]) -> list[tuple[str, str]]:
+    """(service, image) for every service of these compose files, each pair once."""
     found: list[tuple[str, str]] = []
-    for path in [compose_dir(ctx) / name for name in current.COMPOSE_FILES] + [
-            upgrade_compose(ctx)]:
+    for path in paths:
         for service, spec in services_of(ctx.host.read_text(path)).items():
             image = spec.get("image") if isinstance(spec, dict) else None
             if isinstance(image, str) and (service, image) not in found:
                 found.append((service, image))
+    return found
+
+
+def compose_images(ctx: Context) -> list[tuple[str, str]]:
+    """(service, image) for every service of CHT's compose files and the upgrade service."""
+    found = images_in(ctx, [compose_dir(ctx) / name for name in current.COMPOSE_FILES]
+                      + [upgrade_compose(ctx)])
     if not any(service == "api" for service, _ in found):
         found = predicted_images(ctx.config.version) + [
             item for item in found if item[0] == current.UPGRADE_SERVICE]

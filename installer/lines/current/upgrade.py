@@ -18,7 +18,7 @@ from installer import answers
 from installer.answer_checks import CHT_VERSION
 from installer.containers import last_lines
 from installer.disk import free_bytes, human, used_bytes
-from installer.host import PlanHost
+from installer.host import CommandResult, PlanHost
 from installer.host.docker_api import docker_errors
 from installer.lines import Line, password_in
 from installer.lines.current import facts as current
@@ -27,6 +27,7 @@ from installer.lines.current.steps import (
     builds_url,
     check_compose,
     data_dir,
+    images_in,
     kept_copy,
     release_key,
     services_of,
@@ -232,14 +233,9 @@ class UpgradeKept:
     title = "The upgrade is written down until it is done"
 
     def probe(self, ctx: Context) -> Finding:
-        text = ctx.host.read_text(note_file(ctx.paths))
-        try:
-            kept = json.loads(text or "")
-        except ValueError:
-            kept = None
+        kept = pending_upgrade(ctx.host.read_text(note_file(ctx.paths)))
         upgrade = upgrade_of(ctx)
-        if isinstance(kept, dict) and (kept.get("old"), kept.get("new")) == (
-                upgrade.old, upgrade.new):
+        if kept is not None and (kept.old, kept.new) == (upgrade.old, upgrade.new):
             return ok(f"kept in {note_file(ctx.paths)}")
         return needed("the upgrade is not written down yet")
 
@@ -282,13 +278,9 @@ class ReleaseFetched:
 
 def new_images(ctx: Context) -> list[tuple[str, str, str]]:
     """(service, reference to pull, name compose runs it by) of the new release."""
-    found: list[tuple[str, str, str]] = []
-    for name in current.COMPOSE_FILES:
-        for service, spec in services_of(ctx.host.read_text(kept_copy(ctx, name))).items():
-            image = spec.get("image") if isinstance(spec, dict) else None
-            if isinstance(image, str):
-                found.append((service, ctx.config.image_ref(image), image))
-    return found
+    kept = [kept_copy(ctx, name) for name in current.COMPOSE_FILES]
+    return [(service, ctx.config.image_ref(image), image)
+            for service, image in images_in(ctx, kept)]
 
 
 class ImagesReady:
@@ -524,7 +516,7 @@ class UpgradeDone:
 
     def apply(self, ctx: Context) -> None:
         ctx.host.write_file(ctx.paths.answers, answers.dump(ctx.config), 0o600)
-        result = ctx.host.run(["rm", "-f", str(note_file(ctx.paths))])
+        result = forget(ctx)
         if not result.ok:
             raise StepError(f"{note_file(ctx.paths)} could not be removed: {result.tail(1)}",
                             f"The upgrade is done. Remove it by hand: sudo rm "
@@ -555,4 +547,9 @@ def cancel(ctx: Context) -> None:
     if doc is not None and log_target(doc) == new and doc.get("state") not in FINAL:
         status, text = api_send(ctx, "DELETE", UPGRADE, {})
         ctx.host.log(f"upgrade: staging cancelled ({status}: {text[:200]})")
-    ctx.host.run(["rm", "-f", str(note_file(ctx.paths))])
+    forget(ctx)
+
+
+def forget(ctx: Context) -> CommandResult:
+    """The upgrade's note removed (it is over: done, or the old release serves on)."""
+    return ctx.host.run(["rm", "-f", str(note_file(ctx.paths))])
