@@ -1426,3 +1426,26 @@ def test_doctor_names_an_upgrade_cut_short_and_how_to_finish_it(tmp_path: Path) 
     assert found.status is Status.WARNING and "an upgrade to CHT 5.2.1 was cut short" in (
         found.reason)
     assert "sudo cht-install upgrade" in found.fix
+
+
+def test_a_staging_asked_while_chts_api_restarts_is_asked_again_once_it_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from installer.lines.current.upgrade import ReleaseStaged
+
+    cht = FakeCht("5.0.2")
+    host, ctx = upgrading(tmp_path, cht)
+    restarting = {"left": 3}  # the API is recreated: nginx answers 502 three times
+
+    def answering(path: str, auth: tuple[str, str] | None, method: str = "GET",
+                  body: bytes = b"") -> HttpsAnswer:
+        if path != "/api/info" and restarting["left"] > 0:
+            restarting["left"] -= 1
+            return HttpsAnswer(b"cert", 502, body=b"<html>502 Bad Gateway</html>")
+        return cht(path, auth, method, body)
+
+    host.https = answering
+    monkeypatch.setattr(host, "wait_until", lambda check, timeout, what: any(
+        check() for _ in range(10)))
+    ReleaseStaged().apply(ctx)
+    assert cht.calls.count(("POST", "/api/v2/upgrade/stage")) == 1
+    assert ReleaseStaged().probe(ctx).ok

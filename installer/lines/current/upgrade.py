@@ -125,9 +125,10 @@ def running_version(ctx: Context) -> str | None:
     return cht_version(answer.body)
 
 
-def latest_log(ctx: Context) -> dict[str, Any] | None:
-    """CHT's newest upgrade log (upgrade_log:START:VERSION in medic-logs), final or not:
-    the API's GET /api/v2/upgrade hides one that ended, and how it ended is needed here."""
+def upgrade_log(ctx: Context) -> tuple[bool, dict[str, Any] | None]:
+    """Whether CHT's API answered, and its newest upgrade log (upgrade_log:START:VERSION in
+    medic-logs), final or not: the API's GET /api/v2/upgrade hides one that ended, and how
+    it ended is needed here."""
     def key(text: str) -> str:
         return urllib.parse.quote(json.dumps(text))
 
@@ -136,7 +137,12 @@ def latest_log(ctx: Context) -> dict[str, Any] | None:
                          f"&endkey={key('upgrade_log:')}")
     rows = found.get("rows") if isinstance(found, dict) else None
     doc = rows[0].get("doc") if isinstance(rows, list) and rows else None
-    return doc if isinstance(doc, dict) else None
+    return isinstance(rows, list), doc if isinstance(doc, dict) else None
+
+
+def latest_log(ctx: Context) -> dict[str, Any] | None:
+    """CHT's newest upgrade log; None when there is none or the API does not answer."""
+    return upgrade_log(ctx)[1]
 
 
 def log_target(doc: dict[str, Any]) -> str:
@@ -354,28 +360,38 @@ class ReleaseStaged:
 
     def apply(self, ctx: Context) -> None:
         new = upgrade_of(ctx).new
-        planning = isinstance(ctx.host, PlanHost)
-        if not planning:
-            # CHT may be restarting (a settings change, or a run cut short in the switch)
-            if not ctx.host.wait_until(lambda: running_version(ctx) is not None,
-                                       ANSWER_WITHIN, "CHT to answer over HTTPS"):
-                raise StepError("CHT does not answer over HTTPS, so the upgrade cannot be "
-                                "staged", api_fix(new))
+        stopped: list[tuple[str, str]] = []
+
+        def asked() -> bool:
+            """Staged, under way, or asked now; False while CHT's API does not answer (it
+            restarts after a settings change, or in a switch a cut-short run began)."""
             if self.probe(ctx).ok:
-                return
-        doc = latest_log(ctx)
-        under_way = doc is not None and doc.get("state") not in FINAL
-        if under_way and doc is not None and log_target(doc) != new:
-            raise StepError(f"{other_upgrade(ctx, new)}", "Run the upgrade again once it "
-                            "has finished or is cancelled.")
-        if not under_way or doc is None:
+                return True
+            answered, doc = upgrade_log(ctx)
+            if not answered:
+                return False
+            if doc is not None and doc.get("state") not in FINAL:
+                if log_target(doc) != new:
+                    stopped.append((f"{other_upgrade(ctx, new)}", "Run the upgrade again "
+                                    "once it has finished or is cancelled."))
+                return True
             status, text = api_send(ctx, "POST", f"{UPGRADE}/stage", {"build": build(new)})
+            if status is None or status in PROXY_ERRORS:
+                return False
             if status != 200:
-                raise StepError(f"CHT's API refused to stage CHT {new} ({status or text}: "
-                                f"{text[:200]})", api_fix(new))
-        if planning:
-            return
-        self.wait(ctx, new)
+                stopped.append((f"CHT's API refused to stage CHT {new} ({status}: "
+                                f"{text[:200]})", api_fix(new)))
+            return True
+
+        planning = isinstance(ctx.host, PlanHost)  # a plan asks once, and records the ask
+        if not (asked() if planning else ctx.host.wait_until(
+                asked, ANSWER_WITHIN, f"CHT's API to stage CHT {new}")):
+            raise StepError("CHT does not answer over HTTPS, so the upgrade cannot be "
+                            "staged", api_fix(new))
+        if stopped:
+            raise StepError(*stopped[0])
+        if not planning:
+            self.wait(ctx, new)
 
     def wait(self, ctx: Context, new: str) -> None:
         """Until the API says indexed; an error, a cancel or a stall ends the wait."""
