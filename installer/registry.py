@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -21,6 +22,9 @@ MANIFESTS = ", ".join((
     "application/vnd.docker.distribution.manifest.v2+json",
 ))
 ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm"}
+# Where Docker looks for the CA of a registry with a private certificate (Docker's
+# "Verify repository client with certificates" page): <host:port>/ca.crt.
+DOCKER_CERTS = Path("/etc/docker/certs.d")
 
 
 def split_reference(ref: str) -> tuple[str, str, str]:
@@ -45,6 +49,13 @@ def _loopback(host: str) -> bool:
     return host.startswith(("127.", "localhost"))
 
 
+def trusted(host: str, certs: Path = DOCKER_CERTS) -> str | bool:
+    """The CA file Docker trusts for this registry (host or host:port) when one is there,
+    so that the pre-flight trusts what the pull will; else the system's CAs (True)."""
+    ca = certs / host / "ca.crt"
+    return str(ca) if ca.is_file() else True
+
+
 def _get(session: Any, url: str, headers: dict[str, str]) -> Any:
     answer = session.get(url, headers=headers, timeout=15)
     challenge = answer.headers.get("WWW-Authenticate", "")
@@ -67,6 +78,7 @@ def _ask(ref: str, read: Callable[[Any, str, str], T]) -> T | None:
     host, repository, tag = split_reference(ref)
     schemes = ("http", "https") if _loopback(host) else ("https",)
     with requests.Session() as session:
+        session.verify = trusted(host)
         for scheme in schemes:
             try:
                 return read(session, f"{scheme}://{host}/v2/{repository}/", tag)

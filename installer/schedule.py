@@ -119,7 +119,8 @@ def apply(ctx: Context, job: Job) -> None:
         if daemon is None:
             rec = recipe(ctx)
             package = CRON_PACKAGES.get(rec.manager.name, "cron")
-            install_packages(ctx, rec, (package,), "a cron daemon for scheduled jobs")
+            install_packages(ctx, rec, (package,), "a cron daemon for scheduled jobs",
+                             "the OS's own repositories")
             daemon = cron_daemon(ctx) or "cron"
         running = ctx.host.query(["pgrep", "-x", daemon]).ok
         commands = [] if running else [["service", daemon, "start"]]

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from installer.host import CommandResult, Host
+from installer.host import Host
 from installer.host.docker_api import docker_errors
 from installer.openpgp import NotAKey, fingerprint, normalize
 from installer.package_lock import find_holder
@@ -79,8 +79,11 @@ def run_package_command(ctx: Context, rec: Recipe, argv: list[str] | tuple[str, 
         )
 
 
-def install_packages(ctx: Context, rec: Recipe, packages: tuple[str, ...], what: str) -> None:
-    ctx.log(f"installing {what} from {rec.name}: {' '.join(packages)}")
+def install_packages(ctx: Context, rec: Recipe, packages: tuple[str, ...], what: str,
+                     source: str | None = None) -> None:
+    """Install with the recipe's package manager; ``source`` names where the packages come
+    from when it is not the recipe's Docker source (the OS's own repositories)."""
+    ctx.log(f"installing {what} from {source or rec.name}: {' '.join(packages)}")
     commands = [rec.manager.install_command(packages)]
     if rec.manager.refresh:
         commands.insert(0, list(rec.manager.refresh))
@@ -380,22 +383,28 @@ class DockerRunning:
     def apply(self, ctx: Context) -> None:
         host = ctx.host
         wait_for_old_daemon(ctx)
+        # (None: started by the service manager; else why cht-install starts dockerd itself)
+        ourselves: str | None = None
         if ctx.platform.systemd:
             started = host.run(["systemctl", "start", "docker"])
         elif wanted_proxies(ctx).any:
-            # `service` clears the environment, and with it the proxy: start it here
-            started = CommandResult(("service", "docker", "start"), 1, "",
-                                    "not used: it would start Docker without the proxy")
+            started = None
+            ourselves = ("starting dockerd with the proxy (`service docker start` would "
+                         "start it without)")
         else:
             started = host.run(["service", "docker", "start"])
+        if started is not None and not started.ok:
+            # e.g. Debian's init script fails in containers and VMs whose file limit is
+            # below its `ulimit -n 1048576`; run the daemon ourselves, detached.
+            ourselves = (f"`{' '.join(started.argv)}` failed ({started.tail(1)}); "
+                         "starting dockerd")
+
         def managed() -> bool:
             return True  # the service manager runs it: assume it is trying
 
         daemon_running: Callable[[], bool] = managed
-        if not started.ok:
-            # e.g. Debian's init script fails in containers and VMs whose file limit is
-            # below its `ulimit -n 1048576`; run the daemon ourselves, detached.
-            ctx.log(f"`{' '.join(started.argv)}` failed ({started.tail(1)}); starting dockerd")
+        if ourselves is not None:
+            ctx.log(ourselves)
             daemon_running = host.spawn(["dockerd"], ctx.paths.dockerd_log)
         ctx.progress(0, 0, "waiting for the Docker daemon")
         answered = host.wait_until(lambda: host.docker() is not None or not daemon_running(),

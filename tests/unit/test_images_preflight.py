@@ -107,3 +107,15 @@ def test_pull_errors_are_told_in_words() -> None:
         "nothing answers at 10.0.0.5:5000 (connection refused)")
     assert "closed the connection" in pull_error(
         Exception('Get "http://r/v2/": EOF'), "r")
+
+
+def test_a_registry_with_its_own_ca_is_asked_trusting_the_ca_docker_trusts(
+        tmp_path: Path) -> None:
+    from installer.registry import trusted
+
+    assert trusted("mirror.example:5443", tmp_path) is True  # no CA: the system's
+    ca = tmp_path / "mirror.example:5443" / "ca.crt"
+    ca.parent.mkdir()
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert trusted("mirror.example:5443", tmp_path) == str(ca)
+    assert trusted("mirror.example", tmp_path) is True  # Docker's folder names the port

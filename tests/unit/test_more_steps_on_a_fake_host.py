@@ -47,7 +47,13 @@ from installer.steps.docker import DockerInstalled, DockerProxy, DockerRepositor
 from installer.steps.hardware import DiskFacts, HardwareEnough, HardwareFacts
 from installer.steps.images import ImagesPulled
 from installer.steps.tls import TlsCertificate
-from installer.steps.updates import APT_PERIODIC, APT_PERIODIC_TEXT, AutomaticUpdates
+from installer.steps.updates import (
+    APT_PERIODIC,
+    APT_PERIODIC_TEXT,
+    APT_PROXY,
+    AutomaticUpdates,
+    updates_finding,
+)
 from installer.steps.verify import AnswersHttps
 from installer.tls.certinfo import summarize
 from tests.fakehost import FakeContainer, FakeHost, context, ran
@@ -1173,6 +1179,42 @@ def test_docker_gets_the_answers_proxy_through_its_systemd_service(
                                            f"{PROXY} NO_PROXY=localhost\n")
     found = DockerProxy().probe(ctx)
     assert found.ok and "ops:****@10.0.0.9:3128" in found.reason and "s3cret" not in found.reason
+
+
+def test_apts_daily_updates_get_the_proxy_unless_apt_has_one_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy",
+                 "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    host = FakeHost(commands={
+        (*DPKG_STATUS, "unattended-upgrades"): said([], INSTALLED),
+        ("apt-config", "dump", "APT::Periodic::Unattended-Upgrade"): said(
+            [], 'APT::Periodic::Unattended-Upgrade "1";\n'),
+        ("apt-config", "dump", "Acquire::http::Proxy"): said([], ""),
+        ("systemctl", "is-enabled"): said(["systemctl"], "enabled\n"),
+        ("systemctl", "enable"): said(["systemctl"])})
+    assert AutomaticUpdates().probe(context(host, tmp_path, updates={"automatic": True})).ok
+    ctx = context(host, tmp_path, updates={"automatic": True},
+                  proxy={"http": PROXY, "https": PROXY, "no_proxy": "localhost,.internal"})
+    found = AutomaticUpdates().probe(ctx)
+    assert found.status is Status.NEEDED and "apt has no proxy setting" in found.reason
+    said_by_doctor = updates_finding(ctx)
+    assert APT_PROXY in said_by_doctor.fix and "--automatic-updates yes" in said_by_doctor.fix
+    AutomaticUpdates().apply(ctx)
+    assert ("write", APT_PROXY, "0o600") in host.actions and "s3cret" in host.secrets
+    text = host.read_text(Path(APT_PROXY)) or ""
+    assert f'Acquire::https::Proxy "{PROXY}";' in text
+    assert 'Acquire::http::Proxy::localhost "DIRECT";' in text and ".internal" not in text
+    assert AutomaticUpdates().probe(ctx).ok
+    # another proxy given later: the file is found out of date
+    other = context(host, tmp_path, updates={"automatic": True},
+                    proxy={"http": "http://10.0.0.10:3128"})
+    assert "not the proxy cht-install was given" in AutomaticUpdates().probe(other).reason
+    # the operator's own apt setting, and no file of cht-install's: left alone
+    del host.files[Path(APT_PROXY)]
+    host.commands[("apt-config", "dump", "Acquire::http::Proxy")] = said(
+        [], 'Acquire::http::Proxy "http://10.0.0.11:8080";\n')
+    assert AutomaticUpdates().probe(ctx).ok
 
 
 def test_a_service_holding_the_old_admin_password_is_stale_after_a_change(
