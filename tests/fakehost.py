@@ -64,6 +64,7 @@ class FakeHost:
     images: set[str] = field(default_factory=set)
     docker_version: str | None = "24.0.7"  # None: the daemon does not answer
     https: Callable[..., HttpsAnswer] | None = None
+    direct: Callable[..., HttpsAnswer] | None = None  # container_get: a service asked directly
     actions: list[tuple[Any, ...]] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
     live: bool = True
@@ -121,6 +122,12 @@ class FakeHost:
         if self.https is None:
             return HttpsAnswer(None, None, "connection refused")
         return self.https(path=path, auth=auth)
+
+    def container_get(self, container: str, port: int, path: str,
+                      auth: tuple[str, str] | None = None) -> HttpsAnswer:
+        if self.direct is None:
+            return HttpsAnswer(None, None, "connection refused")
+        return self.direct(container=container, port=port, path=path, auth=auth)
 
     def resolve(self, name: str) -> list[str]:
         return []

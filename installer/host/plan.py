@@ -71,6 +71,13 @@ class PlanHost:
             return HttpsAnswer(None, None, "not checked (plan)")
         return self.reader.https_get(address, port, server_name, trust, path, auth)
 
+    def container_get(
+        self, container: str, port: int, path: str, auth: tuple[str, str] | None = None,
+    ) -> HttpsAnswer:
+        if self.reader is None:
+            return HttpsAnswer(None, None, "not checked (plan)")
+        return self.reader.container_get(container, port, path, auth)
+
     def resolve(self, name: str) -> list[str]:
         return self.reader.resolve(name) if self.reader else []
 

@@ -174,6 +174,43 @@ class RealHost:
             return replace(answer, verified=False, verify_error=explain(exc))
         return replace(answer, verified=True)
 
+    def container_get(
+        self, container: str, port: int, path: str, auth: tuple[str, str] | None = None,
+    ) -> HttpsAnswer:
+        """GET ``path`` over plain HTTP from a port of a container, at its address on its
+        Docker network (never through a proxy): a service asked directly, when what
+        fronts it does not answer. The credentials are never logged."""
+        import urllib.request
+
+        client = self.docker()
+        if client is None:
+            return HttpsAnswer(None, None, "the Docker daemon is not answering")
+        try:
+            attrs = client.containers.get(container).attrs
+        except docker_errors() as exc:
+            return HttpsAnswer(None, None, f"no container {container}: {explain(exc)}")
+        networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
+        address = next((str(n["IPAddress"]) for n in networks.values()
+                        if n.get("IPAddress")), None)
+        if address is None:
+            return HttpsAnswer(None, None, f"{container} has no address (not running)")
+        headers = {"Accept": "application/json"}
+        if auth is not None:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        asked = urllib.request.Request(f"http://{address}:{port}{path}", headers=headers)
+        try:
+            with opener.open(asked, timeout=10) as answer:
+                status, body = int(answer.status), answer.read()
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read()
+        except OSError as exc:
+            self.log(f"http: {container} ({address}:{port}) {path}: {explain(exc)}")
+            return HttpsAnswer(None, None, explain(exc))
+        self.log(f"http: {container} ({address}:{port}) {path} answered {status}")
+        return HttpsAnswer(None, status, body=body)
+
     def resolve(self, name: str) -> list[str]:
         """The addresses DNS gives for ``name`` (empty when it does not resolve)."""
         try:

@@ -55,6 +55,7 @@ class Line(Protocol):
     main_container: str  # whose image tag is CHT's version, whose log says why it fails
     admin_user: str  # CHT's admin account, which the admin password signs in as
     admin_config: str  # that account's CouchDB admin entry, as a path through CHT's nginx
+    couchdb_port: tuple[str, int]  # CouchDB's own container and port, asked past CHT's API
     challenge_root: str  # where its web server serves Let's Encrypt's challenge from
     setting_itself_up: str  # how CHT sets itself up after its first start, in words
     setup_log: str  # beside the main container's log, where that setting up is logged

@@ -1075,6 +1075,37 @@ def test_a_password_change_is_written_down_made_in_couchdb_then_in_env_then_remo
     assert note not in host.files and ChangeDone().probe(ctx).ok
 
 
+def test_after_a_power_cut_couchdb_is_asked_itself_when_cht_holds_the_old_password(
+        tmp_path: Path) -> None:
+    """CouchDB took the new password, the power went before .env had it, and CHT's API,
+    started again with the old one, does not answer: CouchDB's own port says the change is
+    made, so .env and the services get it (no deadlock)."""
+    couch = FakeCouch("new-pass-456")
+    host, ctx = password_server(tmp_path, CURRENT, "COUCHDB_PASSWORD=old-pass-123\n", couch)
+    couch.answering = False  # nginx: 502, the API waits for CouchDB to take its password
+    asked: list[tuple[str, int, str]] = []
+
+    def direct(container: str, port: int, path: str,
+               auth: tuple[str, str] | None) -> HttpsAnswer:
+        asked.append((container, port, path))
+        couch.answering = True
+        try:
+            return couch(path, auth)
+        finally:
+            couch.answering = False
+
+    host.direct = direct
+    found = CouchdbHasIt().probe(ctx)
+    assert found.ok and "signs in to CouchDB itself" in found.reason, found
+    assert asked == [("cht-couchdb-1", 5984, "/_session")]
+    assert EnvHasIt().probe(ctx).status is Status.NEEDED  # next: .env, then the services
+    couch.password = "someone-elses"  # neither password works there either: not guessed
+    found = CouchdbHasIt().probe(ctx)
+    assert found.status is Status.NEEDED and "does not answer" in found.reason
+    host.direct = None  # CouchDB itself does not answer: wait for CHT, as before
+    assert "does not answer" in CouchdbHasIt().probe(ctx).reason
+
+
 def test_a_refused_or_impossible_change_leaves_the_old_password_and_says_what_to_do(
         tmp_path: Path) -> None:
     couch = FakeCouch("old-pass-123")

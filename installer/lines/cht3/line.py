@@ -50,6 +50,8 @@ class Cht3:
     main_container = "medic-os"
     admin_user = facts.ADMIN_USER
     admin_config = f"/_node/{facts.COUCH_NODE}/_config/admins/{facts.ADMIN_USER}"
+    # medic-os's CouchDB listens on chttpd's 5985 (couchdb/default.d/package.ini)
+    couchdb_port = ("medic-os", 5985)
     challenge_root = CHALLENGE_ROOT
     setting_itself_up = "medic-os downloads it after its first start"
     setup_log = f" and the file {facts.HORTI_LOG} in medic-os"

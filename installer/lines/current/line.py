@@ -48,6 +48,7 @@ class Current:
     admin_user = facts.ADMIN_USER
     # CHT's docs change it in Fauxton, which writes CouchDB's config; _local is this node
     admin_config = f"/_node/_local/_config/admins/{facts.ADMIN_USER}"
+    couchdb_port = (facts.container_name("couchdb"), 5984)
     challenge_root = facts.CHALLENGE_ROOT
     setting_itself_up = "CHT's API sets it up at its first start"
     setup_log = ""
