@@ -11,6 +11,7 @@ move-shards, remove-node) are not stood in for."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import ssl
@@ -48,8 +49,6 @@ def request(url: str, method: str = "GET", body: Any = None, as_json: bool = Tru
     headers = {"Content-Type": "application/json", "Accept": "application/json"} if as_json \
         else {}
     if parts.username is not None:
-        import base64
-
         pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
     data = json.dumps(body).encode() if body is not None else None
@@ -186,8 +185,6 @@ def check_couchdb_up(couch: Couch, nodes: str | None) -> None:
 def staged_ddocs(couch: Couch, version: str) -> dict[str, list[dict[str, Any]]]:
     """getDDocs and getStagedDdocs: the release's design documents, renamed :staged:, for
     each of its databases that exists here."""
-    import base64
-
     try:
         build = request(f"{BUILDS_URL}/medic:medic:{version}?attachments=true")
     except HTTPResponseError as failed:
