@@ -46,6 +46,12 @@ class Paths:
         return self.journal.with_name("upgrade.json")
 
     @property
+    def migration_note(self) -> Path:
+        """`cht-install migrate`'s note (0600): the 3.x site's secret, uuid, counts and
+        answers, kept from the start until `--finish`."""
+        return self.journal.with_name("migration.json")
+
+    @property
     def acme_account_key(self) -> Path:
         return self.answers.parent / "acme" / "account.key"
 

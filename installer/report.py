@@ -85,6 +85,10 @@ def describe_action(action: dict[str, object]) -> str:
         return f"make a backup of {action['backup']}"
     if "wait" in action:
         return f"wait for {action['wait']}"
+    if "tool" in action:
+        return f"run CHT's data migration tool: {action['tool']} (on {action['on']})"
+    if "copy" in action:
+        return f"copy: {action['copy']} -> {action['to']} (the source is only read)"
     return json.dumps(action)
 
 

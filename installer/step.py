@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from installer.host import Host
     from installer.lines import Line
     from installer.lines.current.upgrade import Upgrade
+    from installer.migration.note import Migration
     from installer.password_change import Change
     from installer.paths import Paths
     from installer.platform import Platform
@@ -46,6 +47,7 @@ class RunFacts:
     pull_retry_delays: tuple[float, ...] | None = None  # None: the images step's own
     password_change: Change | None = None  # `cht-install password`: old and new
     upgrade: Upgrade | None = None  # `cht-install upgrade`: from, to and its backup
+    migration: Migration | None = None  # `cht-install migrate`: the note, as it grows
     upgrade_stalled: bool = False  # the upgrade's indexing stalled (kept, not cancelled)
 
 

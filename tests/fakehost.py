@@ -203,6 +203,13 @@ class FakeHost:
         self.actions.append(("remove", container))
         self.containers.pop(container, None)
 
+    def copy_tree(self, source: Path, to: Path, progress: Callable[[int, int], None]) -> None:
+        self.actions.append(("copy", str(source), str(to)))
+        for path, data in list(self.files.items()):
+            if path.is_relative_to(source):
+                self.files[to / path.relative_to(source)] = data
+        progress(1, 1)
+
     def wait_until(self, check: Callable[[], bool], timeout: float, what: str) -> bool:
         return check()
 

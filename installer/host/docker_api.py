@@ -21,6 +21,8 @@ class Container(Protocol):
 
 class Containers(Protocol):
     def get(self, name: str) -> Container: ...
+    def list(self, all: bool = False, filters: dict[str, str] | None = None  # noqa: A002
+             ) -> list[Container]: ...
 
 
 class Volume(Protocol):

@@ -4,6 +4,7 @@ rotation, and secrets masked before anything reaches the log."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     pass
 
 
+# CHT's secret settings as KEY=VALUE (.env, the migration tool's get-env output)
+SECRET_SETTING = re.compile(r"\b(COUCHDB_(?:SECRET|PASSWORD)=)[^\s'\"]+")
 
 
 class Redactor:
@@ -27,7 +30,8 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "********")
-        return text
+        # a secret printed by a tool before it could be known (the migration tool's get-env)
+        return SECRET_SETTING.sub(r"\1********", text)
 
 
 def append_private(path: Path, text: str, durable: bool = False) -> None:

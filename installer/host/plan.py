@@ -139,6 +139,9 @@ class PlanHost:
     def container_remove(self, container: str) -> None:
         self.actions.append({"remove-container": container, "volumes": "kept"})
 
+    def copy_tree(self, source: Path, to: Path, progress: Callable[[int, int], None]) -> None:
+        self.actions.append({"copy": str(source), "to": str(to)})
+
     def download(
         self, url: str, to: Path, mode: int, check: Callable[[bytes], None]
     ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import io
 import os
 import platform as platform_module
@@ -358,6 +359,37 @@ class RealHost:
         self.log(f"remove container: {container} (volumes kept)")
         client.containers.get(container).remove(force=True, v=False)
 
+    def copy_tree(self, source: Path, to: Path, progress: Callable[[int, int], None]) -> None:
+        """Copy a directory (owners, modes and times kept; ``source`` only read) through
+        ``TO.partial``, renamed to ``to`` once whole: ``to`` is a whole copy or absent. A full
+        disk (or any failure) removes the partial copy and raises RuntimeError."""
+        self.log(f"copy: {source} -> {to}")
+        partial = to.with_name(to.name + ".partial")
+        try:
+            shutil.rmtree(partial, ignore_errors=True)
+            total = tree_size(source)
+            done = 0
+            progress(0, total)
+            for folder, _, names in os.walk(source):
+                into = partial / Path(folder).relative_to(source)
+                into.mkdir(parents=True, exist_ok=True)
+                for name in names:
+                    done = copy_file(Path(folder) / name, into / name, done,
+                                     lambda n: progress(n, total))
+            for folder, _, _ in os.walk(source, topdown=False):
+                keep_attributes(Path(folder), partial / Path(folder).relative_to(source))
+            os.sync()
+            if to.exists():
+                shutil.rmtree(to)
+            os.rename(partial, to)
+        except OSError as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            full = exc.errno == errno.ENOSPC
+            self.log(f"copy failed: {exc}")
+            raise RuntimeError(f"the disk holding {to.parent} is full" if full
+                               else explain(exc)) from exc
+        self.log(f"copy: {done} bytes into {to}")
+
     def get_url(self, url: str, timeout: float = 30) -> bytes:
         """A read over HTTP(S) (a build server's answer): its body; RuntimeError with the
         reason when it does not answer 2xx."""
@@ -409,3 +441,32 @@ class RealHost:
                 self.log(f"wait: gave up on {what}")
                 return False
             time.sleep(1)
+
+
+COPY_CHUNK = 8 * 1024 * 1024
+
+
+def tree_size(source: Path) -> int:
+    """The bytes of a directory's regular files."""
+    return sum((Path(folder) / name).lstat().st_size for folder, _, names in os.walk(source)
+               for name in names if not (Path(folder) / name).is_symlink())
+
+
+def copy_file(source: Path, to: Path, done: int, progress: Callable[[int], None]) -> int:
+    """One file (a link as a link) in chunks, each one reported; the bytes done after it."""
+    if source.is_symlink():
+        os.symlink(os.readlink(source), to)
+        return done
+    with source.open("rb") as reading, to.open("wb") as writing:
+        while chunk := reading.read(COPY_CHUNK):
+            writing.write(chunk)
+            done += len(chunk)
+            progress(done)
+    keep_attributes(source, to)
+    return done
+
+
+def keep_attributes(source: Path, to: Path) -> None:
+    shutil.copystat(source, to, follow_symlinks=False)
+    found = source.lstat()
+    os.chown(to, found.st_uid, found.st_gid, follow_symlinks=False)

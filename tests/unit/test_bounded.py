@@ -57,3 +57,36 @@ def test_a_backup_that_would_fill_its_disk_is_refused_and_leaves_nothing(
     with pytest.raises(BackupError, match="not enough room"):
         backup.create(paths, data, small_disk / "backups", {}, 7)
     assert list((small_disk / "backups").iterdir()) == []
+
+
+def test_a_data_copy_is_whole_with_owners_and_modes_or_absent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "data"
+    (source / "shards" / "00000000-1fffffff").mkdir(parents=True)
+    (source / "_dbs.couch").write_bytes(b"x" * 3000)
+    shard = source / "shards" / "00000000-1fffffff" / "medic.couch"
+    shard.write_bytes(b"y" * 5000)
+    shard.chmod(0o640)
+    os.chown(shard, 5984, 5984)
+    (source / "link").symlink_to("_dbs.couch")
+    host = RealHost(tmp_path / "log")
+    seen: list[tuple[int, int]] = []
+    host.copy_tree(source, tmp_path / "copy", lambda done, total: seen.append((done, total)))
+    copied = tmp_path / "copy" / "shards" / "00000000-1fffffff" / "medic.couch"
+    assert copied.read_bytes() == shard.read_bytes()
+    assert (copied.stat().st_mode & 0o777, copied.stat().st_uid) == (0o640, 5984)
+    assert os.readlink(tmp_path / "copy" / "link") == "_dbs.couch"
+    assert seen[0] == (0, 8000) and seen[-1] == (8000, 8000)
+    # a full disk half way: no copy at all (neither the partial one nor a torn one)
+    import errno
+    import shutil
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copystat", full)
+    with pytest.raises(RuntimeError, match="is full"):
+        host.copy_tree(source, tmp_path / "again", lambda done, total: None)
+    assert not (tmp_path / "again").exists() and not (tmp_path / "again.partial").exists()
+    assert (tmp_path / "copy" / "_dbs.couch").exists()  # and the source only read
+    assert shard.read_bytes() == b"y" * 5000

@@ -1522,3 +1522,127 @@ def test_a_staging_asked_while_chts_api_restarts_is_asked_again_once_it_answers(
     ReleaseStaged().apply(ctx)
     assert cht.calls.count(("POST", "/api/v2/upgrade/stage")) == 1
     assert ReleaseStaged().probe(ctx).ok
+
+
+# ---- cht-install migrate -------------------------------------------------------------------
+
+def migration_context(tmp_path: Path, **changes: Any) -> tuple[FakeHost, Context]:
+    """A 3.x site being moved to 5.0.2: its .env, medic-os and haproxy running (restart
+    always), and the migration's note as the command starts it."""
+    from installer.migration.note import Migration
+
+    host = FakeHost()
+    ctx = context(host, tmp_path, cht_version="5.0.2")
+    host.files[ctx.paths.env_file] = b"DOCKER_COUCHDB_ADMIN_PASSWORD='old-pass'\n"
+    for name in ("medic-os", "haproxy"):
+        host.containers[name] = FakeContainer(name, attrs={
+            "State": {"Running": True}, "HostConfig": {"RestartPolicy": {"Name": "always"}}})
+    ctx.facts.migration = Migration(old="3.17.2", new="5.0.2", source="/srv/old", **changes)
+    return host, ctx
+
+
+def test_migration_note_is_private_and_carries_its_secret_to_the_redactor(
+        tmp_path: Path) -> None:
+    from installer.migration import note
+
+    host, ctx = migration_context(tmp_path)
+    note.keep(ctx, secret="s3cret-value", uuid="abc")
+    assert ("write", str(ctx.paths.migration_note), "0o600") in host.actions
+    assert "s3cret-value" in host.secrets
+    kept = note.read(host.read_text(ctx.paths.migration_note))
+    assert kept is not None and (kept.secret, kept.uuid, kept.phase) == (
+        "s3cret-value", "abc", note.STARTED)
+    assert note.read("not json") is None and not note.migrated_here(ctx)
+    note.keep(ctx, phase=note.MIGRATED)
+    assert note.migrated_here(ctx)
+
+
+def test_the_release_design_documents_are_staged_as_the_migration_tool_stages_them() -> None:
+    from installer.migration.site import staged_ddocs
+
+    def packed(docs: list[dict[str, Any]]) -> dict[str, str]:
+        return {"data": base64.b64encode(json.dumps({"docs": docs}).encode()).decode()}
+
+    build = {"_attachments": {
+        "ddocs/medic.json": packed([{"_id": "_design/medic", "_rev": "1-a", "version": "5.0.2",
+                                     "views": {"by_type": {"map": "function(d){}"}}}]),
+        "ddocs/users-meta.json": packed([{"_id": "_design/users-meta", "version": "5.0.2"}]),
+        "docker-compose/cht-core.yml": {"data": "c2VydmljZXM6IHt9"}}}
+    staged = staged_ddocs(build)
+    assert set(staged) == {"medic", "medic-users-meta"}
+    medic = staged["medic"][0]
+    assert medic["_id"] == "_design/:staged:medic" and medic["version"] == "preindex-5.0.2"
+    assert "_rev" not in medic and medic["views"] == {"by_type": {"map": "function(d){}"}}
+
+
+def test_a_secret_printed_by_a_tool_never_reaches_the_log() -> None:
+    from installer.host.files import Redactor
+
+    said = Redactor()("COUCHDB_USER=medic\nCOUCHDB_PASSWORD=p%40ss\nCOUCHDB_SECRET=abc-123\n"
+                      "COUCHDB_UUID=u1")
+    assert "abc-123" not in said and "p%40ss" not in said and "COUCHDB_UUID=u1" in said
+
+
+def test_3x_is_stopped_haproxy_first_with_its_counts_read_past_it(tmp_path: Path) -> None:
+    from installer.migration import note
+    from installer.migration.steps import OldStopped
+
+    host, ctx = migration_context(tmp_path)
+    asked: list[tuple[str, int, str]] = []
+
+    def direct(container: str, port: int, path: str, auth: Any) -> HttpsAnswer:
+        asked.append((container, port, path))
+        body = ["medic", "_users"] if path == "/_all_dbs" else {"doc_count": len(path)}
+        return HttpsAnswer(None, 200, body=json.dumps(body).encode())
+
+    host.direct = direct
+
+    def stop(argv: tuple[str, ...]) -> None:
+        for name in argv[2:]:
+            host.containers[name].attrs["State"]["Running"] = False
+
+    def no_restart(argv: tuple[str, ...]) -> None:
+        for name in argv[3:]:
+            host.containers[name].attrs["HostConfig"]["RestartPolicy"]["Name"] = "no"
+
+    host.commands[("docker",)] = CommandResult(("docker",), 0, "", "")
+    host.effects[("docker", "stop")] = stop
+    host.effects[("docker", "update")] = no_restart
+    assert OldStopped().probe(ctx).status is Status.NEEDED
+    OldStopped().apply(ctx)
+    runs = [action[1:] for action in host.actions if action[0] == "run"]
+    assert runs == [("docker", "update", "--restart=no", "medic-os", "haproxy"),
+                    ("docker", "stop", "haproxy"), ("docker", "stop", "medic-os", "haproxy")]
+    assert {where[:2] for where in asked} == {("medic-os", 5985)}
+    kept = note.of(ctx)
+    assert kept.counts == {"medic": len("/medic"), "_users": len("/_users")}
+    assert kept.restart == {"medic-os": "always", "haproxy": "always"}
+    assert OldStopped().probe(ctx).status is Status.OK
+
+
+def test_the_new_env_carries_3x_password_secret_and_uuid(tmp_path: Path) -> None:
+    from installer.migration.steps import EnvWritten
+
+    host, ctx = migration_context(tmp_path, secret="the-secret", uuid="the-uuid")
+    env = ctx.line.env_file(ctx.paths)
+    host.files[env] = b"COUCHDB_LOG_LEVEL=debug\n"
+    assert EnvWritten().probe(ctx).status is Status.NEEDED
+    EnvWritten().apply(ctx)
+    values = env_values(host.read_text(env))
+    assert (values["COUCHDB_PASSWORD"], values["COUCHDB_SECRET"], values["COUCHDB_UUID"]) == (
+        "old-pass", "the-secret", "the-uuid")
+    assert values["COUCHDB_USER"] == "medic" and values["COUCHDB_LOG_LEVEL"] == "debug"
+    assert ("write", str(env), "0o600") in host.actions
+    assert EnvWritten().probe(ctx).status is Status.OK
+
+
+def test_the_current_line_accepts_3x_kept_after_a_migration_and_names_the_command(
+        tmp_path: Path) -> None:
+    from installer.migration import note
+
+    host, ctx = migration_context(tmp_path)
+    host.volumes["medic-data"] = object()
+    blocked = current_steps.NoOtherLine().probe(ctx)
+    assert blocked.status is Status.BLOCKED and "cht-install migrate --to 5.0.2" in blocked.fix
+    note.keep(ctx, phase=note.MIGRATED)
+    assert current_steps.NoOtherLine().probe(ctx).status is Status.OK

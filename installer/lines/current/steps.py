@@ -26,6 +26,7 @@ from installer.containers import (
 from installer.host.docker_api import docker_errors
 from installer.lines import env_mode, env_values, has_files
 from installer.lines.current import facts as current
+from installer.migration.note import migrated_here
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_for
 
@@ -201,9 +202,10 @@ def fetch(ctx: Context, url: str, to: Path, what: str, fix: str) -> None:
 
 
 def other_line_install(ctx: Context) -> Finding | None:
-    """Blocked when this server has CHT 3.x (medic-os): its data is not migrated here."""
+    """Blocked when this server has CHT 3.x (medic-os), unless `cht-install migrate` moved
+    its data here (3.x is then kept, stopped, until --finish)."""
     client = ctx.host.docker()
-    if client is None:
+    if client is None or migrated_here(ctx):
         return None
     found = []
     for getter, name, what in ((client.containers.get, "medic-os", "a medic-os container"),
@@ -215,8 +217,9 @@ def other_line_install(ctx: Context) -> Finding | None:
             continue
     if not found:
         return None
-    migration = (f"Moving to CHT {ctx.config.version} is a migration: "
-                 f"{current.MIGRATION_GUIDE} . To stay on 3.x, ")
+    migration = (f"Moving to CHT {ctx.config.version} is a migration: `sudo cht-install "
+                 f"migrate --to {ctx.config.version}` (CHT's guide: "
+                 f"{current.MIGRATION_GUIDE}). To stay on 3.x, ")
     return blocked(
         f"this server has CHT 3.x ({' and '.join(found)}): CHT {ctx.config.version} "
         "would start without that data",

@@ -213,6 +213,8 @@ class Store:
         index = self.data / ".shards" / db / f"{self.signature(ddoc)}.view"
         rows = [d for d in self.docs(db) if not d["_id"].startswith("_design/")]
         if query.get("stale") not in ("ok", "update_after") and query.get("update") != "false":
+            while f"{db}/{ddoc_id}/{index.stem}" in self.tasks:
+                time.sleep(0.2)  # one indexer per view: a second query waits for it
             if not index.exists():
                 self.build(db, ddoc_id, index, len(rows))
         built = self.read(index)

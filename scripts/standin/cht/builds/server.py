@@ -113,8 +113,12 @@ def staging_doc(release: Path, with_data: bool) -> dict[str, Any]:
     version = name.split(":", 2)[2]
     files = {f"docker-compose/{f.name}": ("text/yaml", f.read_bytes())
              for f in sorted((release / "docker-compose").glob("*.yml"))}
-    files["ddocs/medic.json"] = ("application/json", json.dumps(
-        {"docs": [{"_id": "_design/medic", "version": version}]}).encode())
+    # ddocs/NAME.json as scripts/build/ddoc-compile.js packs them ({"docs": [...]}), each
+    # with a view, so that pre-indexing them (the migration tool) has something to index
+    for ddoc, db_view in (("medic", "contacts_by_type"), ("logs", "connected_users")):
+        files[f"ddocs/{ddoc}.json"] = ("application/json", json.dumps({"docs": [{
+            "_id": f"_design/{ddoc}", "version": version, "views": {db_view: {
+                "map": "function (doc) { if (doc.type) { emit(doc.type); } }"}}}]}).encode())
     tags = [{"container_name": image.rsplit("/", 1)[-1].split(":")[0], "image": image}
             for kind, data in files.values() if kind == "text/yaml"
             for image in re.findall(r"^    image: (\S+)$", data.decode(), re.M)]
