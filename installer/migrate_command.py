@@ -211,10 +211,20 @@ def apply(session: Session, migration: note.Migration, backup: Callable[[], Path
                 ctx.facts.migration.restart:
             say("CHT 3.x is started again, as it was ...")
             try:
-                back.back(ctx, migration.old)
+                back.back(ctx, migration.old, repair_3x(session.options.root, emitters))
             except StepError as exc:
                 say(f"{exc.reason}. {exc.fix}")
         return result
+
+
+def repair_3x(root: Path, sinks: list[Emit]) -> Callable[[], bool]:
+    """3.x's own install steps on the answers put back (its containers made again on its
+    data, when they are gone); whether they ended well."""
+    def repair() -> bool:
+        old = Session(Options(root=root))
+        return Runner(old.line.steps(), old.context(old.real), sinks).run(
+            accept_warnings=True).ok
+    return repair
 
 
 def ending(session: Session, result: RunFinished) -> int:
@@ -262,7 +272,8 @@ def way_out(session: Session, kept: note.Migration | None, going_back: bool,
         ctx = context(new, kept, new.real)
         try:
             if going_back:
-                back.back(ctx, kept.old, note.BACK)
+                sinks: list[Emit] = [PlainLines(say, summary=False)]
+                back.back(ctx, kept.old, repair_3x(new.options.root, sinks), note.BACK)
                 say(f"CHT {kept.old} serves again at {new.url()}, with its data as it was "
                     "when the migration stopped it; the saved answers are 3.x's again.")
                 say(f"The copy made for CHT {kept.new} is kept in {data_dir(ctx)} (a new "
@@ -275,7 +286,9 @@ def way_out(session: Session, kept: note.Migration | None, going_back: bool,
         except StepError as exc:
             say(f"{exc.reason}. {exc.fix}")
             return 1
-    say(f"Removed 3.x's {' and '.join(removed) or 'containers (already gone)'}. Kept: 3.x's "
-        "data volume (medic-data) and the backup; once you no longer need them, `docker "
-        "volume rm medic-data` frees the space.")
+    say(f"Removed 3.x's stopped {' and '.join(removed)}." if removed else
+        "3.x's containers were removed already (CHT's upgrade service removes the containers "
+        "of its compose project, cht, which cht-install's 3.x shared).")
+    say("Kept: 3.x's data volume (medic-data) and the backup made before the migration; "
+        "once you no longer need them, `sudo docker volume rm medic-data` frees the space.")
     return 0

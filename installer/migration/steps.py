@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from installer import answers
@@ -195,6 +196,9 @@ class SiteRead:
         if isinstance(ctx.host, PlanHost):
             ctx.host.actions.append({"tool": "get-env (secret and uuid saved in "
                                      f"{ctx.paths.migration_note})", "on": site.OLD_NETWORK})
+            # what the steps after it see in the plan: the values get-env will give
+            ctx.facts.migration = replace(note.of(ctx), secret="(3.x's secret)",
+                                          uuid="(3.x's uuid)")
             return
         secret, uuid = site.get_env(ctx)
         if not secret:
@@ -262,10 +266,14 @@ def old_running(ctx: Context) -> dict[str, tuple[bool, str]] | None:
 
 
 class OldStopped:
-    """CHT 3.x is stopped and kept, not started at boot, and its final counts are saved.
+    """CHT 3.x is stopped, not started at boot, and its final counts are saved.
 
     haproxy first (CHT's API then writes nothing more), the counts read from medic-os's
-    CouchDB itself, then medic-os.
+    CouchDB itself, then medic-os. 3.x started again after its data was copied makes the
+    copy stale: it is made anew. The containers are kept until CHT's upgrade service starts
+    the new release: it runs `up -d --remove-orphans` in compose project cht, which
+    cht-install's 3.x compose file uses too, so it removes them (--back makes them again
+    on the same data).
     """
 
     id = "migrate.old-stopped"
@@ -290,6 +298,9 @@ class OldStopped:
         run(ctx, ["docker", "update", "--restart=no", *found], "keep 3.x from starting at "
             "boot")
         if (found.get("medic-os") or (False, ""))[0]:
+            if kept.copied:
+                ctx.log("CHT 3.x ran again after its data was copied: the copy is made anew")
+                note.keep(ctx, copied=False, verified=False)
             run(ctx, ["docker", "stop", "haproxy"], "stop haproxy")
             counted = site.counts(ctx, site.in_container(ctx, site.OLD_COUCHDB))
             if counted is None and not isinstance(ctx.host, PlanHost):

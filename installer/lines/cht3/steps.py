@@ -122,6 +122,14 @@ def data_would_move(ctx: Context) -> Finding | None:
     )
 
 
+def migration_under_way(ctx: Context) -> str | None:
+    """The release a `cht-install migrate` started here is moving 3.x to, if one is."""
+    from installer.migration import note
+
+    kept = note.found(ctx)
+    return kept.new if kept is not None and kept.phase == note.STARTED else None
+
+
 def other_line_install(ctx: Context) -> Finding | None:
     """Blocked when this server runs CHT's current line (its upgrade service): 3.x would
     fight it for the ports and could not use its data."""
@@ -135,6 +143,13 @@ def other_line_install(ctx: Context) -> Finding | None:
         found = False
     if not found:
         return None
+    under_way = migration_under_way(ctx)
+    if under_way:
+        return blocked(
+            f"a migration of this CHT 3.x site to CHT {under_way} is under way; 3.x must not "
+            "start beside it",
+            "Run `sudo cht-install migrate` to finish the migration, or `sudo cht-install "
+            "migrate --back` to return to 3.x as it was.")
     return blocked(
         f"this server runs CHT's current line (container {name}); CHT 3.x cannot run beside "
         "it, and would not use its data",

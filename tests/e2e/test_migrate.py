@@ -1,0 +1,325 @@
+"""`cht-install migrate` live: a CHT 3.x site with documents in several databases (a marker
+and a few hundred generated ones), a cookie sign-in (so that CouchDB has its secret), moved
+to the current line's stand-in release; then back to 3.x, moved again under kills at each
+step, finished; and a full disk during the copy. Docker is purged first (the 3.x site here
+runs on Docker from Docker's repository: CHT 5 needs compose v2) and the shared 3.x
+install is made again afterwards."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import (
+    HOSTNAME,
+    Installed,
+    cht_install,
+    killed_in,
+    not_ok,
+    phone_context,
+    signs_in,
+)
+from tests.e2e.test_current_line import APT_REPO, BUILDS, UPGRADE_COMPOSE, client, purge
+from tests.e2e.test_official_repository import good_fingerprint
+
+OLD = "3.9.0"  # what the 3.x stand-in's API says it is
+NEW = "5.0.2"
+DATABASES = ("medic", "migration-test")
+NOTE = "var/lib/cht-install/migration.json"
+# Where a migration is killed, and how long its step usually takes (seconds): the delay
+# into it is drawn from a seed, as for the install's kills (test_survival.py).
+KILLS = [("migrate.kept", 0.02), ("migrate.backup", 0.3), ("migrate.views", 0.5),
+         ("migrate.site-read", 1.0), ("migrate.env", 0.02), ("migrate.old-stopped", 1.0),
+         ("migrate.copy", 0.1), ("migrate.couchdb", 3.0), ("cht.running", 8.0),
+         ("migrate.proven", 1.0), ("migrate.done", 0.02)]
+KILL_SEED = int(os.environ.get("CHT_KILL_SEED", "20261203"))
+
+
+def password_of(root: Path) -> str:
+    text = (root / "opt/cht/.env").read_text()
+    return text.split("DOCKER_COUCHDB_ADMIN_PASSWORD=", 1)[1].strip().strip("'")
+
+
+def in_couchdb(container: str, port: int, password: str, script: str) -> Any:
+    """A Python script run inside a CouchDB's container against it (``couch(method, path,
+    body)`` given); what it prints, as JSON."""
+    prelude = ("import json,urllib.request,base64,sys\n"
+               "auth='Basic '+base64.b64encode(b'medic:'+sys.argv[1].encode()).decode()\n"
+               "def couch(method,path,body=None):\n"
+               f" r=urllib.request.Request('http://127.0.0.1:{port}'+path,method=method,\n"
+               "  data=json.dumps(body).encode() if body is not None else None,\n"
+               "  headers={'Authorization':auth,'Content-Type':'application/json'})\n"
+               " return json.loads(urllib.request.urlopen(r).read())\n")
+    code, out = client().containers.get(container).exec_run(
+        ["python3", "-c", prelude + script, password])
+    assert code == 0, out.decode(errors="replace")
+    return json.loads(out.decode())
+
+
+COUNTS = ("print(json.dumps({db: couch('GET','/'+db)['doc_count'] "
+          "for db in couch('GET','/_all_dbs')}))")
+
+
+def counts_3x(password: str) -> dict[str, int]:
+    return dict(in_couchdb("medic-os", 5985, password, COUNTS))
+
+
+def counts_new(password: str) -> dict[str, int]:
+    return dict(in_couchdb("cht-couchdb-1", 5984, password, COUNTS))
+
+
+def served() -> tuple[str, str]:
+    """(sha256 of the certificate served on 443, the version /api/info says)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+        with phone_context().wrap_socket(raw, server_hostname=HOSTNAME) as tls:
+            der = tls.getpeercert(binary_form=True) or b""
+            tls.sendall(f"GET /api/info HTTP/1.1\r\nHost: {HOSTNAME}\r\nConnection: close"
+                        "\r\n\r\n".encode())
+            reply = b""
+            while chunk := tls.recv(65536):
+                reply += chunk
+    body = reply.partition(b"\r\n\r\n")[2]
+    try:
+        version = str(json.loads(body).get("version"))
+    except ValueError:
+        version = ""
+    return hashlib.sha256(der).hexdigest(), version
+
+
+def cookie_sign_in(password: str) -> None:
+    """medic signs in with a cookie, as CHT's web app does (CouchDB makes its secret)."""
+    import socket
+
+    body = json.dumps({"name": "medic", "password": password})
+    request = (f"POST /_session HTTP/1.1\r\nHost: {HOSTNAME}\r\nContent-Type: "
+               f"application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+               + body)
+    with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
+        with phone_context().wrap_socket(raw, server_hostname=HOSTNAME) as tls:
+            tls.sendall(request.encode())
+            assert b" 200 " in tls.recv(65536).split(b"\r\n", 1)[0]
+
+
+def couchdb_settings_3x(password: str) -> tuple[str, str]:
+    """(secret, uuid) as medic-os's CouchDB has them."""
+    found = in_couchdb("medic-os", 5985, password, (
+        "n='/_node/couchdb@127.0.0.1/_config'\n"
+        "print(json.dumps([couch('GET',n+'/couch_httpd_auth/secret'),"
+        "couch('GET',n+'/couchdb/uuid')]))"))
+    return str(found[0]), str(found[1])
+
+
+def migrate(root: Path, *args: str) -> tuple[int, str]:
+    run = cht_install("migrate", "--root", str(root), *args)
+    return run.returncode, run.output
+
+
+@pytest.fixture(scope="module")
+def site(fresh_install: Installed, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[dict[str, Any]]:
+    """A 3.x site (Docker from Docker's repository, the build server's mirror in its
+    answers) with documents and a cookie sign-in; afterwards Docker is purged and the
+    shared 3.x install made again."""
+    purge()
+    root = tmp_path_factory.mktemp("migrate")
+    first = cht_install("--yes", "--registry", "127.0.0.1:5000", "--root", str(root),
+                        "--hostname", HOSTNAME, "--accept-warnings", "--docker-source",
+                        "official", "--docker-repo-url", APT_REPO, "--docker-key-fingerprint",
+                        good_fingerprint(), "--builds-url", BUILDS, "--upgrade-service-url",
+                        UPGRADE_COMPOSE)
+    assert first.returncode == 0, first.output
+    password = password_of(root)
+    in_couchdb("medic-os", 5985, password, (
+        f"for db in {list(DATABASES)!r}:\n"
+        " couch('PUT','/'+db)\n"
+        " couch('PUT','/'+db+'/marker',{'type':'marker','value':'precious'})\n"
+        " couch('POST','/'+db+'/_bulk_docs',{'docs':[{'_id':f'doc-{i}','type':'person',"
+        "'n':i} for i in range(150)]})\n"
+        "print(1)"))
+    cookie_sign_in(password)
+    secret, uuid = couchdb_settings_3x(password)
+    assert secret and uuid
+    yield {"root": root, "password": password, "counts": counts_3x(password),
+           "secret": secret, "uuid": uuid, "certificate": served()[0]}
+    purge()
+    back = cht_install("--yes", "--root", str(fresh_install.root))
+    assert back.returncode == 0, back.output
+
+
+def test_the_plan_is_shown_first_and_changes_nothing(site: dict[str, Any]) -> None:
+    root = site["root"]
+    code, out = migrate(root, "--to", NEW, "--dry-run")
+    assert code == 0, out
+    assert f"the plan from CHT {OLD} to {NEW} (nothing is changed)" in out
+    for said in ("would make a backup of CHT 3.x's data", "would run CHT's data migration "
+                 "tool: get-env", "would run: docker stop haproxy", "would copy: /var/lib/"
+                 "docker/volumes/medic-data/_data/storage/medic-core/couchdb/data -> "
+                 f"{root}/opt/cht/couchdb (the source is only read)",
+                 "would run CHT's data migration tool: check-couchdb-up, move-node, verify"):
+        assert said in out, said
+    assert not (root / NOTE).exists()
+    assert client().containers.get("medic-os").status == "running"
+    code, out = migrate(root, "--to", "4.1.1")
+    assert code == 2 and "4.0.0 to 4.1.1 fail after a migration" in out, out
+    code, out = migrate(root, "--finish")
+    assert code == 2 and "no migration is under way here" in out, out
+
+
+def test_a_3x_site_moves_with_its_data_password_secret_uuid_and_certificate(
+        site: dict[str, Any]) -> None:
+    root, password = site["root"], site["password"]
+    code, out = migrate(root, "--to", NEW)
+    assert code == 0, out
+    assert f"CHT {NEW} serves the 3.x site at https://{HOSTNAME}/" in out
+    certificate, version = served()
+    assert (certificate, version) == (site["certificate"], NEW)
+    assert signs_in(password)
+    env = dict(line.split("=", 1) for line in
+               (root / "opt/cht/upgrade-service/.env").read_text().splitlines()
+               if "=" in line and not line.startswith("#"))
+    assert (env["COUCHDB_SECRET"], env["COUCHDB_UUID"], env["COUCHDB_PASSWORD"]) == (
+        site["secret"], site["uuid"], password)
+    after = counts_new(password)
+    assert all(after[db] >= count for db, count in site["counts"].items()), after
+    assert {db: after[db] for db in DATABASES} == {db: site["counts"][db] for db in DATABASES}
+    assert yaml.safe_load((root / "etc/cht-install/answers.yml").read_text())[
+        "cht_version"] == NEW
+    note = root / NOTE
+    assert note.stat().st_mode & 0o777 == 0o600
+    assert json.loads(note.read_text())["phase"] == "migrated"
+    for text in (out, (root / "var/log/cht-install.log").read_text()):
+        assert site["secret"] not in text and password not in text
+    assert client().volumes.get("medic-data")  # 3.x's data: kept, only read
+    run = cht_install("doctor", "--json", "--root", str(root))
+    report = json.loads(run.output)
+    assert not not_ok(report), not_ok(report)
+    again = cht_install("--yes", "--root", str(root))
+    assert again.returncode == 0 and "Nothing needed repair" in again.output, again.output
+    code, out = migrate(root)
+    assert code == 0 and "was migrated to CHT 5.0.2 here" in out, out
+
+
+def test_back_returns_the_3x_site_as_it_was(site: dict[str, Any]) -> None:
+    root, password = site["root"], site["password"]
+    code, out = migrate(root, "--back")
+    assert code == 0, out
+    assert f"CHT {OLD} serves again at https://{HOSTNAME}/" in out
+    assert served() == (site["certificate"], OLD)
+    assert counts_3x(password) == site["counts"]
+    assert couchdb_settings_3x(password) == (site["secret"], site["uuid"])
+    assert yaml.safe_load((root / "etc/cht-install/answers.yml").read_text())[
+        "cht_version"] is None
+    names = {container.name for container in client().containers.list(all=True)}
+    assert {"medic-os", "haproxy"} <= names and not any(n.startswith("cht-") for n in names)
+    again = cht_install("--yes", "--root", str(root))
+    assert again.returncode == 0, again.output
+
+
+def test_a_migration_killed_at_each_step_converges_then_finishes(
+        site: dict[str, Any]) -> None:
+    root, password = site["root"], site["password"]
+    rng = random.Random(KILL_SEED)
+    tally = [f"seed {KILL_SEED}"]
+    for step, length in KILLS:
+        delay = round(rng.uniform(0, length), 3)
+        landed = killed_in(root, ["migrate", "--to", NEW], step, delay)
+        tally.append(f"{step} +{delay}s: killed in {landed}")
+    print("\n".join(tally))
+    code, out = migrate(root)
+    assert code == 0, out
+    assert "A migration to CHT 5.0.2 was started here: going on with it." in out
+    assert served() == (site["certificate"], NEW)
+    after = counts_new(password)
+    assert {db: after[db] for db in DATABASES} == {db: site["counts"][db] for db in DATABASES}
+    assert signs_in(password)
+    backups = sorted((root / "var/backups/cht").glob("cht-backup-*.tar.gz"))
+    code, out = migrate(root, "--finish")
+    assert code == 0, out
+    names = {container.name for container in client().containers.list(all=True)}
+    assert not {"medic-os", "haproxy"} & names
+    assert client().volumes.get("medic-data")  # kept, and said how to remove it
+    assert "docker volume rm medic-data" in out
+    assert sorted((root / "var/backups/cht").glob("cht-backup-*.tar.gz")) == backups
+    assert served()[1] == NEW
+    code, out = migrate(root, "--back")
+    assert code == 2 and "the migration was finished" in out, out
+    code, out = migrate(root)
+    assert code == 2 and "runs CHT's current line already" in out, out
+
+
+def test_a_full_disk_during_the_copy_stops_it_cleanly_with_3x_serving(
+        site: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """3.x's data in a folder on a disk of its own (a tmpfs), the copy beside it: when the
+    copy starts, something else has left room for half of it, so it runs out of space.
+    (The last test here: it purges Docker; the module's end makes the shared install
+    again.)"""
+    purge()
+    root = tmp_path_factory.mktemp("full")
+    disk = root / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2200m", "tmpfs", str(disk)],
+                   check=True)
+    try:
+        first = cht_install("--yes", "--registry", "127.0.0.1:5000", "--root", str(root),
+                            "--hostname", HOSTNAME, "--accept-warnings", "--docker-source",
+                            "official", "--docker-repo-url", APT_REPO,
+                            "--docker-key-fingerprint", good_fingerprint(), "--builds-url",
+                            BUILDS, "--upgrade-service-url", UPGRADE_COMPOSE,
+                            "--data", str(disk / "cht"))
+        assert first.returncode == 0, first.output
+        password = password_of(root)
+        before = counts_3x(password)
+        filler = disk / "filler"
+        source = disk / "cht/storage/medic-core/couchdb/data"
+
+        def fill() -> None:
+            half = sum(f.stat().st_size for f in source.rglob("*") if f.is_file()) // 2
+            free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+            with filler.open("wb") as handle:
+                os.posix_fallocate(handle.fileno(), 0, free - half)
+
+        # the copy goes wrong only by the disk: filled as soon as 3.x has stopped
+        import threading
+
+        journal = root / "var/lib/cht-install/journal.jsonl"
+        watcher = threading.Thread(target=lambda: wait_then(
+            lambda: '"StepStarted", "step_id": "migrate.copy"' in journal.read_text()
+            if journal.exists() else False, fill))
+        watcher.start()
+        code, out = migrate(root, "--to", NEW)
+        watcher.join()
+        assert code == 1, out
+        assert f"the disk holding {disk} is full" in out
+        assert "CHT 3.x is started again" in out
+        assert served()[1] == OLD and counts_3x(password) == before
+        assert not any((disk / name).exists() for name in ("cht-couchdb", "cht-couchdb.partial"))
+        filler.unlink()
+        code, out = migrate(root)
+        assert code == 0, out
+        after = counts_new(password)
+        assert {db: after[db] for db in before if not db.startswith("_")} == {
+            db: count for db, count in before.items() if not db.startswith("_")}
+    finally:
+        purge()
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def wait_then(ready: Any, then: Any, within: float = 300) -> None:
+    import time
+
+    deadline = time.monotonic() + within
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    then()
+
