@@ -50,7 +50,7 @@ COMMANDS = """commands:
   cht-install backup                back up CHT's data, secrets and answers now
   cht-install password              change the admin (medic) password everywhere at once
   cht-install upgrade VERSION       upgrade CHT 4.x/5.x to a newer release, CHT's own way
-  cht-install migrate [--to VERSION] move a CHT 3.x site onto the current line (--back, --finish)
+  cht-install migrate [--to VERSION] move CHT 3.x onto 4.x/5.x, its data kept
   cht-install restore FILE          put a backup back (here, or on a new server)
   cht-install health-check          check, and alert when CHT breaks or recovers (scheduled)
   cht-install alert-test            send a test alert to alerts.webhook / alerts.email

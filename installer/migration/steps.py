@@ -378,8 +378,11 @@ def couchdb_argv(ctx: Context) -> list[str]:
 
 
 class CouchdbMoved:
-    """The new CouchDB serves the copy: the tool's check-couchdb-up, move-node and verify
-    pass, and every database has as many documents as 3.x had."""
+    """The new CouchDB serves the copy, as the migration tool and the counts prove.
+
+    The tool's check-couchdb-up, move-node and verify pass, and every database has as many
+    documents as 3.x had when it stopped.
+    """
 
     id = "migrate.couchdb"
     title = "The new CouchDB serves 3.x's data (the tool's move-node and verify)"
@@ -434,8 +437,11 @@ def proof(ctx: Context) -> list[str]:
 
 
 class SiteProven:
-    """The new release serves 3.x's site: its version over HTTPS with 3.x's certificate,
-    medic's password, 3.x's secret and uuid, and every document."""
+    """The new release serves 3.x's site, proven over HTTPS.
+
+    Its version with 3.x's certificate, medic's password, 3.x's secret and uuid, and at
+    least every document 3.x had.
+    """
 
     id = "migrate.proven"
     title = "The new release serves 3.x's site, proven"

@@ -1646,3 +1646,201 @@ def test_the_current_line_accepts_3x_kept_after_a_migration_and_names_the_comman
     assert blocked.status is Status.BLOCKED and "cht-install migrate --to 5.0.2" in blocked.fix
     note.keep(ctx, phase=note.MIGRATED)
     assert current_steps.NoOtherLine().probe(ctx).status is Status.OK
+
+
+def test_the_migration_is_written_down_then_backed_up_and_its_tool_pulled(
+        tmp_path: Path) -> None:
+    from installer.migration import note
+    from installer.migration.steps import BackupMade, MigrationKept, ToolPulled
+
+    host, ctx = migration_context(tmp_path)
+    assert MigrationKept().probe(ctx).status is Status.NEEDED
+    MigrationKept().apply(ctx)
+    assert MigrationKept().probe(ctx).ok
+    made = tmp_path / "cht-backup-1.tar.gz"
+
+    def make() -> Path:
+        host.files[made.with_name(made.name + ".sha256")] = b"abc  cht-backup-1.tar.gz\n"
+        return made
+
+    assert BackupMade(make).probe(ctx).status is Status.NEEDED
+    BackupMade(make).apply(ctx)
+    assert BackupMade(make).probe(ctx).ok and note.found(ctx).backup == str(made)  # type: ignore[union-attr]
+    with pytest.raises(StepError, match="no way to make a backup"):
+        BackupMade(None).apply(ctx)
+    ctx.config = replace(ctx.config, registry="127.0.0.1:5000")  # the guide's image, mirrored
+    assert ToolPulled().probe(ctx).status is Status.NEEDED
+    ToolPulled().apply(ctx)
+    assert ("pull", "127.0.0.1:5000/medic/couchdb-migration:1.1.0") in host.actions
+    assert ToolPulled().probe(ctx).ok
+
+
+def couch_over_https(views_ready: set[str], posted: list[bytes]) -> Callable[..., HttpsAnswer]:
+    """3.x's CouchDB through CHT's API: medic exists (medic-logs does not), bulk saves are
+    taken, a view answers once it is in ``views_ready``."""
+    def answer(path: str, auth: Any, method: str = "GET", body: bytes = b"") -> HttpsAnswer:
+        if method == "POST":
+            posted.append(body)
+            return HttpsAnswer(None, 201, body=b"[]")
+        if path == "/_active_tasks":
+            return HttpsAnswer(None, 200, body=json.dumps([{
+                "type": "indexer", "design_document": "_design/:staged:medic",
+                "progress": 40}]).encode())
+        if "/_view/" in path:
+            return HttpsAnswer(None, 200 if path.split("?")[0] in views_ready else None)
+        return HttpsAnswer(b"DER", 200 if path == "/medic" or path == "/api/info" else 404,
+                           body=b'{"version": "3.9.0"}')
+    return answer
+
+
+def release_doc(version: str) -> bytes:
+    ddocs = {"docs": [{"_id": "_design/medic", "version": version,
+                       "views": {"by_type": {"map": "function (doc) {}"}}}]}
+    logs = {"docs": [{"_id": "_design/logs", "version": version, "views": {"x": {}}}]}
+    return json.dumps({"_attachments": {
+        "ddocs/medic.json": {"data": base64.b64encode(json.dumps(ddocs).encode()).decode()},
+        "ddocs/logs.json": {"data": base64.b64encode(json.dumps(logs).encode()).decode()},
+    }}).encode()
+
+
+def test_the_new_views_are_staged_and_indexed_on_3x_until_each_answers(
+        tmp_path: Path) -> None:
+    from installer.migration import note
+    from installer.migration.steps import ViewsIndexed
+
+    host, ctx = migration_context(tmp_path)
+    host.downloads[f"{current.BUILDS_URL}/medic:medic:5.0.2?attachments=true"] = \
+        release_doc("5.0.2")
+    ready: set[str] = set()
+    posted: list[bytes] = []
+    host.https = couch_over_https(ready, posted)
+    seen: list[Any] = []
+    ctx.emit = seen.append
+    waits = iter([False, True])
+
+    def wait_until(check: Callable[[], bool], timeout: float, what: str) -> bool:
+        first = check()
+        assert not first and next(waits) is False  # still indexing: said how far
+        ready.add("/medic/_design/:staged:medic/_view/by_type")
+        return check()
+
+    host.wait_until = wait_until  # type: ignore[method-assign]
+    assert ViewsIndexed().probe(ctx).status is Status.NEEDED
+    ViewsIndexed().apply(ctx)
+    assert ViewsIndexed().probe(ctx).ok and note.of(ctx).indexed
+    staged = json.loads(posted[0])["docs"]  # medic only: medic-logs is not on this site
+    assert len(posted) == 1 and staged[0]["_id"] == "_design/:staged:medic"
+    assert staged[0]["version"] == "preindex-5.0.2"
+    words = [getattr(event, "detail", "") for event in seen]
+    assert "1 views still indexing, CouchDB's indexers 40% through (you may leave: a re-run " \
+           "picks up)" in words and "all views indexed" in words
+
+
+def test_3x_secret_uuid_and_certificate_are_read_by_the_tool_and_kept(tmp_path: Path) -> None:
+    from installer.migration import note
+    from installer.migration.steps import SiteRead
+
+    host, ctx = migration_context(tmp_path)
+    host.https = couch_over_https(set(), [])
+    host.commands[("docker", "run")] = CommandResult(
+        ("docker", "run"), 0, "COUCHDB_USER=medic\r\nCOUCHDB_PASSWORD=old-pass\r\n"
+        "COUCHDB_SECRET=s3cret\r\nCOUCHDB_UUID=u-u-i-d\r\n", "")
+    assert SiteRead().probe(ctx).status is Status.NEEDED
+    SiteRead().apply(ctx)
+    run = next(action for action in host.actions if action[:3] == ("run", "docker", "run"))
+    assert run[-2:] == ("127.0.0.1:5000/medic/couchdb-migration:1.1.0", "get-env") or \
+        run[-1] == "get-env"
+    assert "old-pass" not in " ".join(run)  # COUCH_URL goes through the environment
+    kept = note.of(ctx)
+    assert (kept.secret, kept.uuid) == ("s3cret", "u-u-i-d") and "s3cret" in host.secrets
+    assert kept.certificate == hashlib.sha256(b"DER").hexdigest()
+    assert SiteRead().probe(ctx).ok
+    host.commands[("docker", "run")] = CommandResult(("docker", "run"), 1, "",
+                                                     "An unexpected error occurred")
+    with pytest.raises(StepError, match="could not read 3.x's CouchDB settings"):
+        SiteRead().apply(ctx)
+
+
+def test_3x_data_is_copied_beside_it_and_a_full_disk_says_so(tmp_path: Path) -> None:
+    from installer.migration import note
+    from installer.migration.steps import DataCopied
+
+    host, ctx = migration_context(tmp_path)
+    for name in ("medic-os", "haproxy"):
+        host.containers[name].attrs["State"]["Running"] = False  # stopped by OldStopped
+    host.files[Path("/srv/old/_dbs.couch")] = b"shard maps"
+    host.commands[("docker",)] = CommandResult(("docker",), 0, "", "")
+    assert DataCopied().probe(ctx).status is Status.NEEDED
+    DataCopied().apply(ctx)
+    assert ("copy", "/srv/old", str(tmp_path / "opt/cht/couchdb")) in host.actions
+    assert host.files[tmp_path / "opt/cht/couchdb/_dbs.couch"] == b"shard maps"
+    assert note.of(ctx).copied
+    host.containers["medic-os"].attrs["State"]["Running"] = True
+    with pytest.raises(StepError, match="runs again"):
+        DataCopied().apply(ctx)
+    host.containers["medic-os"].attrs["State"]["Running"] = False
+
+    def full(source: Path, to: Path, progress: Any) -> None:
+        raise RuntimeError(f"the disk holding {to.parent} is full")
+
+    host.copy_tree = full  # type: ignore[method-assign]
+    with pytest.raises(StepError, match="is full") as failed:
+        DataCopied().apply(ctx)
+    assert "Free space where" in failed.value.fix
+
+
+def test_the_new_couchdb_is_proven_by_the_tool_and_the_counts(tmp_path: Path) -> None:
+    from installer.migration import note
+    from installer.migration.steps import CouchdbMoved
+
+    host, ctx = migration_context(tmp_path, counts={"medic": 3, "_users": 1})
+    said = "CouchDb is Ready\nRemoved nodes: []\nMigration verification passed.\n"
+    host.commands[("docker",)] = CommandResult(("docker",), 0, said, "")
+    host.commands[("docker-compose",)] = CommandResult(("docker-compose",), 0, "", "")
+    found = {"medic": 3, "_users": 1}
+
+    def direct(container: str, port: int, path: str, auth: Any) -> HttpsAnswer:
+        assert (container, port) == ("cht-couchdb-1", 5984)
+        body = list(found) if path == "/_all_dbs" else {"doc_count": found[path[1:]]}
+        return HttpsAnswer(None, 200, body=json.dumps(body).encode())
+
+    host.direct = direct
+    assert CouchdbMoved().probe(ctx).status is Status.NEEDED
+    CouchdbMoved().apply(ctx)
+    tools = [action[-1] for action in host.actions if action[:3] == ("run", "docker", "run")]
+    assert tools == ["check-couchdb-up", "move-node", "verify"]
+    assert note.of(ctx).verified and CouchdbMoved().probe(ctx).ok
+    found["medic"] = 2
+    with pytest.raises(StepError, match="medic: 3 before, 2 now"):
+        CouchdbMoved().apply(ctx)
+
+
+def test_the_new_site_is_proven_then_the_answers_name_the_new_release(
+        tmp_path: Path) -> None:
+    from installer.migration import note
+    from installer.migration.steps import EnvWritten, MigrationDone, SiteProven
+
+    host, ctx = migration_context(tmp_path, counts={"medic": 3}, secret="s", uuid="u",
+                                  certificate=hashlib.sha256(b"DER").hexdigest())
+    EnvWritten().apply(ctx)
+    version = {"now": "3.9.0"}
+
+    def https(path: str, auth: Any = None, **more: Any) -> HttpsAnswer:
+        if path == "/api/info":
+            return HttpsAnswer(b"DER", 200, body=json.dumps({"version": version["now"]}).encode())
+        return HttpsAnswer(b"DER", 200, body=b'{"userCtx": {"name": "medic"}}')
+
+    host.https = https
+    host.direct = lambda **asked: HttpsAnswer(None, 200, body=json.dumps(
+        ["medic"] if asked["path"] == "/_all_dbs" else {"doc_count": 5}).encode())
+    needed_now = SiteProven().probe(ctx)
+    assert needed_now.status is Status.NEEDED and "5.0.2's API does not answer" in \
+        needed_now.reason
+    with pytest.raises(StepError, match="not as 3.x was"):
+        SiteProven().apply(ctx)
+    version["now"] = "5.0.2"
+    assert SiteProven().probe(ctx).ok
+    assert MigrationDone().probe(ctx).status is Status.NEEDED
+    MigrationDone().apply(ctx)
+    assert "cht_version: 5.0.2" in (host.read_text(ctx.paths.answers) or "")
+    assert note.of(ctx).phase == note.MIGRATED and MigrationDone().probe(ctx).ok

@@ -13,6 +13,7 @@ from typing import Any
 from installer.answers import InstallConfig
 from installer.events import StepFailed, event_from_dict, event_to_dict
 from installer.lines.current.steps import other_line_install
+from installer.paths import Paths
 from installer.setting_names import FIELD_LABELS, flag
 from installer.step import Finding, Status, StepError, blocked
 
@@ -30,9 +31,12 @@ class WithCht3:
     def docker(self) -> Any:
         return self.client
 
+    def read_text(self, path: Path) -> str | None:
+        return None  # no migration's note
+
 
 def test_the_other_lines_refusal_says_on_screen_what_to_choose() -> None:
-    ctx: Any = SimpleNamespace(host=WithCht3(),
+    ctx: Any = SimpleNamespace(host=WithCht3(), paths=Paths.under("/nonexistent"),
                                config=InstallConfig(hostname="x.org", cht_version="5.0.2"))
     finding = other_line_install(ctx)
     assert finding is not None and finding.status is Status.BLOCKED

@@ -217,15 +217,15 @@ def other_line_install(ctx: Context) -> Finding | None:
             continue
     if not found:
         return None
-    migration = (f"Moving to CHT {ctx.config.version} is a migration: `sudo cht-install "
-                 f"migrate --to {ctx.config.version}` (CHT's guide: "
-                 f"{current.MIGRATION_GUIDE}). To stay on 3.x, ")
+    guide = f"(CHT's guide: {current.MIGRATION_GUIDE}). To stay on 3.x, "
+    moving = f"Moving to CHT {ctx.config.version} is a migration: `sudo cht-install migrate"
     return blocked(
         f"this server has CHT 3.x ({' and '.join(found)}): CHT {ctx.config.version} "
         "would start without that data",
-        migration + "drop cht_version or give a 3.x one. medic-data is never touched.",
-        migration + "press Esc and choose CHT 3.x under \"Which CHT\". medic-data is never "
-        "touched.")
+        f"{moving} --to {ctx.config.version}` {guide}drop cht_version or give a 3.x one. "
+        "medic-data is never touched.",
+        f"{moving}` in a terminal {guide}press Esc and choose CHT 3.x under \"Which CHT\". "
+        "medic-data is never touched.")
 
 
 def data_would_move(ctx: Context, existing: dict[str, str]) -> Finding | None:
