@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from installer import answers
+from installer.disk import human
 from installer.host import PlanHost
 from installer.host.docker_api import docker_errors
 from installer.lines import env_values, has_files
@@ -350,8 +351,7 @@ class DataCopied:
         source = Path(note.of(ctx).source)
 
         def progress(done: int, total: int) -> None:
-            ctx.progress(done, total, f"copying 3.x's data: {done // 1_000_000} of "
-                         f"{total // 1_000_000} MB")
+            ctx.progress(done, total, f"copying 3.x's data: {human(done)} of {human(total)}")
 
         try:
             ctx.host.copy_tree(source, data_dir(ctx), progress)

@@ -117,6 +117,18 @@ def compose_command(host: Host) -> list[str] | None:
     return None
 
 
+COMPOSE_PLUGIN = ("docker-compose-plugin",)
+
+
+def compose_plugin_wanted(ctx: Context, rec: Recipe) -> bool:
+    """Docker's compose plugin alone, from Docker's repository: the line needs compose v2
+    and the engine here, left alone, came without it (Debian's docker.io beside
+    docker-compose v1, say; the plugin depends on nothing of Docker's own engine)."""
+    return (ctx.line.needs_compose_v2 and rec.repository is not None
+            and COMPOSE_PLUGIN[0] in rec.engine and bool(ctx.host.which("dockerd"))
+            and compose_command(ctx.host) != ["docker", "compose"])
+
+
 def compose_for(ctx: Context) -> list[str]:
     """The compose command this run found (compose.available), else the one that works,
     else the one the line's plan installs (the current line needs v2)."""
@@ -159,7 +171,7 @@ class DockerRepository:
         repo = found.repository
         if repo is None:
             return ok(f"not needed: Docker comes from {found.name}")
-        if ctx.host.which("dockerd"):
+        if ctx.host.which("dockerd") and not compose_plugin_wanted(ctx, found):
             return ok("not needed: a Docker engine is already installed (left alone)")
         key = ctx.host.read_text(Path(repo.key_path))
         if key is None:
@@ -520,7 +532,7 @@ class ComposeAvailable:
             fetch_checked_binary(ctx, binary.url, binary.checksum_url, Path(binary.path))
             ctx.facts.compose = ["docker", "compose"]
             return
-        packages = rec.compose or ()
+        packages = rec.compose or (COMPOSE_PLUGIN if compose_plugin_wanted(ctx, rec) else ())
         missing = [p for p in packages if p not in installed_packages(ctx, rec, packages)]
         if missing:
             install_packages(ctx, rec, tuple(missing), "compose")

@@ -18,6 +18,7 @@ from installer.steps.docker import (
     ComposeAvailable,
     DockerEnabledAtBoot,
     DockerGroup,
+    DockerRepository,
     DockerRunning,
     PackagesReady,
 )
@@ -176,6 +177,27 @@ def test_docker_is_enabled_at_boot_through_systemd(tmp_path: Path) -> None:
     assert ran(host) == [("run", "systemctl", "enable", "docker")]
     host.commands[("systemctl", "is-enabled")] = said(["systemctl"], "enabled\n")
     assert DockerEnabledAtBoot().probe(ctx).ok
+
+
+def test_docker_s_compose_plugin_alone_joins_an_engine_left_alone_for_the_current_line(
+        tmp_path: Path) -> None:
+    """Debian's docker.io with docker-compose v1 (cht-install's 3.x on Debian 12), answers
+    now naming Docker's repository: the engine is left alone, the repository is set up and
+    only its compose plugin installed (what `cht-install migrate` needs on such a server)."""
+    host = FakeHost(commands={("dockerd",): said([], "Docker version 20.10.24\n"),
+                              ("docker-compose", "version"): said([], "1.29.2\n"),
+                              ("apt-get",): said([]), ("dpkg-query",): said([], "", 1)})
+    ctx = context(host, tmp_path, docker={"source": "official"}, **CURRENT)
+    assert DockerRepository().probe(ctx).status is Status.NEEDED
+    three = context(host, tmp_path, docker={"source": "official"})
+    assert DockerRepository().probe(three).ok  # 3.x: compose v1 does, nothing to add
+    ComposeAvailable().apply(ctx)
+    installs = [a for a in ran(host) if a[1:3] == ("apt-get", "install")]
+    assert installs and installs[-1][-1] == "docker-compose-plugin", installs
+    assert not any("docker-ce" in a for a in installs[-1]) and ctx.facts.compose == [
+        "docker", "compose"]
+    host.commands[("docker", "compose", "version")] = said([], "Docker Compose v2.26.1\n")
+    assert "left alone" in DockerRepository().probe(ctx).reason
 
 
 def test_compose_v1_serves_3x_but_the_current_line_asks_for_v2(tmp_path: Path) -> None:
