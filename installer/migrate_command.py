@@ -176,8 +176,9 @@ def new_data(config: answers.InstallConfig) -> str:
 def for_release(session: Session, new: str) -> Session:
     """The session with the answers naming the new release (the saved ones switch at the
     end)."""
-    session.config = answers.validate(replace(session.config, cht_version=new,
-                                              data=new_data(session.config)))
+    config = session.config
+    data = new_data(config) if config.line == "3.x" else config.data  # switched already
+    session.config = answers.validate(replace(config, cht_version=new, data=data))
     return session
 
 

@@ -291,7 +291,7 @@ def test_a_full_disk_during_the_copy_stops_it_cleanly_with_3x_serving(
     root = tmp_path_factory.mktemp("full")
     disk = root / "disk"
     disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2200m", "tmpfs", str(disk)],
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6g", "tmpfs", str(disk)],
                    check=True)
     try:
         answers = root / "answers.yml"
@@ -309,22 +309,38 @@ def test_a_full_disk_during_the_copy_stops_it_cleanly_with_3x_serving(
             "couch('POST','/medic/_bulk_docs',{'docs':[{'_id':f'doc-{i}'} for i in range(50)]})\n"
             "print(1)"))
         before = documents("medic-os", 5985, password)
-        filler = disk / "filler"
         source = disk / "cht/storage/medic-core/couchdb/data"
 
         def fill() -> None:
-            half = sum(f.stat().st_size for f in source.rglob("*") if f.is_file()) // 2
-            free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
-            with filler.open("wb") as handle:
-                os.posix_fallocate(handle.fileno(), 0, free - half)
+            """Leave room for half of the copy's files (tmpfs gives each a 4 kB page), in
+            fillers of at most 512 MB (this sandbox refuses bigger single allocations)."""
+            keep = max(sum(1 for path in source.rglob("*") if path.is_file()) // 2, 1) * 4096
+            number = 0
+            while (left := os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize) > keep:
+                with (disk / f"filler-{number}").open("wb") as handle:
+                    os.posix_fallocate(handle.fileno(), 0, min(left - keep, 512 * 2**20))
+                number += 1
 
-        # the copy goes wrong only by the disk: filled as soon as 3.x has stopped
+        def free_again() -> None:
+            for filler in disk.glob("filler-*"):
+                filler.unlink()
+
+        # Filled while 3.x stops (the copy itself takes milliseconds here); the space comes
+        # back once the copy has failed, as the failed copy's own share does.
         import threading
 
         journal = root / "var/lib/cht-install/journal.jsonl"
-        watcher = threading.Thread(target=lambda: wait_then(
-            lambda: '"StepStarted", "step_id": "migrate.copy"' in journal.read_text()
-            if journal.exists() else False, fill))
+
+        def journaled(mark: str) -> bool:
+            return journal.exists() and mark in journal.read_text()
+
+        def fill_then_free() -> None:
+            wait_then(lambda: journaled('"StepStarted", "step_id": "migrate.old-stopped"'),
+                      fill)
+            wait_then(lambda: journaled('"StepFailed", "step_id": "migrate.copy"'),
+                      free_again)
+
+        watcher = threading.Thread(target=fill_then_free)
         watcher.start()
         code, out = migrate(root, "--to", NEW)
         watcher.join()
@@ -333,7 +349,6 @@ def test_a_full_disk_during_the_copy_stops_it_cleanly_with_3x_serving(
         assert "CHT 3.x is started again" in out
         assert served()[1] == OLD and documents("medic-os", 5985, password) == before
         assert not any((disk / name).exists() for name in ("cht-couchdb", "cht-couchdb.partial"))
-        filler.unlink()
         code, out = migrate(root)
         assert code == 0, out
         assert documents("cht-couchdb-1", 5984, password) == before
