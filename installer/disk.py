@@ -12,15 +12,28 @@ FULL_FIX = ("Free some space on it (e.g. `docker system prune` for unused images
             "on from where it stopped.")
 
 
-def free_bytes(path: Path) -> int | None:
-    """Free bytes on the filesystem holding ``path`` (its nearest existing parent)."""
+def nearest(path: Path) -> Path:
+    """``path``, or its nearest parent that exists."""
     probe = Path(path)
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
+    return probe
+
+
+def free_bytes(path: Path) -> int | None:
+    """Free bytes on the filesystem holding ``path`` (its nearest existing parent)."""
     try:
-        return shutil.disk_usage(probe).free
+        return shutil.disk_usage(nearest(path)).free
     except OSError:
         return None
+
+
+def same_disk(one: Path, other: Path) -> bool:
+    """Whether two paths (or their nearest existing parents) are on one filesystem."""
+    try:
+        return nearest(one).stat().st_dev == nearest(other).stat().st_dev
+    except OSError:
+        return True
 
 
 def used_bytes(path: Path) -> int:

@@ -16,7 +16,7 @@ from installer.answer_checks import CHT_VERSION, LATEST
 from installer.arguments import command_parser
 from installer.backup import backup_dir
 from installer.backup_command import make_backup
-from installer.disk import free_bytes, human, used_bytes
+from installer.disk import free_bytes, human, same_disk, used_bytes
 from installer.events import Emit, RunFinished
 from installer.host import Host, PlanHost
 from installer.journal import Journal, RunLock
@@ -32,7 +32,9 @@ from installer.session import Options, Session, pin_latest
 from installer.step import Context, Status, Step, StepError
 
 FIRST_ALLOWED = "4.2.0"  # cht-docs: 4.0.0-4.1.1 fail after a migration (cht-core #8040)
-ROOM = 2 * 1000**3  # beside the copy: the new release's images and CouchDB's own growth
+ROOM = 2 * 1000**3  # beside the copy, on Docker's disk: the new release's images, growth
+MARGIN = 100 * 1000**2  # beside the copy on a disk of its own: CouchDB's first writes
+DOCKER_ROOT = Path("/var/lib/docker")
 RUN_AGAIN = "sudo cht-install migrate"
 
 
@@ -156,12 +158,12 @@ def space_refusal(new: Session, source: Path) -> str | None:
     target = data_dir(new.context(PlanHost(new.real)))
     used = used_bytes(source)
     free = free_bytes(target)
-    need = used + ROOM
+    need = used + (ROOM if same_disk(target, DOCKER_ROOT) else MARGIN)
     new.real.log(f"migrate: 3.x's CouchDB data uses {used} bytes; {free} free at {target}")
     if free is None or free >= need:
         return None
     return (f"the disk for the new CouchDB's data ({target}) has {human(free)} free; a copy "
-            f"of 3.x's {human(used)} of data and room for the new release need {human(need)}. "
+            f"of 3.x's {human(used)} of data and room to start need {human(need)}. "
             "Free space there or give the disk more, then run the migration again")
 
 
@@ -177,7 +179,8 @@ def for_release(session: Session, new: str) -> Session:
     """The session with the answers naming the new release (the saved ones switch at the
     end)."""
     config = session.config
-    data = new_data(config) if config.line == "3.x" else config.data  # switched already
+    switched = config.cht_version == new  # a run cut short after the answers were saved
+    data = config.data if switched else new_data(config)
     session.config = answers.validate(replace(config, cht_version=new, data=data))
     return session
 

@@ -90,3 +90,11 @@ def test_a_data_copy_is_whole_with_owners_and_modes_or_absent(
     assert not (tmp_path / "again").exists() and not (tmp_path / "again.partial").exists()
     assert (tmp_path / "copy" / "_dbs.couch").exists()  # and the source only read
     assert shard.read_bytes() == b"y" * 5000
+
+
+def test_paths_not_made_yet_are_on_the_disk_of_their_nearest_parent(tmp_path: Path) -> None:
+    from installer.disk import nearest, same_disk
+
+    assert nearest(tmp_path / "not" / "yet") == tmp_path
+    assert same_disk(tmp_path / "not" / "yet", tmp_path)
+    assert not same_disk(Path("/proc/self"), tmp_path)  # procfs is never the same disk

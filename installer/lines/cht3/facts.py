@@ -25,8 +25,8 @@ FINAL_IMAGE = "medicmobile/medic-os:cht-3.9.0-rc.2"
 FINAL_TAG_VERSION = "3.9.0-rc.2"
 BOOTSTRAP_RELEASE = "3.9.0"
 MIGRATION_GUIDE = "https://docs.communityhealthtoolkit.org/hosting/cht/migration/"
-MOVING_ON = ("Plan the move to CHT's current line with CHT's migration guide: "
-             f"{MIGRATION_GUIDE}")
+MOVING_ON = ("Plan the move to CHT's current line: `sudo cht-install migrate --dry-run` shows "
+             f"it (CHT's migration guide: {MIGRATION_GUIDE})")
 
 
 def other_release_words(version: str) -> str | None:
@@ -130,5 +130,5 @@ UPGRADE_REFUSAL = (
     "This server runs CHT 3.x (medic-os). CHT 3.x moves between its own releases from CHT's "
     "admin app (App Management, Upgrades), as CHT's 3.x hosting pages say; cht-install "
     "keeps medic-os as it is. Moving to CHT 4.x/5.x is a migration of the data, not an "
-    "upgrade: CHT's guide is "
-    "https://docs.communityhealthtoolkit.org/hosting/cht/migration/migration-to-4x-docker/ .")
+    "upgrade: `sudo cht-install migrate --dry-run` shows its plan (CHT's guide: "
+    "https://docs.communityhealthtoolkit.org/hosting/cht/migration/migration-to-4x-docker/ ).")
