@@ -53,8 +53,8 @@ def migrate_parser() -> argparse.ArgumentParser:
         "Move a CHT 3.x (medic-os) site onto CHT's current line, CHT's migration guide's "
         "way, with its data, password, CouchDB secret and uuid (so phones keep their data "
         "and sessions) and certificate. Before anything changes: a backup, the new images, "
-        "and the new release's views indexed while 3.x serves. 3.x's data is only read; "
-        "3.x is kept (stopped) until --finish, and --back returns to it as it was.")
+        "and the new release's views indexed while 3.x serves. 3.x's data is only read, "
+        "and kept; until --finish, --back returns to 3.x as it was.")
     p.add_argument("--to", metavar="VERSION", help="the release to move to (e.g. "
                    f"{releases.supported_release()}, or latest: the newest on CHT's build "
                    "server); latest when not given")
@@ -62,7 +62,8 @@ def migrate_parser() -> argparse.ArgumentParser:
     p.add_argument("--back", action="store_true", help="return to the 3.x site as it was "
                    "(until --finish)")
     p.add_argument("--finish", action="store_true", help="once the new site works for you: "
-                   "remove 3.x's stopped containers (its data volume and the backup are kept)")
+                   "remove what is left of 3.x's containers (its data volume and the backup "
+                   "are kept)")
     return p
 
 
@@ -77,7 +78,7 @@ def migrate_command(argv: list[str]) -> int:
         return way_out(session, kept, args.back, args.dry_run)
     if kept is not None and kept.phase == note.MIGRATED:
         say(f"CHT 3.x was migrated to CHT {kept.new} here. Once it works for you, run "
-            f"`{RUN_AGAIN} --finish` (removes 3.x's stopped containers); until then "
+            f"`{RUN_AGAIN} --finish` (removes what is left of 3.x's containers); until then "
             f"`{RUN_AGAIN} --back` returns to 3.x as it was.")
         return 0
     if kept is not None and kept.phase == note.STARTED:
@@ -237,8 +238,9 @@ def ending(session: Session, result: RunFinished) -> int:
         say(f"CHT {kept.new} serves the 3.x site at {session.url()}: its data (every "
             "database's documents counted), medic's password, CouchDB's secret and uuid, and "
             "the certificate. The saved answers name it (doctor, backups and alerts follow).")
-        say(f"CHT 3.x is kept, stopped. Once the new site works for you, run `{RUN_AGAIN} "
-            f"--finish`; until then `{RUN_AGAIN} --back` returns to 3.x as it was.")
+        say(f"CHT 3.x's data is kept as it was. Once the new site works for you, run "
+            f"`{RUN_AGAIN} --finish`; until then `{RUN_AGAIN} --back` returns to 3.x as it "
+            "was.")
         say("The backup made before the migration is kept in "
             f"{backup_dir(session.config.backup.dir, session.paths.root)}.")
         return 0
