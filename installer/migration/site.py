@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from installer.host import HttpsAnswer
-from installer.host.docker_api import docker_errors
 from installer.lines.cht3 import files as cht3_files
+from installer.lines.cht3.steps import srv_mount
 from installer.lines.current import facts as current
 from installer.lines.current.steps import builds_url
+from installer.lines.current.upgrade import json_answer
 from installer.step import Context, StepError
 from installer.steps.verify import ADDRESS
 
@@ -54,15 +55,6 @@ def over_https(ctx: Context, path: str) -> HttpsAnswer:
                               path=path, auth=admin(ctx))
 
 
-def json_of(answer: HttpsAnswer) -> Any:
-    if answer.status != 200:
-        return None
-    try:
-        return json.loads(answer.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
 def fingerprint(answer: HttpsAnswer) -> str:
     return hashlib.sha256(answer.certificate).hexdigest() if answer.certificate else ""
 
@@ -70,12 +62,12 @@ def fingerprint(answer: HttpsAnswer) -> str:
 def counts(ctx: Context, ask: Any) -> dict[str, int] | None:
     """Documents in each database, asked with ``ask(path)`` (an HttpsAnswer); None when
     the CouchDB does not answer."""
-    names = json_of(ask("/_all_dbs"))
+    names = json_answer(ask("/_all_dbs"))
     if not isinstance(names, list):
         return None
     found: dict[str, int] = {}
     for name in names:
-        info = json_of(ask("/" + urllib.parse.quote(str(name), safe="")))
+        info = json_answer(ask("/" + urllib.parse.quote(str(name), safe="")))
         if not isinstance(info, dict) or not isinstance(info.get("doc_count"), int):
             return None
         found[str(name)] = info["doc_count"]
@@ -140,17 +132,9 @@ def last_words(said: str) -> str:
 def old_source(ctx: Context) -> Path | None:
     """3.x's CouchDB data folder on this server: below the volume or folder medic-os has at
     /srv (cht-docs' migration guide, step 4a); None when medic-os is not here."""
-    client = ctx.host.docker()
-    if client is None:
-        return None
-    try:
-        mounts = client.containers.get("medic-os").attrs.get("Mounts") or []
-    except docker_errors():
-        return None
-    for mount in mounts:
-        if mount.get("Destination") == "/srv" and mount.get("Source"):
-            return Path(str(mount["Source"])) / MEDIC_OS_DATA
-    return None
+    mount = srv_mount(ctx)
+    source = (mount or {}).get("Source")
+    return Path(str(source)) / MEDIC_OS_DATA if source else None
 
 
 def build_doc(ctx: Context, kept: Path) -> dict[str, Any] | None:

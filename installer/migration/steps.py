@@ -25,7 +25,7 @@ from installer.lines.current.steps import (
     render_env,
     wanted_settings,
 )
-from installer.lines.current.upgrade import running_version
+from installer.lines.current.upgrade import json_answer, running_version
 from installer.migration import note, site
 from installer.step import Context, Finding, StepError, needed, ok
 from installer.steps.docker import compose_for
@@ -169,7 +169,7 @@ def indexing_words(ctx: Context, left: list[tuple[str, str, str]]) -> str:
     """How far CouchDB's indexers of the staged views are (_active_tasks)."""
     if not left:
         return "all views indexed"
-    tasks = site.json_of(site.over_https(ctx, "/_active_tasks"))
+    tasks = json_answer(site.over_https(ctx, "/_active_tasks"))
     shares = [int(task.get("progress") or 0) for task in tasks or []
               if isinstance(task, dict) and task.get("type") == "indexer"
               and str(task.get("design_document", "")).startswith("_design/:staged:")]
@@ -426,7 +426,7 @@ def proof(ctx: Context) -> list[str]:
     served = site.over_https(ctx, "/_session")
     if site.fingerprint(served) != kept.certificate:
         missing.append("the certificate served is not the one 3.x served")
-    user = (site.json_of(served) or {}).get("userCtx", {}).get("name")
+    user = (json_answer(served) or {}).get("userCtx", {}).get("name")
     if user != current.ADMIN_USER:
         missing.append("medic's password does not sign in")
     if wrong_secrets(ctx, env_values(ctx.host.read_text(ctx.line.env_file(ctx.paths)))):

@@ -87,19 +87,25 @@ def admin_password(ctx: Context) -> str:
     return password
 
 
+def srv_mount(ctx: Context) -> dict[str, Any] | None:
+    """What medic-os has at /srv (Docker's mount: Name, Source); None when it is not here."""
+    client = ctx.host.docker()
+    try:
+        mounts = client.containers.get("medic-os").attrs.get("Mounts") or [] if client else []
+    except docker_errors():
+        mounts = []
+    return next((mount for mount in mounts if mount.get("Destination") == "/srv"), None)
+
+
 def where_data_is(ctx: Context) -> str | None:
     """Where the existing CHT keeps its data (the source mounted at /srv in medic-os, else
     the medic-data volume if it exists); None when there is no CHT data yet."""
     client = ctx.host.docker()
     if client is None:
         return None
-    try:
-        mounts = client.containers.get("medic-os").attrs.get("Mounts") or []
-    except docker_errors():
-        mounts = []
-    for mount in mounts:
-        if mount.get("Destination") == "/srv":
-            return str(mount.get("Name") or mount.get("Source"))
+    mount = srv_mount(ctx)
+    if mount is not None:
+        return str(mount.get("Name") or mount.get("Source"))
     if ctx.config.data == "volume" or database_exists(ctx):
         return None  # nothing runs yet, and the data is where the answers say
     return VOLUME if volume_exists(client) else None

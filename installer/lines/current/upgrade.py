@@ -18,7 +18,7 @@ from installer import answers
 from installer.answer_checks import CHT_VERSION
 from installer.containers import last_lines
 from installer.disk import free_bytes, human, used_bytes
-from installer.host import CommandResult, PlanHost
+from installer.host import CommandResult, HttpsAnswer, PlanHost
 from installer.host.docker_api import docker_errors
 from installer.lines import Line, password_in
 from installer.lines.current import facts as current
@@ -98,8 +98,13 @@ def admin(ctx: Context) -> tuple[str, str]:
 
 def api_get(ctx: Context, path: str) -> Any:
     """CHT's JSON answer to a GET as the admin; None when it does not answer with JSON."""
-    answer = ctx.host.https_get(ADDRESS, ctx.config.https_port, ctx.config.hostname_ascii,
-                                path=path, auth=admin(ctx))
+    return json_answer(ctx.host.https_get(ADDRESS, ctx.config.https_port,
+                                          ctx.config.hostname_ascii, path=path,
+                                          auth=admin(ctx)))
+
+
+def json_answer(answer: HttpsAnswer) -> Any:
+    """An answer's JSON body when it is a 200; None otherwise."""
     if answer.status != 200:
         return None
     try:
