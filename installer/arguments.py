@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import NoReturn
 
-COMMAND_NAMES = ("doctor", "repair", "backup", "restore", "password", "upgrade",
+COMMAND_NAMES = ("doctor", "repair", "backup", "restore", "password", "upgrade", "migrate",
                  "health-check", "alert-test", "renew-cert")
 
 

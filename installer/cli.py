@@ -457,6 +457,10 @@ def run(argv: list[str]) -> int:
                 print(f"Nothing was changed. {exc.fix}" if exc.untouched and argv[0] != "backup"
                       else exc.fix, file=sys.stderr)
             return 2
+        except KeyboardInterrupt:
+            print(f"\ncht-install {argv[0]}: interrupted (Ctrl-C). Run it again to check "
+                  "where it stopped.", file=sys.stderr)
+            return 130
     if argv[:1] == ["renew-cert"]:
         try:
             return renew_cert(argv[1:])

@@ -5,19 +5,20 @@ stopped), --back and --finish, and its words at the end."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from installer import answers
+from installer import answers, background
 from installer.answer_checks import CHT_VERSION, LATEST
 from installer.arguments import command_parser
 from installer.backup import backup_dir
 from installer.backup_command import make_backup
 from installer.disk import free_bytes, human, same_disk, used_bytes
-from installer.events import Emit, RunFinished
+from installer.events import Emit, Event, Log, RunFinished
 from installer.host import Host, PlanHost
 from installer.journal import Journal, RunLock
 from installer.lines.current import releases
@@ -99,6 +100,19 @@ def migrate_command(argv: list[str]) -> int:
         ctx = context(new, wanted, PlanHost(new.real))
         say(plan_text(new.platform, Runner(steps(new, None), ctx).plan(), config=new.config))
         return 0
+    if not args.yes and sys.stdin.isatty() and sys.stdout.isatty():
+        return int(importlib.import_module("screens.migrate").run_tui(new, wanted))
+    holder = new.running()
+    if holder is not None and kept is not None and kept.phase == note.STARTED:
+        say(f"The migration runs already (pid {holder.pid}, started on the screens): "
+            "following it. Ctrl-C stops following; the migration goes on.")
+        new.attach(holder)
+        followed = new.follow([PlainLines(say, summary=False)])
+        if followed is None:
+            say(f"The migration ended without an outcome (it was killed). Run `{RUN_AGAIN}` "
+                "again: it goes on from where it stopped.")
+            return 1
+        return ending(new, followed)
     blocked = blockers(new, wanted)
     if blocked:
         for line in blocked:
@@ -202,24 +216,68 @@ def steps(session: Session, backup: Callable[[], Path] | None) -> list[Step]:
 
 
 def apply(session: Session, migration: note.Migration, backup: Callable[[], Path],
-          sinks: list[Emit]) -> RunFinished:
+          sinks: list[Emit], run_id: str | None = None,
+          should_stop: Callable[[], bool] = lambda: False) -> RunFinished:
     """Migrate under the run lock, journaled. A step that fails once 3.x was stopped
-    starts 3.x again (as it was: answers, restart policies); a re-run goes on."""
-    with RunLock(session.paths.lock):
-        journal = Journal(session.paths.journal, uuid.uuid4().hex[:12], session.real.redact)
+    starts 3.x again (as it was: answers, restart policies); a re-run goes on. The run's
+    end is told last, after 3.x is back: a follower stops reading there."""
+    run_id = run_id or uuid.uuid4().hex[:12]
+    with RunLock(session.paths.lock, run_id):
+        journal = Journal(session.paths.journal, run_id, session.real.redact)
+        held = Held([journal.record, *sinks])
         ctx = context(session, migration, session.real)
         ctx.host.log(f"migrate from CHT {migration.old} to {migration.new} started")
-        emitters = [journal.record, *sinks]
-        result = Runner(steps(session, backup), ctx, emitters).run(accept_warnings=True)
+        result = Runner(steps(session, backup), ctx, [held]).run(
+            accept_warnings=True, should_stop=should_stop)
         ctx.host.log(f"migrate finished: ok={result.ok} failed={result.failed}")
         if not result.ok and not result.stopped and ctx.facts.migration is not None and \
                 ctx.facts.migration.restart:
-            say("CHT 3.x is started again, as it was ...")
+            held(Log("", "CHT 3.x is started again, as it was ..."))
             try:
-                back.back(ctx, migration.old, repair_3x(session.options.root, emitters))
+                back.back(ctx, migration.old, repair_3x(session.options.root, [held]))
             except StepError as exc:
-                say(f"{exc.reason}. {exc.fix}")
+                held(Log("", f"{exc.reason}. {exc.fix}"))
+        held.release(result)
         return result
+
+
+class Held:
+    """Events passed on, but the run's end (and the ends of 3.x's own steps run on the way
+    back) only when ``release`` is called."""
+
+    def __init__(self, sinks: list[Emit]) -> None:
+        self.sinks = sinks
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, RunFinished):
+            for sink in self.sinks:
+                sink(event)
+
+    def release(self, end: RunFinished) -> None:
+        for sink in self.sinks:
+            sink(end)
+
+
+def start_detached(session: Session, migration: note.Migration) -> background.Run:
+    """The migration in a worker of its own (`installer.worker`): a dropped SSH link ends
+    only the screens following it."""
+    session.current = background.start(session.paths, {
+        "task": "migrate", "root": str(session.options.root),
+        "migration": note.text(migration)})
+    return session.current
+
+
+def in_worker(root: Path, migration: note.Migration, run_id: str, sinks: list[Emit],
+              should_stop: Callable[[], bool]) -> RunFinished:
+    """The worker's side of `start_detached`: on a retry, from where the note says the
+    migration is (as a re-run of the command goes on)."""
+    old = Session(Options(root=root))
+    kept = note.read(old.real.read_text(old.paths.migration_note))
+    if kept is not None and kept.phase == note.STARTED and kept.new == migration.new:
+        migration = kept
+    new = for_release(Session(Options(root=root)), migration.new)
+    return apply(new, migration, lambda: make_backup(old, lambda event: None).file, sinks,
+                 run_id, should_stop)
 
 
 def repair_3x(root: Path, sinks: list[Emit]) -> Callable[[], bool]:
@@ -233,26 +291,33 @@ def repair_3x(root: Path, sinks: list[Emit]) -> Callable[[], bool]:
 
 
 def ending(session: Session, result: RunFinished) -> int:
+    for line in ending_lines(session, result):
+        say(line)
+    return 0 if result.ok else 1
+
+
+def ending_lines(session: Session, result: RunFinished) -> list[str]:
+    """The migration's end in words: what serves now, and the ways on (or back)."""
     kept = note.read(session.real.read_text(session.paths.migration_note))
     if result.ok and kept is not None:
-        say(f"CHT {kept.new} serves the 3.x site at {session.url()}: its data (every "
+        return [
+            f"CHT {kept.new} serves the 3.x site at {session.url()}: its data (every "
             "database's documents counted), medic's password, CouchDB's secret and uuid, and "
-            "the certificate. The saved answers name it (doctor, backups and alerts follow).")
-        say(f"CHT 3.x's data is kept as it was. Once the new site works for you, run "
+            "the certificate. The saved answers name it (doctor, backups and alerts follow).",
+            f"CHT 3.x's data is kept as it was. Once the new site works for you, run "
             f"`{RUN_AGAIN} --finish`; until then `{RUN_AGAIN} --back` returns to 3.x as it "
-            "was.")
-        say("The backup made before the migration is kept in "
-            f"{backup_dir(session.config.backup.dir, session.paths.root)}.")
-        return 0
+            "was.",
+            "The backup made before the migration is kept in "
+            f"{backup_dir(session.config.backup.dir, session.paths.root)}."]
     if result.stopped:
-        say(f"Stopped. Run `{RUN_AGAIN}` again to go on with the migration.")
+        lines = [f"Stopped. Run `{RUN_AGAIN}` again to go on with the migration."]
     else:
         serving = running_version(session.context(PlanHost(session.real)))
-        say(f"The migration is not finished; {'CHT ' + serving if serving else 'nothing'} "
-            f"answers over HTTPS now. Fix what is said above, then run `{RUN_AGAIN}` again "
-            f"(it goes on from where it stopped), or `{RUN_AGAIN} --back` to stay on 3.x.")
-    say(f"See the log: {session.paths.log}")
-    return 1
+        lines = [f"The migration is not finished; {'CHT ' + serving if serving else 'nothing'} "
+                 f"answers over HTTPS now. Fix what is said above, then run `{RUN_AGAIN}` "
+                 f"again (it goes on from where it stopped), or `{RUN_AGAIN} --back` to stay "
+                 "on 3.x."]
+    return [*lines, f"See the log: {session.paths.log}"]
 
 
 def way_out(session: Session, kept: note.Migration | None, going_back: bool,

@@ -1,5 +1,5 @@
-"""The detached worker: runs one install or repair, journaled, whatever happens to the
-terminal that started it. Reads its orders (with secrets) from standard input; writes its
+"""The detached worker: runs one install, repair or migration, journaled, whatever happens
+to the terminal that started it. Reads its orders (with secrets) from standard input; writes its
 events as JSON lines to standard output for the front end that started it, if still there."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from installer.answers import from_mapping
 from installer.disk import explain_os_error
 from installer.events import Event, Log, RunFinished, event_to_dict
 from installer.journal import AlreadyRunning, Journal
+from installer.migration import note
 from installer.session import Options, Session
 from installer.words import explain
 
@@ -56,10 +57,14 @@ def main() -> int:
     options = Options(root=Path(orders["root"]),
                       os_release=Path(orders["os_release"]) if orders.get("os_release") else None,
                       arch=orders.get("arch"))
-    session = Session(options, config=from_mapping(orders["config"]))
+    migration = note.read(orders.get("migration"))  # `cht-install migrate`'s run
+    session = Session(options) if migration else Session(
+        options, config=from_mapping(orders["config"]))
     session.keep_compose_edits = bool(orders.get("keep_compose_edits"))
     journal = Journal(session.paths.journal, run_id, session.real.redact)
     starter = ToStarter(run_id, session.real.redact)
+    if migration and migration.secret:
+        session.real.add_secret(migration.secret)
 
     def tell(text: str, failed: str) -> None:
         for sink in (journal.record, starter):
@@ -67,7 +72,12 @@ def main() -> int:
             sink(RunFinished(ok=False, failed=failed))
 
     try:
-        result = session.run([starter], run_id=run_id, should_stop=stop.is_set)
+        if migration:
+            from installer.migrate_command import in_worker
+
+            result = in_worker(options.root, migration, run_id, [starter], stop.is_set)
+        else:
+            result = session.run([starter], run_id=run_id, should_stop=stop.is_set)
     except AlreadyRunning as exc:
         tell(str(exc), "another run")
         return 3

@@ -78,7 +78,11 @@ class ChtInstallApp(App[int]):
 
 
 def run_tui(session: Session, first: str | None = None) -> int:
+    return run_app(lambda driver: ChtInstallApp(session, first=first, driver_class=driver))
+
+
+def run_app(make: Callable[[type[Driver]], App[int]]) -> int:
+    """An app on this terminal's driver; its exit code (1 when it gave none)."""
     driver = driver_for(os.environ)
-    app = ChtInstallApp(session, first=first, driver_class=driver)
-    result = app.run(mouse=driver is not AsciiDriver)
+    result = make(driver).run(mouse=driver is not AsciiDriver)
     return result if isinstance(result, int) else 1

@@ -49,12 +49,16 @@ class InstallScreen(Screen[None]):
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "stop", "Stop safely", priority=True),
     ]
+    STOP_QUESTION = ("Stop the install?\n\nIt stops safely after the current step; running "
+                     "cht-install again goes on from there.")
+    LEFT = "The install goes on in the background; run cht-install again to follow it."
 
-    def __init__(self, session: Session, start: Start | None = None) -> None:
+    def __init__(self, session: Session, start: Start | None = None,
+                 titles: dict[str, str] | None = None) -> None:
         super().__init__()
         self.session = session
         self.start = start or session.run_detached
-        self.steps = list(session.step_titles().items())
+        self.steps = list((titles or session.step_titles()).items())
         self.state = {step_id: "pending" for step_id, _ in self.steps}
         self._shown = dict(self.state)
         self.result: RunFinished | None = None
@@ -168,8 +172,8 @@ class InstallScreen(Screen[None]):
         current = self.query_one("#current", Static)
         if result.ok:
             bar.update(total=1, progress=1)
-            current.update(f"[b]{escape(self.notes.outcome(result, self.session.had_cht))}[/b] "
-                           "Press [b]Enter[/b] for the details.")
+            current.update(f"[b]{escape(self.outcome(result))}[/b] Press [b]Enter[/b] for "
+                           "the details.")
         elif result.stopped:
             current.update(f"[b]Stopped, as asked, before: {escape(self.title_of(result.failed))}"
                            ".[/b] Press [b]r[/b] to go on, or [b]q[/b] to quit.")
@@ -177,6 +181,10 @@ class InstallScreen(Screen[None]):
             current.update(f"[b]Stopped at: {escape(self.title_of(result.failed))}.[/b] Fix it "
                            "(see below), then press [b]r[/b] to retry, or [b]q[/b] to quit.")
         self.refresh_bindings()
+
+    def outcome(self, result: RunFinished) -> str:
+        """A run that ended well, in one sentence."""
+        return self.notes.outcome(result, self.session.had_cht)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next":
@@ -214,13 +222,10 @@ class InstallScreen(Screen[None]):
                 self.query_one("#current", Static).update(
                     "Stopping after the current step (a step is never cut short) ...")
 
-        self.app.push_screen(ConfirmScreen(
-            "Stop the install?\n\nIt stops safely after the current step; running "
-            "cht-install again goes on from there."), answered)
+        self.app.push_screen(ConfirmScreen(self.STOP_QUESTION), answered)
 
     def action_leave(self) -> None:
-        self.app.exit(0, message="The install goes on in the background; run "
-                                 "cht-install again to follow it.")
+        self.app.exit(0, message=self.LEFT)
 
     def action_quit(self) -> None:
         if self.result is None:

@@ -62,9 +62,13 @@ def keep(ctx: Context, **changes: object) -> Migration:
     ctx.facts.migration = migration
     if migration.secret:
         ctx.host.add_secret(migration.secret)
-    ctx.host.write_file(ctx.paths.migration_note, json.dumps(asdict(migration), indent=1),
-                        0o600)
+    ctx.host.write_file(ctx.paths.migration_note, text(migration), 0o600)
     return migration
+
+
+def text(migration: Migration) -> str:
+    """The note's text (``read`` reads it back)."""
+    return json.dumps(asdict(migration), indent=1)
 
 
 def migrated_here(ctx: Context) -> bool:

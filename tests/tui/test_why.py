@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from installer.answers import from_mapping
+from installer.migrate_command import steps as migrate_steps
 from installer.plan import build_plan
 from installer.session import Options, Session
 from screens.app import ChtInstallApp
@@ -27,8 +28,10 @@ CHOICES = ("tls.mode",)  # the settings screen's F1
 def test_every_step_and_check_has_a_paragraph() -> None:
     config = from_mapping({"hostname": "cht.example.org", "tls": {"mode": "letsencrypt"}})
     current = config.with_changes(cht_version="5.0.2")
+    migrating = Session(Options(root=Path("/nowhere"), os_release=OS_RELEASE), current)
+    migration = [step.id for step in migrate_steps(migrating, None)]
     ids = list(dict.fromkeys([step.id for step in build_plan(config)]
-                             + [step.id for step in build_plan(current)]
+                             + [step.id for step in build_plan(current)] + migration
                              + list(CHECKS) + list(CHOICES)))
     missing = [i for i in ids if len(texts().get(i, "")) < 80]
     assert missing == []

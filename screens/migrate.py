@@ -1,0 +1,214 @@
+"""`cht-install migrate` on a terminal: the migration's plan, its run followed live, its end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.driver import Driver
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from installer import migrate_command as command
+from installer.events import Emit, RunFinished
+from installer.host import PlanHost
+from installer.migration.note import Migration
+from installer.runner import PlannedStep, Runner
+from installer.session import Session
+from installer.step import Status
+from installer.words import WORD, count, word
+from screens.app import ChtInstallApp, run_app
+from screens.confirm import ConfirmScreen
+from screens.install import InstallScreen
+from screens.scrolling import PAGE_KEYS, Paged
+from screens.why import WhyScreen
+
+AGAIN = command.RUN_AGAIN
+
+
+class MigratePlanScreen(Screen[None]):
+    """The whole plan before anything changes; m starts it (asked once more)."""
+
+    BINDINGS = [
+        Binding("m", "migrate", "Migrate"),
+        Binding("w", "why", "Why"),
+        Binding("q,escape", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, session: Session, migration: Migration) -> None:
+        super().__init__()
+        self.session = session
+        self.migration = migration
+        self.planned: list[PlannedStep] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(classes="page", id="plan-page"):
+            with VerticalScroll(id="plan-head"):
+                yield Static(
+                    f"[b]Moving CHT {escape(self.migration.old)} to "
+                    f"{escape(self.migration.new)}[/b] (nothing has changed yet). First, "
+                    "while 3.x serves: a backup, the new images, and the new release's "
+                    "views indexed (hours on a big site). Then 3.x stops while its data is "
+                    "copied; the new CouchDB starts on the copy with 3.x's password, secret "
+                    "and uuid, so phones keep their data. 3.x's own data is only read: "
+                    f"until you finish, [b]sudo {AGAIN} --back[/b] returns to it.",
+                    classes="notice")
+                yield Static("Checking what is already in place ...", id="summary")
+                yield Static("", id="detail")
+            yield DataTable(id="plan", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Now", width=max(len(w) for w in WORD.values()))
+        table.add_column("Step", width=max(len(title) for title in self.titles().values()))
+        self.load()
+
+    def titles(self) -> dict[str, str]:
+        return {step.id: step.title for step in command.steps(self.session, None)}
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        ctx = command.context(self.session, self.migration, PlanHost(self.session.real))
+        planned = Runner(command.steps(self.session, None), ctx).plan()
+        self.app.call_from_thread(self.show, planned)
+
+    def show(self, planned: list[PlannedStep]) -> None:
+        self.planned = planned
+        table = self.query_one(DataTable)
+        for step in planned:
+            table.add_row(word(step.finding.status.value), step.title)
+        table.focus()
+        stops = [s for s in planned if s.finding.status is Status.BLOCKED]
+        todo = [s for s in planned if s.finding.status in (Status.NEEDED, Status.BROKEN)]
+        if stops:
+            text = "[b]Blocked:[/b] " + escape(
+                f"{stops[0].finding.reason}\nFix: {stops[0].finding.screen_fix}\nNothing "
+                "was changed; 3.x serves on.")
+        else:
+            text = (f"{count(len(todo), 'step')} to do. Press [b]m[/b] to migrate (asked "
+                    "once more).")
+        self.query_one("#summary", Static).update(text)
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.planned is None or event.cursor_row >= len(self.planned):
+            return
+        step = self.planned[event.cursor_row]
+        finding = step.finding
+        fix = f"\nFix: {finding.screen_fix}" if finding.screen_fix and not finding.ok else ""
+        self.query_one("#detail", Static).update(
+            f"[b]{escape(step.title)}:[/b] {escape(finding.reason + fix)}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "migrate":
+            return self.planned is not None and not any(
+                s.finding.status is Status.BLOCKED for s in self.planned)
+        return True
+
+    def action_why(self) -> None:
+        if not self.planned:
+            return
+        row = max(min(self.query_one(DataTable).cursor_row, len(self.planned) - 1), 0)
+        self.app.push_screen(WhyScreen(self.planned[row].title, self.planned[row].id,
+                                       list(self.titles().items())))
+
+    def action_migrate(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.switch_screen(MigrationRunScreen(self.session, self.migration))
+
+        self.app.push_screen(ConfirmScreen(
+            f"Migrate to CHT {self.migration.new} now?\n\nCHT is unavailable while 3.x's "
+            "data is copied and the new release starts. If the link drops, the migration "
+            f"goes on; run sudo {AGAIN} to follow it again."), answered)
+
+
+class MigrationRunScreen(InstallScreen):
+    """The migration's steps live (it runs in a worker of its own, as an install does)."""
+
+    BINDINGS = [
+        Binding("enter", "next", "Next"),
+        Binding("n", "next", "Next", show=False),
+        Binding("r", "retry", "Retry"),
+        Binding("w", "why", "Why"),
+        Binding("q", "leave", "Leave (migration goes on)"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "stop", "Stop safely", priority=True),
+    ]
+    STOP_QUESTION = ("Stop the migration?\n\nIt stops safely after the current step; "
+                     f"sudo {AGAIN} goes on from there.")
+    LEFT = f"The migration goes on in the background; run sudo {AGAIN} to follow it."
+
+    def __init__(self, session: Session, migration: Migration) -> None:
+        super().__init__(session, self.follow, {
+            step.id: step.title for step in command.steps(session, None)})
+        self.migration = migration
+
+    def follow(self, sinks: Sequence[Emit], cancelled: Callable[[], bool]
+               ) -> RunFinished | None:
+        holder = self.session.running()
+        if holder is not None:
+            self.session.attach(holder)
+        else:
+            command.start_detached(self.session, self.migration)
+        return self.session.follow(sinks, cancelled)
+
+    def outcome(self, result: RunFinished) -> str:
+        return f"CHT {self.migration.new} serves the 3.x site, proven."
+
+    def action_next(self) -> None:
+        assert self.result is not None
+        self.app.push_screen(MigratedScreen(self.session, self.result))
+
+
+class MigratedScreen(Paged):
+    """The migration's end: what serves now, and the ways on (--finish) or back."""
+
+    BINDINGS = [Binding("q,enter", "app.quit", "Quit"), *PAGE_KEYS]
+
+    def __init__(self, session: Session, result: RunFinished) -> None:
+        super().__init__()
+        self.session = session
+        self.result = result
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(classes="page"):
+            yield Static("\n\n".join(escape(line) for line in
+                                     command.ending_lines(self.session, self.result)),
+                         id="done")
+        yield Footer()
+
+
+class MigrateApp(ChtInstallApp):
+    """The installer's app, opening on the migration's screens."""
+
+    TITLE = "cht-install migrate"
+
+    def __init__(self, session: Session, migration: Migration,
+                 driver_class: type[Driver] | None = None) -> None:
+        super().__init__(session, first="migrate", driver_class=driver_class)
+        self.migration = migration
+        # a migration already going (the link dropped): follow it
+        self.routes["migrate"] = lambda: (
+            MigrationRunScreen(session, migration) if session.running() else
+            MigratePlanScreen(session, migration))
+
+    async def action_quit(self) -> None:
+        if isinstance(self.screen, MigratePlanScreen):
+            self.exit(0, message=f"cht-install migrate: nothing was changed. Run sudo "
+                                 f"{AGAIN} again when you are ready.")
+        elif isinstance(self.screen, MigratedScreen):
+            self.exit(0 if self.screen.result.ok else 1)
+        else:
+            await super().action_quit()
+
+
+def run_tui(session: Session, migration: Migration) -> int:
+    return run_app(lambda driver: MigrateApp(session, migration, driver_class=driver))
