@@ -11,6 +11,10 @@ import hashlib
 import json
 import os
 import random
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +22,11 @@ from typing import Any
 import pytest
 import yaml
 
+from installer.journal import RunLock
+from installer.paths import Paths
 from tests.e2e.conftest import (
     HOSTNAME,
+    REPO,
     Installed,
     cht_install,
     killed_in,
@@ -29,6 +36,7 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.test_current_line import APT_REPO, BUILDS, UPGRADE_COMPOSE, client, purge
 from tests.e2e.test_official_repository import good_fingerprint
+from tests.e2e.tmux import Tmux
 
 OLD = "3.9.0"  # what the 3.x stand-in's API says it is
 NEW = "5.0.2"
@@ -41,6 +49,9 @@ KILLS = [("migrate.kept", 0.02), ("migrate.backup", 0.3), ("migrate.views", 0.5)
          ("migrate.copy", 0.1), ("migrate.couchdb", 3.0), ("cht.running", 8.0),
          ("migrate.proven", 1.0)]  # a kill there may land in migrate.done (instant) or after
 KILL_SEED = int(os.environ.get("CHT_KILL_SEED", "20261203"))
+JOURNAL = "var/lib/cht-install/journal.jsonl"
+PAGE = 4096  # a tmpfs gives each file's data whole pages
+FILL_CHUNK = 512 * 2**20  # this sandbox refuses a bigger allocation at once
 
 
 def password_of(root: Path) -> str:
@@ -248,6 +259,47 @@ def test_back_returns_the_3x_site_as_it_was(site: dict[str, Any]) -> None:
     assert again.returncode == 0, again.output
 
 
+def test_on_the_screens_a_dropped_link_leaves_the_migration_going(
+        site: dict[str, Any]) -> None:
+    """The screens: the plan, m and a yes; the terminal closed mid-way (a dropped SSH link)
+    leaves the migration going in its worker; `cht-install migrate` follows it again to
+    its end, whose words say how to finish or go back. Then back to 3.x (for the kills)."""
+    root, password = site["root"], site["password"]
+    command = f"cd {REPO} && {sys.executable} -m installer.cli migrate --root {root} --to {NEW}"
+    term = Tmux(command)
+    try:
+        shown = term.wait_for("Press m to migrate", 120)
+        assert f"Moving CHT {OLD} to {NEW}" in shown and "Traceback" not in shown
+        term.keys("m")
+        term.wait_for(f"Migrate to CHT {NEW} now?", 10)
+        term.keys("y")
+        term.wait_for("[ .. ]", 60)
+        holder = RunLock.holder(Paths.under(root).lock)
+        assert holder is not None
+        os.kill(holder.pid, signal.SIGSTOP)  # held, so that it is still going when followed
+    finally:
+        term.close()  # the link drops: the screens go
+    term = Tmux(command)
+    try:
+        os.kill(holder.pid, 0)  # the worker is still there
+        shown = term.wait_for("Leave (migration goes on)", 60)
+        assert "Press m" not in shown  # straight to the run in progress
+        os.kill(holder.pid, signal.SIGCONT)
+        shown = term.wait_for(f"CHT {NEW} serves the 3.x site, proven.", 600)
+        assert "[FAIL]" not in shown, shown
+        term.keys("Enter")
+        shown = term.wait_for("--finish", 30)
+        assert f"CHT {NEW} serves the 3.x site at https://{HOSTNAME}/" in shown, shown
+        term.keys("q")
+    finally:
+        os.kill(holder.pid, signal.SIGCONT)
+        term.close()
+    assert served() == (site["certificate"], NEW)
+    assert documents("cht-couchdb-1", 5984, password) == site["documents"]
+    code, out = migrate(root, "--back")
+    assert code == 0, out
+
+
 def test_a_migration_killed_at_each_step_converges_then_finishes(
         site: dict[str, Any]) -> None:
     root, password = site["root"], site["password"]
@@ -279,3 +331,143 @@ def test_a_migration_killed_at_each_step_converges_then_finishes(
     code, out = migrate(root)
     assert code == 2 and "runs CHT's current line already" in out, out
 
+
+def free_bytes(disk: Path) -> int:
+    found = os.statvfs(disk)
+    return found.f_bavail * found.f_frsize
+
+
+def fill(disk: Path, keep: int) -> None:
+    """Files (``filler-N``) that take ``disk``'s free space but ``keep`` bytes (whole pages),
+    allocated FILL_CHUNK at most at a time."""
+    for number in range(free_bytes(disk) // FILL_CHUNK + 1):
+        left = free_bytes(disk) - keep
+        if left <= 0:
+            break
+        with (disk / f"filler-{number}").open("wb") as out:
+            os.posix_fallocate(out.fileno(), 0, min(left, FILL_CHUNK))
+    assert free_bytes(disk) == keep, (free_bytes(disk), keep)
+
+
+def free(disk: Path) -> None:
+    """The fillers ``fill`` made, removed."""
+    for filler in disk.glob("filler-*"):
+        filler.unlink()
+
+
+def room_for_half(source: Path) -> int:
+    """Bytes (whole pages) for about half of a copy of ``source`` on a tmpfs: a copy of it
+    runs out of space midway."""
+    pages = sum(-(-path.stat().st_size // PAGE) for path in source.rglob("*")
+                if path.is_file() and not path.is_symlink())
+    assert pages >= 2, f"{source} holds too little to fill half of it"
+    return pages // 2 * PAGE
+
+
+def journaled_at(root: Path, offset: int, run: subprocess.Popen[str], event: str,
+                 step_id: str, within: float) -> None:
+    """Poll (every 5 ms) the journal's whole lines from ``offset`` on until one says
+    ``event`` of ``step_id``; the test fails if the run ends first or ``within`` seconds
+    pass."""
+    journal = root / JOURNAL
+    deadline = time.monotonic() + within
+    while True:
+        with journal.open("rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+        whole = data[: data.rfind(b"\n") + 1]
+        for line in whole.splitlines():
+            entry = json.loads(line)
+            if entry.get("event") == event and entry.get("step_id") == step_id:
+                return
+        offset += len(whole)
+        if run.poll() is not None:
+            pytest.fail(f"the migration ended (code {run.returncode}) before {event} of "
+                        f"{step_id}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {event} of {step_id} within {within:.0f} s")
+        time.sleep(0.005)
+
+
+def stopped(pid: int, within: float = 10) -> None:
+    """Poll until process ``pid`` is stopped (a SIGSTOP delivered)."""
+    deadline = time.monotonic() + within
+    while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
+        assert time.monotonic() < deadline, f"process {pid} did not stop"
+        time.sleep(0.001)
+
+
+def test_a_full_disk_during_the_copy_stops_it_cleanly_then_it_completes(
+        site: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """3.x's data in a folder on a disk of its own (a tmpfs), the copy going beside it: the
+    migration is stopped (SIGSTOP) as the copy's step starts, the disk filled but for half
+    of the copy, the migration let go: the copy fails on a full disk, nothing of it is
+    left and 3.x serves again; with the space back, the migration completes. (The last
+    test here: it purges Docker; the module's end makes the shared install again.)"""
+    purge()
+    root = tmp_path_factory.mktemp("full")
+    disk = root / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6g", "tmpfs", str(disk)],
+                   check=True)
+    try:
+        answers = root / "answers.yml"
+        answers.write_text(yaml.safe_dump({"data": str(disk / "cht")}))
+        first = cht_install("--yes", "--answers", str(answers), "--registry",
+                            "127.0.0.1:5000", "--root", str(root), "--hostname", HOSTNAME,
+                            "--accept-warnings", "--docker-source", "official",
+                            "--docker-repo-url", APT_REPO, "--docker-key-fingerprint",
+                            good_fingerprint(), "--builds-url", BUILDS,
+                            "--upgrade-service-url", UPGRADE_COMPOSE)
+        assert first.returncode == 0, first.output
+        password = password_of(root)
+        in_couchdb("medic-os", 5985, password, (
+            "couch('PUT','/medic')\n"
+            "couch('POST','/medic/_bulk_docs',{'docs':[{'_id':f'doc-{i}'} for i in range(50)]})\n"
+            "print(1)"))
+        before = documents("medic-os", 5985, password)
+        copy, partial = disk / "cht-couchdb", disk / "cht-couchdb.partial"
+        offset = (root / JOURNAL).stat().st_size
+        output = root / "migrate.out"
+        started = time.monotonic()
+        with output.open("w") as out:  # a file, not a pipe: nothing to read while it runs
+            run = subprocess.Popen(
+                [sys.executable, "-m", "installer.cli", "migrate", "--root", str(root),
+                 "--to", NEW], stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            # StepStarted comes before the step's check: stopped there, the copy has not
+            # begun.
+            journaled_at(root, offset, run, "StepStarted", "migrate.copy", 900)
+            os.killpg(run.pid, signal.SIGSTOP)
+            stopped(run.pid)
+            assert not partial.exists(), "the copy began before the migration was stopped"
+            source = Path(json.loads((root / NOTE).read_text())["source"])
+            fill(disk, room_for_half(source))
+            os.killpg(run.pid, signal.SIGCONT)
+            journaled_at(root, offset, run, "StepFailed", "migrate.copy", 300)
+            free(disk)  # 3.x, started again on this disk, needs room
+            code = run.wait(timeout=900)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.wait()
+        said = output.read_text()
+        print(said)
+        print(f"full-disk migration: {time.monotonic() - started:.1f} s")
+        assert code == 1, said
+        assert f"the disk holding {disk} is full" in said, said
+        assert "CHT 3.x is started again" in said, said
+        assert served()[1] == OLD
+        assert documents("medic-os", 5985, password) == before
+        assert not partial.exists()
+        assert not (copy.exists() and any(copy.iterdir())), list(copy.iterdir())
+        code, said = migrate(root)
+        assert code == 0, said
+        assert served()[1] == NEW
+        assert documents("cht-couchdb-1", 5984, password) == before
+    finally:
+        try:
+            purge()
+        finally:
+            subprocess.run(["umount", "-l", str(disk)], check=False)
