@@ -309,15 +309,16 @@ def ending_lines(session: Session, result: RunFinished) -> list[str]:
             "was.",
             "The backup made before the migration is kept in "
             f"{backup_dir(session.config.backup.dir, session.paths.root)}."]
+    serving = running_version(session.context(PlanHost(session.real)))
+    now = f"{'CHT ' + serving if serving else 'nothing'} answers over HTTPS now"
     if result.stopped:
-        lines = [f"Stopped. Run `{RUN_AGAIN}` again to go on with the migration."]
+        line = (f"Stopped, as asked; {now}. Run `{RUN_AGAIN}` again to go on with the "
+                f"migration, or `{RUN_AGAIN} --back` to return to 3.x.")
     else:
-        serving = running_version(session.context(PlanHost(session.real)))
-        lines = [f"The migration is not finished; {'CHT ' + serving if serving else 'nothing'} "
-                 f"answers over HTTPS now. Fix what is said above, then run `{RUN_AGAIN}` "
-                 f"again (it goes on from where it stopped), or `{RUN_AGAIN} --back` to stay "
-                 "on 3.x."]
-    return [*lines, f"See the log: {session.paths.log}"]
+        line = (f"The migration is not finished; {now}. Fix what is said above, then run "
+                f"`{RUN_AGAIN}` again (it goes on from where it stopped), or `{RUN_AGAIN} "
+                "--back` to stay on 3.x.")
+    return [line, f"See the log: {session.paths.log}"]
 
 
 def way_out(session: Session, kept: note.Migration | None, going_back: bool,

@@ -10,8 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.driver import Driver
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, RichLog, Static
 
 from installer import migrate_command as command
 from installer.events import Emit, RunFinished
@@ -24,18 +23,19 @@ from installer.words import WORD, count, word
 from screens.app import ChtInstallApp, run_app
 from screens.confirm import ConfirmScreen
 from screens.install import InstallScreen
-from screens.scrolling import PAGE_KEYS, Paged
+from screens.scrolling import PAGE_KEYS, HeadAndTable, Paged
 from screens.why import WhyScreen
 
 AGAIN = command.RUN_AGAIN
 
 
-class MigratePlanScreen(Screen[None]):
+class MigratePlanScreen(HeadAndTable):
     """The whole plan before anything changes; m starts it (asked once more)."""
 
     BINDINGS = [
         Binding("m", "migrate", "Migrate"),
         Binding("w", "why", "Why"),
+        Binding("tab", "read_above", "Read all above"),  # only when it overflows
         Binding("q,escape", "app.quit", "Quit"),
     ]
 
@@ -48,17 +48,17 @@ class MigratePlanScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(classes="page", id="plan-page"):
+            # the words above the table scroll by themselves when longer than their place
             with VerticalScroll(id="plan-head"):
+                yield Static("Checking what is already in place ...", id="summary")
                 yield Static(
                     f"[b]Moving CHT {escape(self.migration.old)} to "
-                    f"{escape(self.migration.new)}[/b] (nothing has changed yet). First, "
-                    "while 3.x serves: a backup, the new images, and the new release's "
-                    "views indexed (hours on a big site). Then 3.x stops while its data is "
-                    "copied; the new CouchDB starts on the copy with 3.x's password, secret "
-                    "and uuid, so phones keep their data. 3.x's own data is only read: "
-                    f"until you finish, [b]sudo {AGAIN} --back[/b] returns to it.",
+                    f"{escape(self.migration.new)}[/b] (nothing has changed yet). While 3.x "
+                    "serves: a backup, the new images, the new release's views (hours on a "
+                    "big site). Then 3.x stops for the copy of its data, and the new release "
+                    "starts on the copy with 3.x's password, secret and uuid. 3.x's data is "
+                    f"only read: [b]{AGAIN} --back[/b] returns to it until you finish.",
                     classes="notice")
-                yield Static("Checking what is already in place ...", id="summary")
                 yield Static("", id="detail")
             yield DataTable(id="plan", cursor_type="row")
         yield Footer()
@@ -94,7 +94,7 @@ class MigratePlanScreen(Screen[None]):
             text = (f"{count(len(todo), 'step')} to do. Press [b]m[/b] to migrate (asked "
                     "once more).")
         self.query_one("#summary", Static).update(text)
-        self.refresh_bindings()
+        self.call_after_refresh(self.refresh_bindings)  # whether the words overflow now
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.planned is None or event.cursor_row >= len(self.planned):
@@ -106,6 +106,8 @@ class MigratePlanScreen(Screen[None]):
             f"[b]{escape(step.title)}:[/b] {escape(finding.reason + fix)}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "read_above":
+            return self.head_can_scroll()
         if action == "migrate":
             return self.planned is not None and not any(
                 s.finding.status is Status.BLOCKED for s in self.planned)
@@ -126,7 +128,7 @@ class MigratePlanScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(
             f"Migrate to CHT {self.migration.new} now?\n\nCHT is unavailable while 3.x's "
             "data is copied and the new release starts. If the link drops, the migration "
-            f"goes on; run sudo {AGAIN} to follow it again."), answered)
+            f"goes on; run {AGAIN} to follow it again."), answered)
 
 
 class MigrationRunScreen(InstallScreen):
@@ -142,13 +144,14 @@ class MigrationRunScreen(InstallScreen):
         Binding("ctrl+c", "stop", "Stop safely", priority=True),
     ]
     STOP_QUESTION = ("Stop the migration?\n\nIt stops safely after the current step; "
-                     f"sudo {AGAIN} goes on from there.")
-    LEFT = f"The migration goes on in the background; run sudo {AGAIN} to follow it."
+                     f"{AGAIN} goes on from there.")
+    LEFT = f"The migration goes on in the background; run {AGAIN} to follow it."
 
     def __init__(self, session: Session, migration: Migration) -> None:
         super().__init__(session, self.follow, {
             step.id: step.title for step in command.steps(session, None)})
         self.migration = migration
+        self.where = ""  # after a stop or failure: what serves, and the ways on or back
 
     def follow(self, sinks: Sequence[Emit], cancelled: Callable[[], bool]
                ) -> RunFinished | None:
@@ -161,6 +164,23 @@ class MigrationRunScreen(InstallScreen):
 
     def outcome(self, result: RunFinished) -> str:
         return f"CHT {self.migration.new} serves the 3.x site, proven."
+
+    def finished(self, result: RunFinished) -> None:
+        super().finished(result)
+        if not result.ok:  # what serves now, and the ways on or back
+            self.tell_where(result)
+
+    @work(thread=True)
+    def tell_where(self, result: RunFinished) -> None:
+        self.where = command.ending_lines(self.session, result)[0]
+        self.app.call_from_thread(self.query_one(RichLog).write,
+                                  f"[b]{escape(self.where)}[/b]")
+
+    def action_quit(self) -> None:
+        if self.result is not None and not self.result.ok and self.where:
+            self.app.exit(1, message=self.where)  # said again on the terminal left behind
+            return
+        super().action_quit()
 
     def action_next(self) -> None:
         assert self.result is not None
@@ -202,7 +222,7 @@ class MigrateApp(ChtInstallApp):
 
     async def action_quit(self) -> None:
         if isinstance(self.screen, MigratePlanScreen):
-            self.exit(0, message=f"cht-install migrate: nothing was changed. Run sudo "
+            self.exit(0, message=f"cht-install migrate: nothing was changed. Run "
                                  f"{AGAIN} again when you are ready.")
         elif isinstance(self.screen, MigratedScreen):
             self.exit(0 if self.screen.result.ok else 1)

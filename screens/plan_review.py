@@ -7,7 +7,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from installer.runner import PlannedStep
@@ -15,10 +14,11 @@ from installer.session import Session
 from installer.step import Status
 from installer.words import WORD, count, word
 from screens.compose_diff import ComposeDiffScreen
+from screens.scrolling import HeadAndTable
 from screens.why import WhyScreen
 
 
-class PlanReviewScreen(Screen[None]):
+class PlanReviewScreen(HeadAndTable):
     BINDINGS = [
         Binding("i", "install", "Install"),
         Binding("i", "repair", "Repair"),
@@ -114,8 +114,7 @@ class PlanReviewScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_above":
-            head = self.query_one("#plan-head", VerticalScroll)
-            return head.max_scroll_y > 0 or head.has_focus
+            return self.head_can_scroll()
         if action == "say_blocked":
             return self.planned is not None and self.blocked()
         if action in ("install", "repair", "check_again"):
@@ -133,12 +132,6 @@ class PlanReviewScreen(Screen[None]):
         todo = [s for s in self.planned or [] if s.finding.status in (Status.NEEDED,
                                                                       Status.BROKEN)]
         return "repair" if todo else "check_again"
-
-    def action_read_above(self) -> None:
-        """Tab: to the words above the table (the arrows scroll them), and back."""
-        head = self.query_one("#plan-head", VerticalScroll)
-        (self.query_one(DataTable) if head.has_focus else head).focus()
-        self.refresh_bindings()
 
     def action_say_blocked(self) -> None:
         self.notify("A step is blocked, so nothing can run yet: its fix is above. Press Esc "

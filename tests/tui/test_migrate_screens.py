@@ -58,7 +58,7 @@ def test_the_plan_comes_first_and_q_changes_nothing(tmp_path: Path) -> None:
     assert seen["can_migrate"] is (not seen["blocked"])
     assert ("Blocked:" if seen["blocked"] else "Press m to migrate") in str(seen["summary"])
     assert seen["why"] is WhyScreen
-    assert app.return_code == 0
+    assert app.return_value == 0
     assert not session.paths.migration_note.exists()
 
 
@@ -132,4 +132,40 @@ def test_the_run_is_followed_and_its_end_says_what_next(
     assert seen[1] is MigratedScreen
     assert "sudo cht-install migrate --finish" in str(seen[2])
     assert "--back" in str(seen[2])
-    assert app.return_code == 0
+    assert app.return_value == 0
+
+
+def test_a_stop_says_what_serves_and_the_ways_on_or_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = migrating(tmp_path)
+    monkeypatch.setattr(command, "running_version", lambda ctx: None)  # 3.x stopped
+
+    def run(sinks: Sequence[Emit], cancelled: Callable[[], bool]) -> RunFinished:
+        result = RunFinished(ok=False, failed="cht.running", stopped=True)
+        for sink in sinks:
+            sink(result)
+        return result
+
+    monkeypatch.setattr(MigrationRunScreen, "follow", lambda self, sinks, cancelled:
+                        run(sinks, cancelled))
+    app = MigrateApp(session, MIGRATION)
+    seen: list[str] = []
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.switch_screen(MigrationRunScreen(session, MIGRATION))
+            for _ in range(50):
+                await pilot.pause(0.1)
+                screen = app.screen
+                if isinstance(screen, MigrationRunScreen) and screen.where:
+                    break
+            running = app.screen
+            assert isinstance(running, MigrationRunScreen)
+            seen.append(running.where)
+            await pilot.press("q")
+            await pilot.pause()
+
+    asyncio.run(drive())
+    assert seen[0].startswith("Stopped, as asked; nothing answers over HTTPS now.")
+    assert "sudo cht-install migrate --back" in seen[0]
+    assert app.return_value == 1
