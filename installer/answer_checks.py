@@ -7,8 +7,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import idna
-
 from installer.lines.current.releases import supported_release
 
 # A check: None when the value is valid, else what is expected instead, in words.
@@ -47,6 +45,8 @@ def to_ascii(name: str) -> str:
     """A host name's ASCII (IDNA 2008, UTS 46) form; unchanged when it is ASCII already."""
     if name.isascii():
         return name
+    import idna  # here: the screens' first frame is drawn without it
+
     try:
         return str(idna.encode(name, uts46=True).decode("ascii"))
     except (idna.IDNAError, UnicodeError):

@@ -11,8 +11,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from installer import answer_checks as check
 from installer.answer_checks import CHT_LINES, CHT_VERSION, LATEST, SUPPORTED_EXAMPLE, to_ascii
 from installer.answer_entry import Answer, answer, dest, entries
@@ -485,6 +483,8 @@ def check_files(config: InstallConfig) -> InstallConfig:
 def load_mapping(path: Path) -> dict[str, Any]:
     """An answers file's mapping, keys checked (a typo is an error); values are checked
     once all sources are merged, so a file may give only some answers."""
+    import yaml  # here: the screens' first frame is drawn without it
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -516,5 +516,7 @@ def load(path: Path) -> InstallConfig:
 def dump(config: InstallConfig) -> str:
     """The answers file text (0600): the admin password is never saved here (it lives in
     /opt/cht/.env); tls.password is, so that a repair can open the operator's files."""
+    import yaml
+
     header = "# cht-install answers: re-used by every later run (repair)\n"
     return header + yaml.safe_dump(config.to_mapping(), sort_keys=False)

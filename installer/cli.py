@@ -13,15 +13,17 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from installer.answer_entry import Answer
 from installer.answers import ANSWERS, STAGING, AnswersError, overrides_from
 from installer.arguments import WordsParser, command_parser
-from installer.backup import BackupError
 from installer.journal import AlreadyRunning
-from installer.report import PlainLines, doctor_text, plan_json, plan_text
-from installer.session import Options, Session
-from installer.step import Status
+from installer.options import Options
+
+if TYPE_CHECKING:  # the engine is imported where a command needs it: the screens' first
+    # frame is drawn without it
+    from installer.answer_entry import Answer
+    from installer.session import Session
 
 
 def version() -> str:
@@ -109,6 +111,9 @@ def say(line: str) -> None:
 
 
 def dry_run(session: Session, as_json: bool) -> int:
+    from installer.report import plan_json, plan_text
+    from installer.step import Status
+
     planned = session.plan()
     note = session.hostname_note()
     say(plan_json(session.platform, planned, note, session.config) if as_json
@@ -119,6 +124,8 @@ def dry_run(session: Session, as_json: bool) -> int:
 def headless(session: Session) -> int:
     """Run (or follow the run already in progress) with plain lines; Ctrl-C asks first and
     stops only between steps; a lost terminal leaves the run going."""
+    from installer.report import PlainLines
+
     holder = session.running()
     if holder is not None:
         say(f"cht-install is already running (pid {holder.pid}): following it. Ctrl-C stops "
@@ -187,6 +194,9 @@ def renew_parser() -> argparse.ArgumentParser:
 
 
 def renew_cert(argv: list[str]) -> int:
+    from installer.report import PlainLines
+    from installer.session import Session
+
     args = renew_parser().parse_args(argv)
     session = Session(Options(root=args.root))
     if session.config.tls.mode != "letsencrypt":
@@ -198,6 +208,8 @@ def renew_cert(argv: list[str]) -> int:
 
 def backup_command(argv: list[str]) -> int:
     from installer.backup_command import describe, make_backup
+    from installer.report import PlainLines
+    from installer.session import Session
 
     p = command_parser(
         "backup",
@@ -218,7 +230,9 @@ def backup_command(argv: list[str]) -> int:
 
 
 def restore_command(argv: list[str]) -> int:
+    from installer.report import PlainLines
     from installer.restore import restore
+    from installer.session import Session
 
     p = command_parser(
         "restore",
@@ -244,6 +258,7 @@ def restore_command(argv: list[str]) -> int:
 
 def health_check_command(argv: list[str]) -> int:
     from installer.health_check import check
+    from installer.session import Session
 
     p = command_parser(
         "health-check",
@@ -256,6 +271,7 @@ def health_check_command(argv: list[str]) -> int:
 
 def alert_test_command(argv: list[str]) -> int:
     from installer.health_check import test_alert
+    from installer.session import Session
 
     args = command_parser("alert-test", "Send a test alert to every receiver set up.").parse_args(
         argv)
@@ -294,6 +310,8 @@ def new_password_from(args: argparse.Namespace) -> str | None:
 def password_command(argv: list[str]) -> int:
     from installer import password_change as change
     from installer.lines import password_in
+    from installer.report import PlainLines, plan_text
+    from installer.session import Session
 
     args = password_parser().parse_args(argv)
     session = Session(Options(root=args.root))
@@ -354,6 +372,7 @@ def confirm_replace(root: Path, file: Path) -> bool:
     """On a terminal, ask before a restore replaces live data (headless: --replace-data)."""
     from installer.host import PlanHost
     from installer.restore import has_data
+    from installer.session import Session
 
     if not sys.stdin.isatty():
         return False
@@ -371,6 +390,9 @@ def confirm_replace(root: Path, file: Path) -> bool:
 
 
 def doctor(argv: list[str]) -> int:
+    from installer.report import doctor_text
+    from installer.session import Session
+
     p = command_parser("doctor", "Check every step and report; change nothing.")
     p.add_argument("--json", action="store_true", help="one JSON object")
     args = p.parse_args(argv)
@@ -449,6 +471,8 @@ def run(argv: list[str]) -> int:
             print(f"cht-install doctor: {exc}", file=sys.stderr)
             return 2
     if argv[:1] and argv[0] in CARE_COMMANDS:
+        from installer.backup import BackupError
+
         try:
             return CARE_COMMANDS[argv[0]](argv[1:])
         except (AnswersError, AlreadyRunning, BackupError) as exc:
@@ -468,10 +492,20 @@ def run(argv: list[str]) -> int:
             print(f"cht-install renew-cert: {exc}", file=sys.stderr)
             return 2
     args = parser().parse_args(argv)
+    screens = not (args.dry_run or args.yes)
+    if screens and (not sys.stdin.isatty() or not sys.stdout.isatty()):
+        print("cht-install: no terminal; run with --yes (and --answers FILE) instead",
+              file=sys.stderr)
+        return 2
     try:
+        if screens:  # the welcome screen first; the session is made while it shows
+            app = importlib.import_module("screens.app")
+            return int(app.run_tui_later(options_from(args)))
+        from installer.session import Session
+
         session = Session(options_from(args))
-        if args.dry_run or args.yes:
-            session.pin_latest()  # the TUI asks when its settings are done
+        session.pin_latest()  # the TUI asks when its settings are done
+        return dry_run(session, args.json) if args.dry_run else headless(session)
     except AnswersError as exc:
         if exc.unreadable and os.geteuid() != 0:
             print(f"cht-install cannot read {exc.field} as this user.\n" + sudo_advice(argv),
@@ -479,24 +513,12 @@ def run(argv: list[str]) -> int:
             return 2
         print(f"cht-install: bad answer: {exc}", file=sys.stderr)
         return 2
-    try:
-        if args.dry_run:
-            return dry_run(session, args.json)
-        if args.yes:
-            return headless(session)
-        if not sys.stdin.isatty() or not sys.stdout.isatty():
-            print("cht-install: no terminal; run with --yes (and --answers FILE) instead",
-                  file=sys.stderr)
-            return 2
-        app = importlib.import_module("screens.app")
-        return int(app.run_tui(session))
     except AlreadyRunning as exc:
         print(f"cht-install: {exc}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         print("cht-install: interrupted", file=sys.stderr)
         return 130
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,7 +21,6 @@ from installer.events import (
     StepStarted,
     event_to_dict,
 )
-from installer.host import append_private
 
 MILESTONES = (StepStarted, StepDone, StepFailed, RunFinished)
 PROGRESS_EVERY = 0.5  # seconds between progress lines of one step: enough to follow a pull
@@ -48,6 +47,8 @@ class Journal:
         self.write(entry, durable=isinstance(event, MILESTONES))
 
     def write(self, entry: dict[str, object], durable: bool = False) -> None:
+        from installer.host import append_private  # not needed to read the journal
+
         append_private(self.path, self.redact(json.dumps(entry, default=str)) + "\n",
                        durable)
 
@@ -143,3 +144,9 @@ class RunLock:
             return None
         finally:
             os.close(fd)
+
+
+def ever_finished(journal: Path) -> bool:
+    """Whether a run on this server ever ended with CHT healthy: then a run is a repair."""
+    return any(entry.get("event") == "RunFinished" and entry.get("ok")
+               for _, entries in runs(journal) for entry in entries)

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from installer import words
 from installer.events import Event, RunFinished, StepProbed, StepStarted
-from installer.journal import runs
 from installer.step import Finding
-
-
-def ever_finished(journal: Path) -> bool:
-    """Whether a run on this server ever ended with CHT healthy: then a run is a repair."""
-    return any(entry.get("event") == "RunFinished" and entry.get("ok")
-               for _, entries in runs(journal) for entry in entries)
 
 
 class RepairNotes:

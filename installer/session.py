@@ -6,7 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,31 +16,21 @@ from installer.answers import InstallConfig
 from installer.considerations import Item, checklist
 from installer.events import Emit, Event, RunFinished, StepFailed
 from installer.host import Host, PlanHost, RealHost, rotate_past
-from installer.journal import Holder, Journal, RunLock
+from installer.journal import Holder, Journal, RunLock, ever_finished
 from installer.lines import Line, password_in
 from installer.lines.current import facts as current_facts
 from installer.lines.current import releases
 from installer.lines.table import line_for
+from installer.options import Options as Options  # the command line's, for sessions
 from installer.paths import Paths
 from installer.plan import build_plan
 from installer.platform import Platform, detect
 from installer.reachable import local_addresses, phones_note
-from installer.repairs import RepairNotes, ever_finished
+from installer.repairs import RepairNotes
 from installer.report import doctor_report
 from installer.runner import PlannedStep, Runner
 from installer.step import Context, Status, Step
 from installer.steps.hardware import Check, checks_for
-
-
-@dataclass
-class Options:
-    """What the command line says (the TUI starts from the same)."""
-
-    root: Path = Path("/")
-    answers_file: Path | None = None
-    os_release: Path | None = None
-    arch: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 def default_hostname() -> str:

@@ -1,24 +1,34 @@
-"""The Textual App: routing between the screens, nothing else."""
+"""The Textual App: routing between the screens, nothing else. A screen's module is loaded
+when it is first shown: the welcome screen is drawn before the engine is imported."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 from textual.driver import Driver
 from textual.screen import Screen
 
-from installer.session import Session
-from screens.doctor import DoctorScreen
-from screens.done import DoneScreen
-from screens.install import InstallScreen, Start
-from screens.plan_review import PlanReviewScreen
-from screens.settings import SettingsScreen
-from screens.system_check import SystemCheckScreen
+from installer.options import Options
+from screens.later import SessionLater
 from screens.terminal import AsciiDriver, driver_for
 from screens.welcome import WelcomeScreen
+
+if TYPE_CHECKING:
+    from installer.session import Session
+    from screens.install import Start
+
+# Each route's screen (module, class), made with the session.
+SCREENS = {"system": ("screens.system_check", "SystemCheckScreen"),
+           "settings": ("screens.settings", "SettingsScreen"),
+           "plan": ("screens.plan_review", "PlanReviewScreen"),
+           "done": ("screens.done", "DoneScreen"),
+           "doctor": ("screens.doctor", "DoctorScreen")}
+NOTHING_CHANGED = "cht-install: nothing was changed. Run it again when you are ready."
 
 
 class ChtInstallApp(App[int]):
@@ -27,28 +37,40 @@ class ChtInstallApp(App[int]):
     SUB_TITLE = "CHT server"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, session: Session, start: Start | None = None,
+    def __init__(self, session: Session | SessionLater, start: Start | None = None,
                  first: str | None = None, driver_class: type[Driver] | None = None) -> None:
         super().__init__(driver_class=driver_class)
-        self.session = session
+        self.source = session
         self.start = start
         self.first = first
         self.routes: dict[str, Callable[[], Screen[None]]] = {
-            "welcome": lambda: WelcomeScreen(session),
-            "system": lambda: SystemCheckScreen(session),
-            "settings": lambda: SettingsScreen(session),
-            "plan": lambda: PlanReviewScreen(session),
-            "install": lambda: InstallScreen(session, self.start),
-            "done": lambda: DoneScreen(session),
-            "doctor": lambda: DoctorScreen(session),
+            "welcome": lambda: WelcomeScreen(self.source),
+            "install": self.make_install_screen,
+            **{name: self.screen_of(*where) for name, where in SCREENS.items()},
         }
+
+    @property
+    def session(self) -> Session:
+        """The session (waited for when it is still being made)."""
+        return self.source.get() if isinstance(self.source, SessionLater) else self.source
+
+    def screen_of(self, module: str, name: str) -> Callable[[], Screen[None]]:
+        def make() -> Screen[None]:
+            screen: Screen[None] = getattr(importlib.import_module(module), name)(self.session)
+            return screen
+        return make
+
+    def make_install_screen(self) -> Screen[None]:
+        from screens.install import InstallScreen
+
+        return InstallScreen(self.session, self.start)
 
     def on_mount(self) -> None:
         # A run already going (e.g. started before the SSH link dropped): follow it.
         if self.first:
             self.go(self.first)
         else:
-            self.go("install" if self.start is None and self.session.running() else "welcome")
+            self.go("install" if self.start is None and self.source.running() else "welcome")
 
     def get_key_display(self, binding: Binding) -> str:
         shown = super().get_key_display(binding)
@@ -65,20 +87,22 @@ class ChtInstallApp(App[int]):
         self.run_worker(self.action_quit())
 
     async def action_quit(self) -> None:
-        """Leave: the install screen decides its own exit; elsewhere nothing is running."""
-        screen = self.screen
-        if isinstance(screen, InstallScreen):
-            screen.action_quit()
+        """Leave: a screen with a run or a result ends the app its own way (quit_screen);
+        elsewhere nothing was changed."""
+        ending: Callable[[], None] | None = getattr(self.screen, "quit_screen", None)
+        if ending is not None:
+            ending()
             return
-        if isinstance(screen, DoneScreen | DoctorScreen):
-            self.exit(0)
-            return
-        self.exit(0, message="cht-install: nothing was changed. Run it again when you are "
-                             "ready.")
+        self.exit(0, message=NOTHING_CHANGED)
 
 
 def run_tui(session: Session, first: str | None = None) -> int:
     return run_app(lambda driver: ChtInstallApp(session, first=first, driver_class=driver))
+
+
+def run_tui_later(options: Options) -> int:
+    """The screens, the session made while the welcome screen shows."""
+    return run_app(lambda driver: ChtInstallApp(SessionLater(options), driver_class=driver))
 
 
 def run_app(make: Callable[[type[Driver]], App[int]]) -> int:

@@ -61,5 +61,9 @@ class DoctorScreen(Paged):
         self.query_one("#report", Static).update(report_markup(report))
         self.page_changed()  # the page may scroll now
 
+    def quit_screen(self) -> None:
+        """The app's quit: as q here."""
+        self.action_finish()
+
     def action_finish(self) -> None:
         self.app.exit(0 if self.report and self.report["healthy"] else 1)

@@ -92,5 +92,9 @@ class DoneScreen(Paged):
         self.query_one("#checklist", Static).update("\n".join(lines))
         self.page_changed()  # the page may scroll now
 
+    def quit_screen(self) -> None:
+        """The app's quit: as q here."""
+        self.action_finish()
+
     def action_finish(self) -> None:
         self.app.exit(0)

@@ -227,6 +227,10 @@ class InstallScreen(Screen[None]):
     def action_leave(self) -> None:
         self.app.exit(0, message=self.LEFT)
 
+    def quit_screen(self) -> None:
+        """The app's quit (Ctrl+C on the way out, Ctrl+Q): as q here."""
+        self.action_quit()
+
     def action_quit(self) -> None:
         if self.result is None:
             self.action_leave()

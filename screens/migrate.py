@@ -22,8 +22,9 @@ from installer.step import Status
 from installer.words import WORD, count, word
 from screens.app import ChtInstallApp, run_app
 from screens.confirm import ConfirmScreen
+from screens.head_table import HeadAndTable
 from screens.install import InstallScreen
-from screens.scrolling import PAGE_KEYS, HeadAndTable, Paged
+from screens.scrolling import PAGE_KEYS, Paged
 from screens.why import WhyScreen
 
 AGAIN = command.RUN_AGAIN
@@ -113,6 +114,11 @@ class MigratePlanScreen(HeadAndTable):
                 s.finding.status is Status.BLOCKED for s in self.planned)
         return True
 
+    def quit_screen(self) -> None:
+        """The app's quit: nothing has changed yet."""
+        self.app.exit(0, message=f"cht-install migrate: nothing was changed. Run {AGAIN} "
+                                 "again when you are ready.")
+
     def action_why(self) -> None:
         if not self.planned:
             return
@@ -197,6 +203,10 @@ class MigratedScreen(Paged):
         self.session = session
         self.result = result
 
+    def quit_screen(self) -> None:
+        """The app's quit: the end is said; 1 when the migration did not end well."""
+        self.app.exit(0 if self.result.ok else 1)
+
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(classes="page"):
@@ -219,15 +229,6 @@ class MigrateApp(ChtInstallApp):
         self.routes["migrate"] = lambda: (
             MigrationRunScreen(session, migration) if session.running() else
             MigratePlanScreen(session, migration))
-
-    async def action_quit(self) -> None:
-        if isinstance(self.screen, MigratePlanScreen):
-            self.exit(0, message=f"cht-install migrate: nothing was changed. Run "
-                                 f"{AGAIN} again when you are ready.")
-        elif isinstance(self.screen, MigratedScreen):
-            self.exit(0 if self.screen.result.ok else 1)
-        else:
-            await super().action_quit()
 
 
 def run_tui(session: Session, migration: Migration) -> int:

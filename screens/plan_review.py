@@ -14,7 +14,7 @@ from installer.session import Session
 from installer.step import Status
 from installer.words import WORD, count, word
 from screens.compose_diff import ComposeDiffScreen
-from screens.scrolling import HeadAndTable
+from screens.head_table import HeadAndTable
 from screens.why import WhyScreen
 
 

@@ -6,7 +6,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable
 
 LAYOUT_SETTLED = 0.2  # seconds: the new layout (and so the page's height) is known by then
 # priority: the page's own container binds these keys too (hidden), and would win
@@ -52,18 +51,3 @@ class Paged(Screen[None]):
         """After the page's content or size changed: offer the page keys, or not (once the
         new layout is known)."""
         self.set_timer(LAYOUT_SETTLED, self.refresh_bindings)
-
-
-class HeadAndTable(Screen[None]):
-    """Words above a table in a ``#plan-head`` VerticalScroll: Tab moves to them (the
-    arrows scroll them) and back, offered while they are longer than their place."""
-
-    def head_can_scroll(self) -> bool:
-        head = self.query_one("#plan-head", VerticalScroll)
-        return head.max_scroll_y > 0 or head.has_focus
-
-    def action_read_above(self) -> None:
-        """Tab: to the words above the table (the arrows scroll them), and back."""
-        head = self.query_one("#plan-head", VerticalScroll)
-        (self.query_one(DataTable) if head.has_focus else head).focus()
-        self.refresh_bindings()

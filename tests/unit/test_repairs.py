@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from installer.events import Emit, RunFinished, StepDone, StepProbed, StepStarted
-from installer.journal import Journal
-from installer.repairs import RepairNotes, ever_finished
+from installer.journal import Journal, ever_finished
+from installer.repairs import RepairNotes
 from installer.report import PlainLines
 from installer.step import broken, needed, ok
 

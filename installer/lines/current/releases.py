@@ -10,7 +10,7 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass
-from importlib.resources import files
+from pathlib import Path
 
 TABLE = "cht-releases.tsv"
 READ_ON = re.compile(r"read (\d{4}-\d{2}-\d{2})")
@@ -50,7 +50,8 @@ class Support:
 
 
 def _text() -> str:
-    return (files("installer.lines.current") / TABLE).read_text(encoding="utf-8")
+    # beside this module (installed as files): importlib.resources costs the first frame
+    return (Path(__file__).parent / TABLE).read_text(encoding="utf-8")
 
 
 @functools.cache

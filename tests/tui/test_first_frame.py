@@ -1,0 +1,73 @@
+"""The welcome screen is drawn before the engine is imported: the session is made once it
+shows, then the words that need it are filled in; a bad answers file ends it in words."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.widgets import Static
+
+from installer.options import Options
+from screens.app import ChtInstallApp
+from screens.later import SessionLater
+from screens.system_check import SystemCheckScreen
+from screens.welcome import WelcomeScreen
+from tests.tui.driving import OS_RELEASE
+
+
+def test_importing_the_screens_app_leaves_the_engine_out() -> None:
+    code = ("import sys, installer.cli, screens.app; "
+            "print(sorted(m for m in sys.modules if m in ('installer.session', "
+            "'installer.plan', 'installer.host', 'installer.report', 'yaml', 'screens.install')))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=Path(__file__).parents[2])
+    assert found.stdout.strip() == "[]", found.stdout
+
+
+def test_the_welcome_fills_in_once_the_session_is_made(tmp_path: Path) -> None:
+    later = SessionLater(Options(root=tmp_path, os_release=OS_RELEASE,
+                                 overrides={"hostname": "cht.example.org"}))
+    app = ChtInstallApp(later)
+    seen: list[object] = []
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            welcome = app.screen
+            assert isinstance(welcome, WelcomeScreen)
+            seen.append(str(welcome.query_one("#intro", Static).render()))
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if welcome.query_one("#end-of-life").display:
+                    break
+            seen.append(str(welcome.query_one("#intro", Static).render()))
+            seen.append(str(welcome.query_one("#end-of-life", Static).render()))
+            await pilot.press("enter")
+            await pilot.pause()
+            seen.append(type(app.screen))
+
+    asyncio.run(drive())
+    first, filled, notice, after = seen
+    assert "download the CHT images\n" in str(first)  # no names yet
+    assert "download the CHT images (" in str(filled)
+    assert "3.x" in str(notice)
+    assert after is SystemCheckScreen
+
+
+def test_a_bad_answers_file_ends_the_screens_in_words(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("tls: {mode: sometimes}\n")
+    app = ChtInstallApp(SessionLater(Options(root=tmp_path, answers_file=answers,
+                                             os_release=OS_RELEASE)))
+
+    async def drive() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if app.return_value is not None:
+                    break
+
+    asyncio.run(drive())
+    assert app.return_value == 2
