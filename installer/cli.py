@@ -15,9 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from installer.answers import ANSWERS, STAGING, AnswersError, overrides_from
 from installer.arguments import WordsParser, command_parser
-from installer.journal import AlreadyRunning
 from installer.options import Options
 
 if TYPE_CHECKING:  # the engine is imported where a command needs it: the screens' first
@@ -77,6 +75,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--os-release", type=Path, metavar="FILE",
                    help="plan for a fresh machine of the OS described by FILE")
     p.add_argument("--arch", help="with --os-release: the machine's architecture")
+    from installer.answers import ANSWERS, STAGING
+
     for answer in sorted(ANSWERS, key=help_rank):  # each answer's flag, as declared
         if answer.switch:
             p.add_argument(answer.flag, action="store_true", default=None, help=answer.help)
@@ -97,6 +97,8 @@ def help_rank(answer: Answer) -> int:
 
 
 def options_from(args: argparse.Namespace) -> Options:
+    from installer.answers import overrides_from
+
     return Options(
         root=args.root,
         answers_file=args.answers,
@@ -464,6 +466,13 @@ def run(argv: list[str]) -> int:
         argv = argv[1:]  # a plain run repairs: probe everything, apply what is wrong
     if not_root(argv):
         return 2
+    if not argv and sys.stdin.isatty() and sys.stdout.isatty():
+        # The operator's command: the welcome screen first, before the answers' flags (and
+        # the engine) are even imported.
+        return int(importlib.import_module("screens.app").run_tui_later(Options()))
+    from installer.answers import AnswersError
+    from installer.journal import AlreadyRunning
+
     if argv[:1] == ["doctor"]:
         try:
             return doctor(argv[1:])

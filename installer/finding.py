@@ -1,13 +1,21 @@
 """What a check found: its status, the reason and the fix (said for commands and for the
 screens), and the error a step raises when it cannot finish (a leaf: imports no other
-part of the engine but the setting names)."""
+part of the engine but the setting names, and those only for a fix that names one)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
 
-from installer.setting_names import both_ways
+
+def both_ways(fix: str) -> tuple[str, str]:
+    """A fix written with [[key]] marks, said for commands and for the screens
+    (installer/setting_names.py, which needs the answers: imported only then)."""
+    if "[[" not in fix:
+        return fix, ""
+    from installer.setting_names import both_ways as said_both_ways
+
+    return said_both_ways(fix)
 
 
 class Status(str, Enum):
@@ -30,7 +38,6 @@ class Finding:
     on_screen: str = ""
 
     def __post_init__(self) -> None:
-        # A fix written with [[key]] marks is said both ways (installer/setting_names.py).
         said, shown = both_ways(self.fix)
         if shown:
             object.__setattr__(self, "fix", said)

@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from installer.answers import AnswersError
 from screens.later import SessionLater
 from screens.scrolling import PAGE_KEYS, Paged
 
@@ -90,6 +89,8 @@ class WelcomeScreen(Paged):
     def fill(self) -> None:
         """The parts that need the session, once it is made (a bad answer ends the app
         with its words)."""
+        from installer.answers import AnswersError
+
         assert isinstance(self.source, SessionLater)
         try:
             session = self.source.get()

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from textual.widgets import Static
 
+from installer.answers import overrides_from
+from installer.cli import parser
 from installer.options import Options
+from installer.session import Session
 from screens.app import ChtInstallApp
 from screens.later import SessionLater
 from screens.system_check import SystemCheckScreen
@@ -21,7 +24,8 @@ from tests.tui.driving import OS_RELEASE
 def test_importing_the_screens_app_leaves_the_engine_out() -> None:
     code = ("import sys, installer.cli, screens.app; "
             "print(sorted(m for m in sys.modules if m in ('installer.session', "
-            "'installer.plan', 'installer.host', 'installer.report', 'yaml', 'screens.install')))")
+            "'installer.answers', 'installer.plan', 'installer.host', 'installer.report', "
+            "'yaml', 'screens.install')))")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True, cwd=Path(__file__).parents[2])
     assert found.stdout.strip() == "[]", found.stdout
@@ -71,3 +75,10 @@ def test_a_bad_answers_file_ends_the_screens_in_words(tmp_path: Path) -> None:
 
     asyncio.run(drive())
     assert app.return_value == 2
+
+
+def test_the_plain_command_means_the_same_options_as_parsed_ones(tmp_path: Path) -> None:
+    """`cht-install` with no options skips the parser: its Options make the same session."""
+    parsed = Options(root=tmp_path, overrides=overrides_from(vars(parser().parse_args([]))))
+    plain = Options(root=tmp_path)
+    assert Session(plain).config == Session(parsed).config
