@@ -109,12 +109,20 @@ def engine_version(host: Host) -> tuple[int, int] | None:
     return version_of(host.query(["dockerd", "--version"]).stdout)
 
 
+def compose_found(host: Host) -> tuple[list[str], str] | None:
+    """``docker compose`` (v2) when it works, else ``docker-compose`` (v1), with its
+    version: one run each (v1 is a Python program that takes most of a second to start)."""
+    for argv in (["docker", "compose"], ["docker-compose"]):
+        done = host.query([*argv, "version", "--short"])
+        if done.ok:
+            return argv, done.stdout.strip()
+    return None
+
+
 def compose_command(host: Host) -> list[str] | None:
     """``docker compose`` (v2) when it works, else ``docker-compose`` (v1), else None."""
-    for argv in (["docker", "compose"], ["docker-compose"]):
-        if host.query([*argv, "version"]).ok:
-            return argv
-    return None
+    found = compose_found(host)
+    return found[0] if found else None
 
 
 COMPOSE_PLUGIN = ("docker-compose-plugin",)
@@ -502,16 +510,17 @@ class ComposeAvailable:
     title = "docker compose is available"
 
     def probe(self, ctx: Context) -> Finding:
-        argv = compose_command(ctx.host)
+        found = compose_found(ctx.host)
+        argv = found[0] if found else None
         v2_needed = ctx.line.needs_compose_v2
         if v2_needed and argv != ["docker", "compose"]:
             refusal = compose_v2_refusal(ctx)
             if refusal is not None:
                 return refusal
-        if argv is None:
+        if found is None:
             return needed("neither `docker compose` nor `docker-compose` works")
+        argv, version = found
         ctx.facts.compose = argv
-        version = ctx.host.query([*argv, "version", "--short"]).stdout.strip()
         parsed = version_of(version)
         if v2_needed and (argv != ["docker", "compose"] or (parsed or (0, 0)) < (2, 0)):
             return needed(f"CHT {ctx.config.version} needs the `docker compose` command (Compose "
