@@ -19,7 +19,7 @@ from installer.migration.note import Migration
 from installer.runner import PlannedStep, Runner
 from installer.session import Session
 from installer.step import Status
-from installer.words import WORD, count, word
+from installer.words import count
 from screens.app import ChtInstallApp, run_app
 from screens.confirm import ConfirmScreen
 from screens.head_table import HeadAndTable
@@ -44,7 +44,6 @@ class MigratePlanScreen(HeadAndTable):
         super().__init__()
         self.session = session
         self.migration = migration
-        self.planned: list[PlannedStep] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -65,9 +64,7 @@ class MigratePlanScreen(HeadAndTable):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Now", width=max(len(w) for w in WORD.values()))
-        table.add_column("Step", width=max(len(title) for title in self.titles().values()))
+        self.add_step_columns(self.titles().values())
         self.load()
 
     def titles(self) -> dict[str, str]:
@@ -80,11 +77,7 @@ class MigratePlanScreen(HeadAndTable):
         self.app.call_from_thread(self.show, planned)
 
     def show(self, planned: list[PlannedStep]) -> None:
-        self.planned = planned
-        table = self.query_one(DataTable)
-        for step in planned:
-            table.add_row(word(step.finding.status.value), step.title)
-        table.focus()
+        self.show_steps(planned)
         stops = [s for s in planned if s.finding.status is Status.BLOCKED]
         todo = [s for s in planned if s.finding.status in (Status.NEEDED, Status.BROKEN)]
         if stops:
@@ -97,21 +90,11 @@ class MigratePlanScreen(HeadAndTable):
         self.query_one("#summary", Static).update(text)
         self.call_after_refresh(self.refresh_bindings)  # whether the words overflow now
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.planned is None or event.cursor_row >= len(self.planned):
-            return
-        step = self.planned[event.cursor_row]
-        finding = step.finding
-        fix = f"\nFix: {finding.screen_fix}" if finding.screen_fix and not finding.ok else ""
-        self.query_one("#detail", Static).update(
-            f"[b]{escape(step.title)}:[/b] {escape(finding.reason + fix)}")
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_above":
             return self.head_can_scroll()
         if action == "migrate":
-            return self.planned is not None and not any(
-                s.finding.status is Status.BLOCKED for s in self.planned)
+            return self.planned is not None and not self.blocked()
         return True
 
     def quit_screen(self) -> None:
@@ -120,11 +103,9 @@ class MigratePlanScreen(HeadAndTable):
                                  "again when you are ready.")
 
     def action_why(self) -> None:
-        if not self.planned:
-            return
-        row = max(min(self.query_one(DataTable).cursor_row, len(self.planned) - 1), 0)
-        self.app.push_screen(WhyScreen(self.planned[row].title, self.planned[row].id,
-                                       list(self.titles().items())))
+        step = self.highlighted()
+        if step is not None:
+            self.app.push_screen(WhyScreen(step.title, step.id, list(self.titles().items())))
 
     def action_migrate(self) -> None:
         def answered(yes: bool | None) -> None:
@@ -140,15 +121,10 @@ class MigratePlanScreen(HeadAndTable):
 class MigrationRunScreen(InstallScreen):
     """The migration's steps live (it runs in a worker of its own, as an install does)."""
 
-    BINDINGS = [
-        Binding("enter", "next", "Next"),
-        Binding("n", "next", "Next", show=False),
-        Binding("r", "retry", "Retry"),
-        Binding("w", "why", "Why"),
-        Binding("q", "leave", "Leave (migration goes on)"),
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "stop", "Stop safely", priority=True),
-    ]
+    # the install screen's keys; q while it runs names the migration
+    BINDINGS = [Binding("q", "leave", "Leave (migration goes on)")
+                if isinstance(b, Binding) and b.action == "leave" else b
+                for b in InstallScreen.BINDINGS]
     STOP_QUESTION = ("Stop the migration?\n\nIt stops safely after the current step; "
                      f"{AGAIN} goes on from there.")
     LEFT = f"The migration goes on in the background; run {AGAIN} to follow it."

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from installer.runner import PlannedStep
 from installer.session import Session
 from installer.step import Status
-from installer.words import WORD, count, word
+from installer.words import count
 from screens.compose_diff import ComposeDiffScreen
 from screens.head_table import HeadAndTable
 from screens.why import WhyScreen
@@ -34,7 +34,6 @@ class PlanReviewScreen(HeadAndTable):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self.planned: list[PlannedStep] | None = None
         self.warning = ""  # phones may not reach the host name: said, not blocking
         self.changes: list[str] = []  # answers that differ from the last run's
 
@@ -58,11 +57,7 @@ class PlanReviewScreen(HeadAndTable):
         yield Footer()
 
     def on_mount(self) -> None:
-        # fixed widths: auto widths follow whatever rows exist when first drawn
-        table = self.query_one(DataTable)
-        table.add_column("Now", width=max(len(w) for w in WORD.values()))
-        table.add_column("Step", width=max(len(title) for title in
-                                           self.session.step_titles().values()))
+        self.add_step_columns(self.session.step_titles().values())
         self.load()
 
     @work(thread=True, exclusive=True)
@@ -74,12 +69,8 @@ class PlanReviewScreen(HeadAndTable):
         self.app.call_from_thread(self.show, planned)
 
     def show(self, planned: list[PlannedStep]) -> None:
-        self.planned = planned
+        self.show_steps(planned)
         self.refresh_bindings()
-        table = self.query_one(DataTable)
-        for step in planned:
-            table.add_row(word(step.finding.status.value), step.title)
-        table.focus()
         todo = [s for s in planned if s.finding.status in (Status.NEEDED, Status.BROKEN)]
         stops = [s for s in planned if s.finding.status is Status.BLOCKED]
         if stops:
@@ -103,15 +94,6 @@ class PlanReviewScreen(HeadAndTable):
         self.query_one("#summary", Static).update(text)
         self.call_after_refresh(self.refresh_bindings)  # whether the words overflow now
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.planned is None or event.cursor_row >= len(self.planned):
-            return
-        step = self.planned[event.cursor_row]
-        finding = step.finding
-        fix = f"\nFix: {finding.screen_fix}" if finding.screen_fix and not finding.ok else ""
-        self.query_one("#detail", Static).update(
-            f"[b]{escape(step.title)}:[/b] {escape(finding.reason + fix)}")
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_above":
             return self.head_can_scroll()
@@ -122,9 +104,6 @@ class PlanReviewScreen(HeadAndTable):
             # blocked (pressed then, it says why)
             return self.planned is not None and not self.blocked() and action == self.i_does()
         return True
-
-    def blocked(self) -> bool:
-        return any(s.finding.status is Status.BLOCKED for s in self.planned or [])
 
     def i_does(self) -> str:
         if not self.session.had_cht:
@@ -164,11 +143,9 @@ class PlanReviewScreen(HeadAndTable):
             self.app.go("install")  # type: ignore[attr-defined]
 
     def action_why(self) -> None:
-        if not self.planned:
-            return
-        row = min(self.query_one(DataTable).cursor_row, len(self.planned) - 1)
-        step = self.planned[max(row, 0)]
-        self.app.push_screen(WhyScreen(step.title, step.id))
+        step = self.highlighted()
+        if step is not None:
+            self.app.push_screen(WhyScreen(step.title, step.id))
 
     def action_back(self) -> None:
         self.app.pop_screen()

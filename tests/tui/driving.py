@@ -18,9 +18,14 @@ OS_RELEASE = Path(__file__).parent.parent / "data/os-release/debian-12"
 Steps = Callable[[ChtInstallApp, Pilot[int]], Coroutine[Any, Any, None]]
 
 
+def planning_options(root: Path, **options: Any) -> Options:
+    """A fresh Debian 12 (a real os-release file) planned under ``root``."""
+    return Options(root=root, os_release=OS_RELEASE,
+                   overrides={"hostname": "cht.example.org"}, **options)
+
+
 def planning_session(root: Path, **options: Any) -> Session:
-    return Session(Options(root=root, os_release=OS_RELEASE,
-                           overrides={"hostname": "cht.example.org"}, **options))
+    return Session(planning_options(root, **options))
 
 
 def drive(session: Session, steps: Steps, start: Any = None,

@@ -18,7 +18,7 @@ from screens.app import ChtInstallApp
 from screens.later import SessionLater
 from screens.system_check import SystemCheckScreen
 from screens.welcome import WelcomeScreen
-from tests.tui.driving import OS_RELEASE
+from tests.tui.driving import OS_RELEASE, planning_options
 
 
 def test_importing_the_screens_app_leaves_the_engine_out() -> None:
@@ -32,8 +32,7 @@ def test_importing_the_screens_app_leaves_the_engine_out() -> None:
 
 
 def test_the_welcome_fills_in_once_the_session_is_made(tmp_path: Path) -> None:
-    later = SessionLater(Options(root=tmp_path, os_release=OS_RELEASE,
-                                 overrides={"hostname": "cht.example.org"}))
+    later = SessionLater(planning_options(tmp_path))
     app = ChtInstallApp(later)
     seen: list[object] = []
 

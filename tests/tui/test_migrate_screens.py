@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from installer import migrate_command as command
@@ -25,6 +26,27 @@ MIGRATION = note.Migration(old="3.9.0", new="5.0.2")
 
 def migrating(root: Path) -> Session:
     return command.for_release(planning_session(root), MIGRATION.new)
+
+
+def followed_by(monkeypatch: pytest.MonkeyPatch,
+                run: Callable[[Sequence[Emit], Callable[[], bool]], RunFinished]) -> None:
+    """The run screen follows ``run`` instead of a worker."""
+    monkeypatch.setattr(MigrationRunScreen, "follow", lambda self, sinks, cancelled:
+                        run(sinks, cancelled))
+
+
+async def run_screen(app: MigrateApp, pilot: Pilot[int],
+                     ready: Callable[[MigrationRunScreen], object]) -> MigrationRunScreen:
+    """The run screen, opened and waited for until ``ready`` (5 s at most)."""
+    app.switch_screen(MigrationRunScreen(app.session, MIGRATION))
+    for _ in range(50):
+        await pilot.pause(0.1)
+        screen = app.screen
+        if isinstance(screen, MigrationRunScreen) and ready(screen):
+            break
+    running = app.screen
+    assert isinstance(running, MigrationRunScreen)
+    return running
 
 
 def test_the_plan_comes_first_and_q_changes_nothing(tmp_path: Path) -> None:
@@ -104,21 +126,13 @@ def test_the_run_is_followed_and_its_end_says_what_next(
             sink(result)
         return result
 
-    monkeypatch.setattr(MigrationRunScreen, "follow", lambda self, sinks, cancelled:
-                        run(sinks, cancelled))
+    followed_by(monkeypatch, run)
     app = MigrateApp(session, MIGRATION)
     seen: list[object] = []
 
     async def drive() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            app.switch_screen(MigrationRunScreen(session, MIGRATION))
-            for _ in range(50):
-                await pilot.pause(0.1)
-                screen = app.screen
-                if isinstance(screen, MigrationRunScreen) and screen.result is not None:
-                    break
-            running = app.screen
-            assert isinstance(running, MigrationRunScreen)
+            running = await run_screen(app, pilot, lambda screen: screen.result is not None)
             seen.append(str(running.query_one("#current", Static).render()))
             await pilot.press("enter")
             await pilot.pause()
@@ -146,21 +160,13 @@ def test_a_stop_says_what_serves_and_the_ways_on_or_back(
             sink(result)
         return result
 
-    monkeypatch.setattr(MigrationRunScreen, "follow", lambda self, sinks, cancelled:
-                        run(sinks, cancelled))
+    followed_by(monkeypatch, run)
     app = MigrateApp(session, MIGRATION)
     seen: list[str] = []
 
     async def drive() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            app.switch_screen(MigrationRunScreen(session, MIGRATION))
-            for _ in range(50):
-                await pilot.pause(0.1)
-                screen = app.screen
-                if isinstance(screen, MigrationRunScreen) and screen.where:
-                    break
-            running = app.screen
-            assert isinstance(running, MigrationRunScreen)
+            running = await run_screen(app, pilot, lambda screen: screen.where)
             seen.append(running.where)
             await pilot.press("q")
             await pilot.pause()

@@ -39,8 +39,7 @@ def test_every_step_and_check_has_a_paragraph() -> None:
 
 
 def test_w_on_the_plan_shows_the_highlighted_steps_paragraph(tmp_path: Path) -> None:
-    session = Session(Options(root=tmp_path, os_release=OS_RELEASE,
-                              overrides={"hostname": "cht.example.org"}))
+    session = planning_session(tmp_path)
     app = ChtInstallApp(session)
     shown: list[str] = []
 
