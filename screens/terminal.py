@@ -1,5 +1,6 @@
 """What the operator's terminal can show: an ASCII-only driver for terminals without UTF-8
-(LANG=C, a vt100) and a byte counter for measuring what goes over the link."""
+(LANG=C, a vt100), fewer bytes for the same frames, and a byte counter for measuring what
+goes over the link."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import unicodedata
 from collections.abc import Mapping
 
 from textual.drivers.linux_driver import LinuxDriver
+
+from screens.squeeze import Squeeze
 
 ASCII_TERMS = ("vt100", "vt102", "vt220", "ansi", "dumb")
 # One cell in, one cell out: the layout keeps its widths.
@@ -70,12 +73,24 @@ TABLE = AsciiTable()
 
 
 class CountingDriver(LinuxDriver):
-    """Counts what is written to the terminal (CHT_INSTALL_COUNT_BYTES=FILE: the total
-    is written there when the app ends)."""
+    """Writes each frame squeezed, and counts what is written to the terminal
+    (CHT_INSTALL_COUNT_BYTES=FILE: the total is written there when the app ends)."""
 
     written = 0
+    erase = False  # whether the terminal erases blanks in the current background
+
+    @property
+    def squeeze(self) -> Squeeze:
+        if not hasattr(self, "_squeeze"):
+            self._squeeze = Squeeze(self.erase)
+        return self._squeeze
+
+    def _get_terminal_size(self) -> tuple[int, int]:
+        self.squeeze.forget()  # asked at the start and on each resize: send it all again
+        return super()._get_terminal_size()
 
     def write(self, data: str) -> None:
+        data = self.squeeze(data)
         CountingDriver.written += len(data.encode("utf-8", "replace"))
         super().write(data)
 
@@ -87,10 +102,31 @@ class CountingDriver(LinuxDriver):
                 handle.write(f"{CountingDriver.written}\n")
 
 
+class ErasingDriver(CountingDriver):
+    erase = True
+
+
 class AsciiDriver(CountingDriver):
     def write(self, data: str) -> None:
         super().write(data.translate(TABLE))
 
 
+def erases_blanks(term: str) -> bool:
+    """Whether the terminal type says it erases characters (ECH) in the current
+    background colour (bce), by its terminfo entry."""
+    import curses  # its terminfo is read once per process: this is the only reader
+
+    if not term:
+        return False
+    with open(os.devnull, "wb") as nowhere:
+        try:
+            curses.setupterm(term, nowhere.fileno())
+        except curses.error:
+            return False
+    return bool(curses.tigetflag("bce") == 1 and curses.tigetstr("ech"))
+
+
 def driver_for(env: Mapping[str, str]) -> type[LinuxDriver]:
-    return AsciiDriver if needs_ascii(env) else CountingDriver
+    if needs_ascii(env):
+        return AsciiDriver
+    return ErasingDriver if erases_blanks(env.get("TERM", "")) else CountingDriver

@@ -15,6 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyte
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -33,6 +35,10 @@ class Terminal:
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.output = b""
+        # What the screen shows: cht-install sends only the cells that changed, so a line
+        # that is on the screen may never have been written whole.
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
         self.status: int | None = None
 
     @classmethod
@@ -54,19 +60,26 @@ class Terminal:
                 break
             got += chunk
         self.output += got
+        self.stream.feed(got)
         return got
+
+    def shown(self) -> str:
+        """The screen's lines as a person reads them."""
+        return "\n".join(line.rstrip() for line in self.screen.display)
 
     def wait_for(self, pattern: str, timeout: float = 120) -> str:
         deadline = time.monotonic() + timeout
         regex = re.compile(pattern.encode())
         while time.monotonic() < deadline:
-            match = regex.search(self.output)
+            match = regex.search(self.output) or regex.search(self.shown().encode())
             if match:
                 return match.group(0).decode(errors="replace")
             self.read(0.5)
-            if self.exited() and not regex.search(self.output):
+            if self.exited() and not (regex.search(self.output)
+                                      or regex.search(self.shown().encode())):
                 break
         raise AssertionError(f"{pattern!r} never appeared; the terminal showed:\n"
+                             + self.shown() + "\n(its last bytes:)\n"
                              + self.output.decode(errors="replace")[-3000:])
 
     def send(self, keys: str) -> None:

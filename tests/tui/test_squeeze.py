@@ -1,0 +1,134 @@
+"""Squeezed frames draw what the app's frames draw, on a real terminal emulator (pyte)."""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pyte
+import pytest
+
+from screens.squeeze import Squeeze
+
+COLS, ROWS = 80, 24
+# What Textual 8.2.8 wrote for cht-install's screens at 80x24 (welcome, system check,
+# settings with the host name's warning coming in, the plan, Esc back, the plan again): one
+# write per line, as Python literals.
+RECORDED = Path(__file__).parent.parent / "data" / "textual-frames.txt.gz"
+# Colours as Textual's renderer writes them (Rich's full style after a reset).
+COLOURS = ["", "38;5;253;48;5;233", "1;38;5;253;48;5;233", "48;5;233", "38;5;247;48;5;17",
+           "7;38;5;233;48;5;233", "38;5;115;48;5;17", "38;5;233;48;5;234"]
+CHARS = "  \u2594\u2581abcXYZ\u258a\u25cf.-\u5b57"  # blanks, borders, letters, a wide character
+
+
+def frame(rng: random.Random, top: int, rows: int) -> str:
+    """A region update as Textual writes one: each row from a cursor move, each run of text
+    in its full colour and a reset, a line feed between rows, the cursor placed last."""
+    lines = []
+    for row in range(top, top + rows):
+        parts, column = [], 0
+        while column < COLS:
+            colour, text = rng.choice(COLOURS), ""
+            for _ in range(rng.choice((1, 3, 20, 40))):
+                char = rng.choice(CHARS)
+                width = 2 if char == "\u5b57" else 1
+                if column + width > COLS:
+                    break
+                text, column = text + char, column + width
+            if not text:
+                text, column = " ", column + 1
+            parts.append(f"\x1b[{colour}m{text}\x1b[0m" if colour else text)
+        lines.append(f"\x1b[{row + 1};1H" + "".join(parts))
+    return "\n".join(lines) + f"\x1b[{rng.randrange(ROWS) + 1};{rng.randrange(COLS) + 1}H"
+
+
+def looks(screen: pyte.Screen) -> list[list[tuple[str, str, str, bool, bool]]]:
+    return [[(cell.data, cell.fg, cell.bg, cell.bold, cell.reverse)
+             for cell in (screen.buffer[row][column] for column in range(COLS))]
+            for row in range(ROWS)]
+
+
+@pytest.mark.parametrize("erase", [True, False])
+@pytest.mark.parametrize("seed", range(6))
+def test_squeezed_frames_draw_the_same_screen_in_fewer_bytes(erase: bool, seed: int) -> None:
+    rng = random.Random(seed)
+    plain, squeezed = pyte.Screen(COLS, ROWS), pyte.Screen(COLS, ROWS)
+    plain_stream, squeezed_stream = pyte.Stream(plain), pyte.Stream(squeezed)
+    squeeze = Squeeze(erase)
+    sent = wrote = 0
+    for step in range(30):
+        top = rng.randrange(ROWS)
+        data = frame(rng, 0, ROWS) if step % 10 == 0 else frame(
+            rng, top, rng.randint(1, ROWS - top))
+        if step == 15:
+            data = "\x1b[2J" + data  # a cleared screen is drawn whole again
+        out = squeeze(data)
+        plain_stream.feed(data)
+        squeezed_stream.feed(out)
+        assert looks(squeezed) == looks(plain), f"step {step}"
+        assert (squeezed.cursor.x, squeezed.cursor.y) == (plain.cursor.x, plain.cursor.y)
+        sent, wrote = sent + len(out), wrote + len(data)
+    assert sent < wrote
+
+
+@pytest.mark.parametrize("erase", [True, False])
+def test_the_screens_textual_drew_look_the_same_squeezed(erase: bool) -> None:
+    writes = [ast.literal_eval(line) for line in
+              gzip.decompress(RECORDED.read_bytes()).decode().splitlines()]
+    plain, squeezed = pyte.Screen(COLS, ROWS), pyte.Screen(COLS, ROWS)
+    plain_stream, squeezed_stream = pyte.Stream(plain), pyte.Stream(squeezed)
+    squeeze = Squeeze(erase)
+    sent = 0
+    for number, data in enumerate(writes):
+        out = squeeze(data)
+        plain_stream.feed(data)
+        squeezed_stream.feed(out)
+        assert looks(squeezed) == looks(plain), f"write {number}"
+        sent += len(out)
+    assert "Which CHT" in "".join(plain.display) or "The plan" in "".join(plain.display)
+    assert sent < 0.4 * sum(map(len, writes))
+
+
+def test_a_frame_the_terminal_already_shows_costs_almost_nothing() -> None:
+    rng = random.Random(7)
+    data = frame(rng, 0, ROWS)
+    squeeze = Squeeze(erase=True)
+    first = squeeze(data)
+    again = squeeze(data)
+    assert len(first) < len(data)
+    assert len(again) < 20  # the cursor put back, and nothing else
+    squeeze.forget()  # resized: the screen is no longer known
+    assert len(squeeze(data)) == len(first)
+
+
+def test_one_changed_word_is_sent_alone() -> None:
+    row = "\x1b[5;1H\x1b[38;5;253;48;5;233mPulling medic-os: 10%\x1b[0m"
+    squeeze = Squeeze(erase=False)
+    squeeze(row)
+    out = squeeze(row.replace("10%", "11%"))
+    assert out == "\x1b[5;20H\x1b[38;5;253;48;5;233m1\x1b[0m"
+
+
+def test_leaving_the_screen_resets_the_colour_first() -> None:
+    squeeze = Squeeze(erase=False)
+    out = squeeze("\x1b[1;1H\x1b[48;5;17mx\x1b[0m\x1b[?1049l")
+    assert out.index("\x1b[0m") < out.index("\x1b[?1049l")
+    assert squeeze("\x1b[1;1H\x1b[48;5;17mx\x1b[0m") != ""  # that screen is forgotten
+
+
+@pytest.mark.parametrize(("term", "erases"), [
+    ("xterm-256color", True), ("linux", True), ("screen", False), ("dumb", False),
+    ("no-such-terminal", False),
+])
+def test_blanks_are_erased_only_where_terminfo_says_the_background_fills(
+    term: str, erases: bool
+) -> None:
+    # terminfo is read once per process: each terminal type in its own
+    asked = subprocess.run(
+        [sys.executable, "-c", f"from screens.terminal import erases_blanks; "
+         f"print(erases_blanks({term!r}))"], capture_output=True, text=True, check=True)
+    assert asked.stdout.strip() == str(erases)
