@@ -37,10 +37,12 @@ class Squeeze:
         self.erase = erase
         self.shown: dict[tuple[int, int], Cell] = {}  # (row, column) -> cell, from 0
         self.sent = ""  # the colour the terminal has ("" is the default)
+        self.rests: tuple[int, int] | None = None  # where the cursor was left, if known
 
     def forget(self) -> None:
         """The terminal's screen is no longer known (it was resized or cleared)."""
         self.shown.clear()
+        self.rests = None
 
     def __call__(self, data: str) -> str:
         out: list[str] = []
@@ -58,6 +60,7 @@ class Squeeze:
                     elif char < " ":
                         self.flush(painted, out)
                         out.append(char)
+                        self.rests = None
                     elif (width := get_character_cell_size(char)) == 0:
                         if column and (row, column - 1) in painted:
                             text, style = painted[row, column - 1]
@@ -80,8 +83,9 @@ class Squeeze:
                 if not KEEPS.fullmatch(token):
                     self.forget()
         self.flush(painted, out)
-        if moved:
+        if moved and self.rests != (row, column):
             out.append(f"\x1b[{row + 1};{column + 1}H")
+            self.rests = (row, column)
         self.set("", out)  # between writes, anything else written shows plainly
         return "".join(out)
 
@@ -119,6 +123,7 @@ class Squeeze:
 
     def send(self, row: int, first: int, last: int, painted: dict[tuple[int, int], Cell],
              out: list[str]) -> None:
+        self.rests = None
         out.append(f"\x1b[{row + 1};{first + 1}H")
         column = first
         while column <= last:
