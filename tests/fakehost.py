@@ -48,6 +48,13 @@ class Named:
             raise NotFound(name)
         return self.items[name]
 
+    def list(self, all: bool = False, filters: dict[str, str] | None = None  # noqa: A002
+             ) -> list[Any]:
+        """Containers, by their labels as compose sets them (filters={"label": "k=v"})."""
+        key, _, value = (filters or {}).get("label", "").partition("=")
+        return [item for item in self.items.values() if (all or item.status == "running")
+                and (not key or item.attrs.get("Config", {}).get("Labels", {}).get(key) == value)]
+
 
 @dataclass
 class FakeHost:
@@ -60,6 +67,7 @@ class FakeHost:
     effects: dict[tuple[str, ...], Callable[[tuple[str, ...]], None]] = field(
         default_factory=dict)
     containers: dict[str, FakeContainer] = field(default_factory=dict)
+    changed: dict[Path, float] = field(default_factory=dict)  # a file's ctime, by path
     volumes: dict[str, Any] = field(default_factory=dict)
     images: set[str] = field(default_factory=set)
     docker_version: str | None = "24.0.7"  # None: the daemon does not answer
@@ -93,6 +101,9 @@ class FakeHost:
     def read_bytes(self, path: Path) -> bytes | None:
         return self.files.get(path)
 
+    def changed_at(self, path: Path) -> float | None:
+        return self.changed.get(path)
+
     def which(self, name: str) -> str | None:
         return f"/usr/bin/{name}" if self.answer([name]).returncode != 127 else None
 
@@ -116,6 +127,18 @@ class FakeHost:
         inside = sorted({name[len(path):].lstrip("/").split("/")[0] for name in found.files
                          if name.startswith(path.rstrip("/") + "/")})
         return inside or None
+
+    def container_tree(self, container: str, path: str) -> list[str] | None:
+        found = self.containers.get(container)
+        if found is None or found.status != "running":
+            return None
+        below = path.rstrip("/") + "/"
+        inside = set()
+        for name in found.files:
+            if name.startswith(below):
+                parts = name[len(below):].split("/")
+                inside.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+        return sorted(inside) or None
 
     def https_get(self, address: str, port: int, server_name: str, trust: str | None = None,
                   path: str = "/", auth: tuple[str, str] | None = None) -> HttpsAnswer:

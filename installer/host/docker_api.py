@@ -39,6 +39,7 @@ class Images(Protocol):
 
 class LowLevel(Protocol):
     def pull(self, repository: str, **options: Any) -> Iterator[dict[str, Any]]: ...
+    def get_archive(self, container: str, path: str) -> tuple[Iterator[bytes], dict[str, Any]]: ...
 
 
 class DockerClient(Protocol):

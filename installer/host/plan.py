@@ -63,6 +63,12 @@ class PlanHost:
     def container_list(self, container: str, path: str) -> list[str] | None:
         return self.reader.container_list(container, path) if self.reader else None
 
+    def changed_at(self, path: Path) -> float | None:
+        return self.reader.changed_at(path) if self.reader else None
+
+    def container_tree(self, container: str, path: str) -> list[str] | None:
+        return self.reader.container_tree(container, path) if self.reader else None
+
     def https_get(
         self, address: str, port: int, server_name: str, trust: str | None = None,
         path: str = "/", auth: tuple[str, str] | None = None,

@@ -26,6 +26,10 @@ from installer.host.https import client_context, read_reply
 from installer.host.seam import DOCKER_SOCKET, CommandResult, HttpsAnswer, PullProgress
 from installer.words import explain
 
+# While nothing is changed (a re-run's checks), a Docker client that answered this many
+# seconds ago is used without asking again; any change through the seam asks again.
+PING_AGAIN = 1.0
+
 if TYPE_CHECKING:
     from installer.tls.acme_order import AcmeRequest, Publish
 
@@ -50,6 +54,7 @@ class RealHost:
         self.log_limit = log_limit  # bytes (logs.max_mb)
         self.redact = Redactor()
         self._docker: DockerClient | None = None
+        self._answered = 0.0  # when the Docker client last answered a ping
 
     # -- logging ---------------------------------------------------------------
     def add_secret(self, secret: str) -> None:
@@ -104,13 +109,28 @@ class RealHost:
     def which(self, name: str) -> str | None:
         return shutil.which(name)
 
+    def changed_at(self, path: Path) -> float | None:
+        """When the file (through links) was last written, replaced or had its mode
+        changed (its ctime); None when it is absent."""
+        try:
+            return path.stat().st_ctime
+        except OSError:
+            return None
+
+    def _changing(self) -> None:
+        """A change may stop or restart Docker: the client's next use pings it again."""
+        self._answered = 0.0
+
     def docker(self) -> DockerClient | None:
         """A Docker API client when the daemon answers, else None."""
         import docker  # imported late: a plan for another machine never needs it
 
         if self._docker is not None:
+            if time.monotonic() - self._answered < PING_AGAIN:
+                return self._docker  # one client, one connection: no ping per question
             try:
                 self._docker.ping()
+                self._answered = time.monotonic()
                 return self._docker
             except docker_errors():
                 self._docker = None
@@ -120,7 +140,7 @@ class RealHost:
             client.ping()
         except docker_errors():
             return None
-        self._docker = client
+        self._docker, self._answered = client, time.monotonic()
         return client
 
     def _archive(self, container: str, path: str) -> tarfile.TarFile | None:
@@ -129,7 +149,7 @@ class RealHost:
         if client is None:
             return None
         try:
-            stream, _ = client.containers.get(container).get_archive(path)
+            stream, _ = client.api.get_archive(container, path)
             return tarfile.open(fileobj=io.BytesIO(b"".join(stream)))
         except docker_errors(tarfile.TarError):
             return None
@@ -151,6 +171,16 @@ class RealHost:
         with archive:
             parts = [member.name.split("/") for member in archive.getmembers()]
         return sorted({p[1] for p in parts if len(p) == 2})
+
+    def container_tree(self, container: str, path: str) -> list[str] | None:
+        """Every path below a directory of a container, relative to it ("a/b/c"), from one
+        request; None when it is absent."""
+        archive = self._archive(container, path)
+        if archive is None:
+            return None
+        with archive:
+            names = [member.name.split("/", 1) for member in archive.getmembers()]
+        return sorted(name[1] for name in names if len(name) == 2 and name[1])
 
     def https_get(
         self, address: str, port: int, server_name: str, trust: str | None = None,
@@ -266,12 +296,14 @@ class RealHost:
         env: Mapping[str, str] | None = None,
         timeout: float = 1800,
     ) -> CommandResult:
+        self._changing()
         result = self._exec(argv, timeout, env)
         self._log_result(result, "run")
         return result
 
     def spawn(self, argv: Sequence[str], log_path: Path) -> Callable[[], bool]:
         """Start a daemon detached, output to ``log_path``; returns "is it still running?"."""
+        self._changing()
         self.log(f"spawn: {' '.join(argv)} (output to {log_path})")
         log_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -285,6 +317,7 @@ class RealHost:
         return lambda: process.poll() is None
 
     def write_file(self, path: Path, content: str | bytes, mode: int) -> None:
+        self._changing()
         data = content.encode() if isinstance(content, str) else content
         write_atomically(path, data, mode)
         self.log(f"write: {path} ({len(data)} bytes, mode {mode:04o})")
@@ -325,6 +358,7 @@ class RealHost:
         return size
 
     def container_put(self, container: str, files: Mapping[str, tuple[bytes, int]]) -> None:
+        self._changing()
         client = self.docker()
         if client is None:
             raise RuntimeError("the Docker daemon is not answering")
@@ -339,6 +373,7 @@ class RealHost:
             self.log(f"write in {container}: {path} ({len(data)} bytes, mode {mode:04o})")
 
     def container_exec(self, container: str, argv: Sequence[str]) -> CommandResult:
+        self._changing()
         client = self.docker()
         if client is None:
             raise RuntimeError("the Docker daemon is not answering")
@@ -353,6 +388,7 @@ class RealHost:
 
     def container_remove(self, container: str) -> None:
         """Remove a container (never its volumes)."""
+        self._changing()
         client = self.docker()
         if client is None:
             raise RuntimeError("the Docker daemon is not answering")

@@ -109,14 +109,58 @@ def engine_version(host: Host) -> tuple[int, int] | None:
     return version_of(host.query(["dockerd", "--version"]).stdout)
 
 
-def compose_found(host: Host) -> tuple[list[str], str] | None:
+def compose_found(host: Host, v1_known: str | None = None) -> tuple[list[str], str] | None:
     """``docker compose`` (v2) when it works, else ``docker-compose`` (v1), with its
-    version: one run each (v1 is a Python program that takes most of a second to start)."""
+    version: one run each (v1 is a Python program that takes most of a second to start),
+    none for v1 when its version is known without (``v1_known``, see compose_v1_made)."""
     for argv in (["docker", "compose"], ["docker-compose"]):
+        if argv == ["docker-compose"] and v1_known:
+            return argv, v1_known
         done = host.query([*argv, "version", "--short"])
         if done.ok:
             return argv, done.stdout.strip()
     return None
+
+
+COMPOSE_LABEL = "com.docker.compose"  # what compose labels its containers with (.version...)
+STACK_PROJECT = "cht"  # compose's project of CHT's stack, on either line
+
+
+def compose_v1_made(host: Host, project: str) -> str | None:
+    """The version of docker-compose (v1) by the labels it put on the project's containers,
+    when its program has not changed since it made every one of them (so it is the same
+    program): a healthy re-run need not start it to know. None otherwise."""
+    program = host.which("docker-compose")
+    client = host.docker() if program else None
+    changed = host.changed_at(Path(program)) if program else None
+    if client is None or changed is None:
+        return None
+    try:
+        made: list[tuple[str, str]] = [
+            (container.attrs["Config"]["Labels"].get(f"{COMPOSE_LABEL}.version", ""),
+             container.attrs["Created"])
+            for container in client.containers.list(
+                all=True, filters={"label": f"{COMPOSE_LABEL}.project={project}"})]
+    except docker_errors(KeyError, AttributeError):
+        return None
+    versions = {version for version, _ in made}
+    if len(versions) != 1 or not (version := versions.pop()).startswith("1."):
+        return None  # none, or made by v2 or by more than one compose
+    if not all(changed < seconds_of(created) for _, created in made):
+        return None
+    return version
+
+
+def seconds_of(created: str) -> float:
+    """Docker's creation time ("2026-12-04T07:03:26.550405416Z") in seconds since the
+    epoch, to the whole second below it (0 when it says something else)."""
+    from datetime import datetime, timezone
+
+    try:
+        return datetime.strptime(created[:19], "%Y-%m-%dT%H:%M:%S").replace(
+            tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def compose_command(host: Host) -> list[str] | None:
@@ -510,9 +554,10 @@ class ComposeAvailable:
     title = "docker compose is available"
 
     def probe(self, ctx: Context) -> Finding:
-        found = compose_found(ctx.host)
-        argv = found[0] if found else None
         v2_needed = ctx.line.needs_compose_v2
+        found = compose_found(ctx.host, None if v2_needed else compose_v1_made(
+            ctx.host, STACK_PROJECT))
+        argv = found[0] if found else None
         if v2_needed and argv != ["docker", "compose"]:
             refusal = compose_v2_refusal(ctx)
             if refusal is not None:

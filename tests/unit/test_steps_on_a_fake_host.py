@@ -4,6 +4,7 @@ checks the same on a real Docker; these take a second."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from installer.host import CommandResult, HttpsAnswer
@@ -198,6 +199,30 @@ def test_docker_s_compose_plugin_alone_joins_an_engine_left_alone_for_the_curren
         "docker", "compose"]
     host.commands[("docker", "compose", "version")] = said([], "Docker Compose v2.26.1\n")
     assert "left alone" in DockerRepository().probe(ctx).reason
+
+
+def test_compose_v1_is_not_started_to_learn_the_version_that_made_the_stack(
+        tmp_path: Path) -> None:
+    """A healthy re-run: docker-compose v1 (a Python program, most of a second to start)
+    made CHT's containers and has not changed since, so their labels say its version."""
+    host = FakeHost(commands={("docker-compose",): said([]),
+                              ("docker-compose", "version", "--short"): said([], "1.28.0\n")})
+    labels = {"com.docker.compose.project": "cht", "com.docker.compose.version": "1.29.2"}
+    host.containers["medic-os"] = FakeContainer("medic-os", attrs={
+        "Config": {"Labels": labels}, "Created": "2026-12-04T07:03:26.550405416Z"})
+    made = datetime(2026, 12, 4, 7, 3, 26, tzinfo=timezone.utc).timestamp()
+    program = Path("/usr/bin/docker-compose")
+    host.changed[program] = made - 3600  # installed an hour before the stack was made
+    three = context(host, tmp_path, docker={"source": "distro"})
+    found = ComposeAvailable().probe(three)
+    assert found.ok and "1.29.2" in found.reason, found  # the label's: compose did not run
+    assert three.facts.compose == ["docker-compose"]
+    for changed in (made + 60, made + 0.5):  # upgraded since, or within the same second
+        host.changed[program] = changed
+        assert "1.28.0" in ComposeAvailable().probe(three).reason  # asked: it changed
+    host.changed[program] = made - 3600
+    labels["com.docker.compose.version"] = "2.24.6"  # made by v2, which is gone now
+    assert "1.28.0" in ComposeAvailable().probe(three).reason
 
 
 def test_compose_v1_serves_3x_but_the_current_line_asks_for_v2(tmp_path: Path) -> None:

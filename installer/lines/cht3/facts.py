@@ -64,8 +64,12 @@ API_INFO = "/api/info"
 # server inside the container). None = every service of the package.
 UNNEEDED_SERVICES: tuple[tuple[str, str | None], ...] = (
     ("medic-core", "openssh"), ("medic-rdbms", None), ("medic-couch2pg", None))
-SERVICES_DIR = "/srv/scripts/{package}/run"
-DISABLED_MARK = "/srv/system/storage/supervisor/{package}/status/persistent/{service}.disabled"
+SCRIPTS = "/srv/scripts"
+SERVICES_DIR = SCRIPTS + "/{package}/run"
+# Each package's disabled services, as medic-os's supervisor marks them (beside the
+# package's logs, which are not read).
+STATUS_DIR = "/srv/system/storage/supervisor/{package}/status/persistent"
+DISABLED_MARK = STATUS_DIR + "/{service}.disabled"
 
 # The admin account (postrun/couchdb): "medic", with $DOCKER_COUCHDB_ADMIN_PASSWORD, or a
 # random one printed once when that is empty; its copy in PASSWORD_FILE.

@@ -58,23 +58,28 @@ class CompleteInstall:
         ctx.host.container_put(MEDIC_OS, {cht3.HORTI_POSTRUN: (changed.encode(), 0o755)})
 
 
-def services(ctx: Context, package: str, service: str | None) -> list[str]:
-    if service is not None:
-        return [service]
-    return ctx.host.container_list(MEDIC_OS, cht3.SERVICES_DIR.format(package=package)) or []
-
-
 def enabled_unneeded(ctx: Context) -> list[tuple[str, str | None]]:
     """(package, service) of the unneeded services that are not disabled; for a plan of a
     medic-os not yet running, the docs' commands (None: the whole package)."""
-    if ctx.host.container_list(MEDIC_OS, "/srv/scripts") is None:
+    scripts = ctx.host.container_tree(MEDIC_OS, cht3.SCRIPTS)
+    if scripts is None:
         return list(cht3.UNNEEDED_SERVICES)
-    left: list[tuple[str, str | None]] = []
+    return list(still_enabled(ctx, scripts))
+
+
+def still_enabled(ctx: Context, scripts: list[str]) -> list[tuple[str, str]]:
+    """(package, service) of the unneeded services not disabled, by medic-os's scripts
+    (``scripts``: the paths in its scripts' folder) and supervisor's marks (one read of
+    each package's)."""
+    left: list[tuple[str, str]] = []
     for package, service in cht3.UNNEEDED_SERVICES:
-        for name in services(ctx, package, service):
-            mark = cht3.DISABLED_MARK.format(package=package, service=name)
-            if ctx.host.container_read(MEDIC_OS, mark) is None:
-                left.append((package, name))
+        run = cht3.SERVICES_DIR.format(package=package)[len(cht3.SCRIPTS) + 1:] + "/"
+        names = [service] if service is not None else [
+            path[len(run):] for path in scripts
+            if path.startswith(run) and "/" not in path[len(run):]]
+        status = cht3.STATUS_DIR.format(package=package)
+        marks = set(ctx.host.container_list(MEDIC_OS, status) or ()) if names else set()
+        left.extend((package, name) for name in names if f"{name}.disabled" not in marks)
     return left
 
 
@@ -89,9 +94,10 @@ class UnneededServices:
     title = "Services CHT does not need are off"
 
     def probe(self, ctx: Context) -> Finding:
-        if ctx.host.container_list(MEDIC_OS, "/srv/scripts") is None:
+        scripts = ctx.host.container_tree(MEDIC_OS, cht3.SCRIPTS)
+        if scripts is None:
             return needed("medic-os is not set up yet")
-        left = enabled_unneeded(ctx)
+        left = still_enabled(ctx, scripts)
         if not left:
             return ok("openssh, medic-rdbms and medic-couch2pg are disabled in medic-os")
         names = ", ".join(f"{p}/{s or '*'}" for p, s in left)
