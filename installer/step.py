@@ -49,6 +49,10 @@ class RunFacts:
     upgrade: Upgrade | None = None  # `cht-install upgrade`: from, to and its backup
     migration: Migration | None = None  # `cht-install migrate`: the note, as it grows
     upgrade_stalled: bool = False  # the upgrade's indexing stalled (kept, not cancelled)
+    # The package lists were refreshed in this run, and no package source was added since:
+    # the next install needs no refresh of its own.
+    packages_refreshed: bool = False
+    packages_installed: set[str] = field(default_factory=set)  # by this run (or its plan)
 
 
 @dataclass

@@ -69,6 +69,12 @@ def wait_for_package_manager(ctx: Context, manager: str) -> None:
 
 
 def run_package_command(ctx: Context, rec: Recipe, argv: list[str] | tuple[str, ...]) -> None:
+    """Run a package manager's command (once it is free); the package lists' refresh is
+    not run twice in a run unless a package source was added between."""
+    refresh = rec.manager.refresh is not None and tuple(argv) == tuple(rec.manager.refresh)
+    if refresh and ctx.facts.packages_refreshed:
+        ctx.log(f"`{' '.join(argv)}` ran already in this run: not again")
+        return
     wait_for_package_manager(ctx, rec.manager.name)
     result = ctx.host.run(list(argv), env=rec.manager.env)
     if not result.ok:
@@ -77,6 +83,8 @@ def run_package_command(ctx: Context, rec: Recipe, argv: list[str] | tuple[str, 
             "Check the server's package sources and network, then run cht-install again "
             "(details in the log).",
         )
+    if refresh:
+        ctx.facts.packages_refreshed = True
 
 
 def install_packages(ctx: Context, rec: Recipe, packages: tuple[str, ...], what: str,
@@ -85,11 +93,12 @@ def install_packages(ctx: Context, rec: Recipe, packages: tuple[str, ...], what:
     from when it is not the recipe's Docker source (the OS's own repositories)."""
     ctx.log(f"installing {what} from {source or rec.name}: {' '.join(packages)}")
     commands = [rec.manager.install_command(packages)]
-    if rec.manager.refresh:
+    if rec.manager.refresh and not ctx.facts.packages_refreshed:
         commands.insert(0, list(rec.manager.refresh))
     for index, argv in enumerate(commands):
         ctx.progress(index, len(commands), " ".join(argv))
         run_package_command(ctx, rec, argv)
+    ctx.facts.packages_installed.update(packages)
     ctx.progress(len(commands), len(commands), "installed")
 
 
@@ -267,6 +276,7 @@ class DockerRepository:
         if repo.after_key:
             run_package_command(ctx, rec, repo.after_key)
         ctx.host.write_file(Path(repo.entry_path), repo.entry, 0o644)
+        ctx.facts.packages_refreshed = False  # a new source: its packages are not listed yet
 
 
 class DockerInstalled:
@@ -312,7 +322,13 @@ class DockerInstalled:
         if rec.repository is None:  # with a repository, docker.repository prepared it
             for argv in rec.prepare:
                 run_package_command(ctx, rec, argv)
-        install_packages(ctx, rec, rec.engine, "the Docker engine")
+        # The compose the recipe packages, when it is not installed yet, comes in the same
+        # transaction (as the docs' one `apt-get install docker.io docker-compose`):
+        # compose.available then finds it working.
+        compose = () if compose_found(ctx.host) else tuple(
+            name for name in rec.compose if name not in installed_packages(ctx, rec, (name,)))
+        install_packages(ctx, rec, (*rec.engine, *compose),
+                         "the Docker engine and compose" if compose else "the Docker engine")
 
 
 def old_daemon(host: Host) -> int | None:
@@ -587,7 +603,8 @@ class ComposeAvailable:
             ctx.facts.compose = ["docker", "compose"]
             return
         packages = rec.compose or (COMPOSE_PLUGIN if compose_plugin_wanted(ctx, rec) else ())
-        missing = [p for p in packages if p not in installed_packages(ctx, rec, packages)]
+        missing = [p for p in packages if p not in installed_packages(ctx, rec, packages)
+                   and p not in ctx.facts.packages_installed]
         if missing:
             install_packages(ctx, rec, tuple(missing), "compose")
         v1 = gives_compose_v1(rec, ctx.platform.codename)

@@ -43,7 +43,14 @@ from installer.step import Context, Status, StepError
 from installer.steps import hardware
 from installer.steps.acme import TlsRenewal
 from installer.steps.care import BackupScheduled, HealthCheckScheduled
-from installer.steps.docker import DockerInstalled, DockerProxy, DockerRepository, recipe
+from installer.steps.docker import (
+    ComposeAvailable,
+    DockerInstalled,
+    DockerProxy,
+    DockerRepository,
+    install_packages,
+    recipe,
+)
 from installer.steps.hardware import DiskFacts, HardwareEnough, HardwareFacts
 from installer.steps.images import ImagesPulled
 from installer.steps.tls import TlsCertificate
@@ -164,6 +171,30 @@ def test_the_engine_is_installed_from_dockers_repository(tmp_path: Path) -> None
                          ("run", "apt-get", "install", "-y", *OFFICIAL_PACKAGES)]
     found = DockerInstalled().probe(ctx)
     assert found.ok and "Docker 27.3" in found.reason
+
+
+def test_the_package_lists_are_refreshed_once_unless_a_source_was_added_between(
+        tmp_path: Path) -> None:
+    """Docker's repository: a refresh before ca-certificates and one after its entry is
+    written; the distribution's packages: one refresh and one transaction with compose."""
+    host = FakeHost(commands={("apt-get",): said(["apt-get"])})
+    ctx = context(host, tmp_path, docker={"key_fingerprint": fingerprint(MIRROR_KEY)})
+    host.downloads[repository(ctx).key_url] = MIRROR_KEY
+    DockerRepository().apply(ctx)
+    DockerInstalled().apply(ctx)
+    assert [a[1:3] for a in ran(host)] == [("apt-get", "update"), ("apt-get", "install"),
+                                           ("apt-get", "update"), ("apt-get", "install")]
+    host = FakeHost(commands={("apt-get",): said(["apt-get"])})
+    host.effects[("apt-get", "install")] = then_says(host, ("docker-compose", "version"),
+                                                     "1.29.2\n")
+    ctx = context(host, tmp_path, docker={"source": "distro"})
+    DockerInstalled().apply(ctx)
+    assert ComposeAvailable().probe(ctx).ok
+    ComposeAvailable().apply(ctx)  # (a repair would not run it; nothing left to install)
+    install_packages(ctx, recipe(ctx), ("unattended-upgrades",), "automatic updates")
+    assert ran(host) == [("run", "apt-get", "update"),
+                         ("run", "apt-get", "install", "-y", "docker.io", "docker-compose"),
+                         ("run", "apt-get", "install", "-y", "unattended-upgrades")]
 
 
 # ---- CHT 3.x's compose file and containers --------------------------------------------
