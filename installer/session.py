@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -97,6 +98,7 @@ class Session:
     def __init__(self, options: Options, config: InstallConfig | None = None) -> None:
         self.options = options
         self.paths = Paths.under(options.root)
+        self.early_note: tuple[str, tuple[bool, str]] | None = None  # (name, its note)
         self.config = answers.check_files(config or resolve_config(options, self.paths))
         self.platform: Platform = detect(options.os_release, options.arch)
         self.real = RealHost(self.paths.log, self.config.logs.max_mb * 1_000_000)
@@ -160,6 +162,21 @@ class Session:
         if self.planning_elsewhere:
             return phones_note(name, None, ())
         return phones_note(name, self.real.resolve, local_addresses())
+
+    def look_up_early(self) -> None:
+        """Start the answers' host name's DNS look-up now, in a thread, so that the settings
+        screen shows what it found in its first frame (no redraw when it comes)."""
+        name = self.config.hostname
+
+        def ask() -> None:
+            self.early_note = (name, self.hostname_note(name))
+
+        threading.Thread(target=ask, daemon=True).start()
+
+    def note_found_early(self, name: str) -> tuple[bool, str] | None:
+        """The early look-up's note for this name, once, when it has come."""
+        found, self.early_note = self.early_note, None
+        return found[1] if found and found[0] == name else None
 
     def hardware(self) -> list[Check] | None:
         host: Host = PlanHost(None if self.planning_elsewhere else self.real)

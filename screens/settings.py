@@ -203,12 +203,17 @@ class SettingsScreen(Paged):
             note.update(f"[b]Not a host name:[/b] {escape(problem)}")
         elif self.session.planning_elsewhere:  # no DNS asked: instant
             note.update(self.words_for(name))
+        elif delay == 0.0 and (early := self.session.note_found_early(name)) is not None:
+            note.update(self.words(*early))
         else:
             note.update("")
             self.look_up(name, delay)
 
     def words_for(self, name: str) -> str:
-        unreachable, words = self.session.hostname_note(name)
+        return self.words(*self.session.hostname_note(name))
+
+    @staticmethod
+    def words(unreachable: bool, words: str) -> str:
         return f"[b]Warning:[/b] {escape(words)}" if unreachable else escape(words)
 
     @work(thread=True, exclusive=True, group="hostname-note")

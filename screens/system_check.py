@@ -62,6 +62,7 @@ class SystemCheckScreen(Paged):
         table.add_columns("Check", "Found", "Needs", "Verdict")
         table.focus()  # the arrows move through the checks at once
         self.load()
+        self.session.look_up_early()  # for the settings screen, next
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "accept":
