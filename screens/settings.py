@@ -118,6 +118,7 @@ class SettingsScreen(Paged):
         self.saved = session.saved_answers()  # None on a server cht-install never ran on
         user = os.environ.get("SUDO_USER", "")
         self.sudo_user = user if user and user != "root" else ""
+        self.noted: str | None = None  # the host name whose note is shown (or coming)
 
     def compose(self) -> ComposeResult:
         config = self.session.config
@@ -190,13 +191,15 @@ class SettingsScreen(Paged):
         self.note_hostname(self.session.config.hostname, 0.0)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "hostname":
+        # (the field's first value comes as a change too: that name is noted already)
+        if event.input.id == "hostname" and event.value.strip() != self.noted:
             self.note_hostname(event.value.strip(), NOTE_DELAY)
 
     def note_hostname(self, name: str, delay: float) -> None:
         """Under the field: why a name cannot be used (at once), or whether phones could
         reach it (after a DNS look-up, once typing pauses)."""
         note = self.query_one("#hostname-note", Static)
+        self.noted = name
         self.workers.cancel_group(self, "hostname-note")
         problem = hostname_problem(name)
         if problem:

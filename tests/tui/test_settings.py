@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, Static
 
 from installer.session import Options, Session
 from screens.app import ChtInstallApp
@@ -436,3 +436,28 @@ def test_settings_show_one_quit_at_a_time_and_ctrl_q_quits_from_anywhere(
     app = drive(rerun_session(tmp_path), steps)
     assert shown == [["q Quit"], ["ctrl+q Quit"]]
     assert app.return_value == 0
+
+
+def test_the_host_names_note_looked_up_during_the_system_check_is_in_the_first_frame(
+        tmp_path: Path) -> None:
+    """The look-up starts on the system check; the settings screen takes its answer as it
+    is made, not from a look-up of its own that would redraw the page when it came."""
+    session = Session(Options(root=tmp_path, overrides={"hostname": "localhost"}))
+    shown: list[str] = []
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        await pilot.press("enter")  # the system check, which starts the look-up
+        for _ in range(100):
+            if session.early_note is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert session.early_note is not None and session.early_note[0] == "localhost"
+        session.hostname_note = lambda hostname=None: (False, "a later look-up")  # type: ignore[method-assign]
+        await app.push_screen(SettingsScreen(session))
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, SettingsScreen)
+        shown.append(str(app.screen.query_one("#hostname-note", Static).content))
+
+    drive(session, steps)
+    assert "phones cannot reach localhost" in shown[0], shown  # not "a later look-up"
+    assert session.note_found_early("localhost") is None  # taken once: later ones ask again
