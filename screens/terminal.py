@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Mapping
+from typing import Any
 
 from textual.drivers.linux_driver import LinuxDriver
 
@@ -79,11 +80,9 @@ class CountingDriver(LinuxDriver):
     written = 0
     erase = False  # whether the terminal erases blanks in the current background
 
-    @property
-    def squeeze(self) -> Squeeze:
-        if not hasattr(self, "_squeeze"):
-            self._squeeze = Squeeze(self.erase)
-        return self._squeeze
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.squeeze = Squeeze(self.erase)  # before the parent's: it may ask the size
+        super().__init__(*args, **kwargs)
 
     def _get_terminal_size(self) -> tuple[int, int]:
         self.squeeze.forget()  # asked at the start and on each resize: send it all again

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from installer.host import Host
 from installer.host.docker_api import docker_errors
+from installer.lines.cht3 import facts as cht3
 from installer.openpgp import NotAKey, fingerprint, normalize
 from installer.package_lock import find_holder
 from installer.proxy import Proxies, proxies_for
@@ -132,7 +133,6 @@ def compose_found(host: Host, v1_known: str | None = None) -> tuple[list[str], s
 
 
 COMPOSE_LABEL = "com.docker.compose"  # what compose labels its containers with (.version...)
-STACK_PROJECT = "cht"  # compose's project of CHT's stack, on either line
 
 
 def compose_v1_made(host: Host, project: str) -> str | None:
@@ -140,8 +140,9 @@ def compose_v1_made(host: Host, project: str) -> str | None:
     when its program has not changed since it made every one of them (so it is the same
     program): a healthy re-run need not start it to know. None otherwise."""
     program = host.which("docker-compose")
-    client = host.docker() if program else None
-    changed = host.changed_at(Path(program)) if program else None
+    if program is None:
+        return None
+    client, changed = host.docker(), host.changed_at(Path(program))
     if client is None or changed is None:
         return None
     try:
@@ -572,7 +573,7 @@ class ComposeAvailable:
     def probe(self, ctx: Context) -> Finding:
         v2_needed = ctx.line.needs_compose_v2
         found = compose_found(ctx.host, None if v2_needed else compose_v1_made(
-            ctx.host, STACK_PROJECT))
+            ctx.host, cht3.PROJECT))
         argv = found[0] if found else None
         if v2_needed and argv != ["docker", "compose"]:
             refusal = compose_v2_refusal(ctx)

@@ -7,6 +7,7 @@ import re
 
 LINE = "CHT 3.x (medic-os)"
 LINE_ID = "3.x"
+PROJECT = "cht"  # compose's project of the stack (`docker-compose -p cht`)
 # One line, like get.docker.com's end-of-life notices: said, never blocking.
 END_OF_LIFE_NOTICE = ("Note: CHT 3.x is past its end of life (no more fixes, security ones "
                       "included); cht-install still installs and repairs it.")

@@ -64,14 +64,14 @@ def enabled_unneeded(ctx: Context) -> list[tuple[str, str | None]]:
     scripts = ctx.host.container_tree(MEDIC_OS, cht3.SCRIPTS)
     if scripts is None:
         return list(cht3.UNNEEDED_SERVICES)
-    return list(still_enabled(ctx, scripts))
+    return still_enabled(ctx, scripts)
 
 
-def still_enabled(ctx: Context, scripts: list[str]) -> list[tuple[str, str]]:
+def still_enabled(ctx: Context, scripts: list[str]) -> list[tuple[str, str | None]]:
     """(package, service) of the unneeded services not disabled, by medic-os's scripts
     (``scripts``: the paths in its scripts' folder) and supervisor's marks (one read of
     each package's)."""
-    left: list[tuple[str, str]] = []
+    left: list[tuple[str, str | None]] = []
     for package, service in cht3.UNNEEDED_SERVICES:
         run = cht3.SERVICES_DIR.format(package=package)[len(cht3.SCRIPTS) + 1:] + "/"
         names = [service] if service is not None else [

@@ -29,7 +29,7 @@ from installer.lines.cht3.files import (
 from installer.step import Context, Finding, StepError, blocked, broken, needed, ok
 from installer.steps.docker import compose_for
 
-PROJECT = "cht"
+PROJECT = cht3.PROJECT
 READY_TIMEOUT = 900.0
 CONTAINERS = ("medic-os", "haproxy")
 
