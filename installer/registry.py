@@ -7,10 +7,18 @@ for the pull pre-flight. Any failure gives None: that check is then skipped.
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
+import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from installer.host.fetch import open_url
 
 T = TypeVar("T")
 
@@ -56,34 +64,48 @@ def trusted(host: str, certs: Path = DOCKER_CERTS) -> str | bool:
     return str(ca) if ca.is_file() else True
 
 
-def _get(session: Any, url: str, headers: dict[str, str]) -> Any:
-    answer = session.get(url, headers=headers, timeout=15)
-    challenge = answer.headers.get("WWW-Authenticate", "")
-    if answer.status_code == 401 and challenge.lower().startswith("bearer"):
+class _Asker:
+    """GETs of one registry's JSON answers, trusting what Docker trusts for it, through the
+    environment's proxy; an anonymous token is fetched when the registry asks for one."""
+
+    def __init__(self, host: str) -> None:
+        ca = trusted(host)
+        self.context = ssl.create_default_context(cafile=ca if isinstance(ca, str) else None)
+        self.token: str | None = None
+
+    def _json(self, url: str, headers: dict[str, str], token: str | None = None) -> Any:
+        asked = urllib.request.Request(url, headers=headers)
+        if token is not None:  # never sent on to where a blob redirects (a CDN, say)
+            asked.add_unredirected_header("Authorization", f"Bearer {token}")
+        with open_url(asked, timeout=15, context=self.context) as answer:
+            return json.loads(answer.read())
+
+    def get(self, url: str, headers: dict[str, str]) -> Any:
+        try:
+            return self._json(url, headers, self.token)
+        except urllib.error.HTTPError as exc:
+            challenge = exc.headers.get("WWW-Authenticate", "")
+            if exc.code != 401 or not challenge.lower().startswith("bearer") or self.token:
+                raise
         params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
         realm = params.pop("realm", "")
-        token = session.get(realm, params=params, timeout=15).json()
-        bearer = token.get("token") or token.get("access_token") or ""
-        headers = {**headers, "Authorization": f"Bearer {bearer}"}
-        answer = session.get(url, headers=headers, timeout=15)
-    answer.raise_for_status()
-    return answer
+        token = self._json(realm + "?" + urllib.parse.urlencode(params), {})
+        self.token = str(token.get("token") or token.get("access_token") or "")
+        return self._json(url, headers, self.token)
 
 
-def _ask(ref: str, read: Callable[[Any, str, str], T]) -> T | None:
-    """``read(session, "<scheme>://host/v2/<repository>/", tag)`` against the image's
+def _ask(ref: str, read: Callable[[_Asker, str, str], T]) -> T | None:
+    """``read(asker, "<scheme>://host/v2/<repository>/", tag)`` against the image's
     registry (plain HTTP too for one on loopback); None when no scheme answers."""
-    import requests
-
     host, repository, tag = split_reference(ref)
     schemes = ("http", "https") if _loopback(host) else ("https",)
-    with requests.Session() as session:
-        session.verify = trusted(host)
-        for scheme in schemes:
-            try:
-                return read(session, f"{scheme}://{host}/v2/{repository}/", tag)
-            except (requests.RequestException, ValueError, KeyError, TypeError):
-                continue
+    asker = _Asker(host)
+    for scheme in schemes:
+        try:
+            return read(asker, f"{scheme}://{host}/v2/{repository}/", tag)
+        except (OSError, http.client.HTTPException, ValueError, KeyError, TypeError,
+                AttributeError):
+            continue
     return None
 
 
@@ -91,15 +113,15 @@ def layers_size(ref: str, machine: str) -> int | None:
     """Compressed bytes of the image's layers for this machine; None when unknown."""
     headers = {"Accept": MANIFESTS}
 
-    def read(session: Any, base: str, tag: str) -> int | None:
-        manifest = _get(session, base + "manifests/" + tag, headers).json()
+    def read(asker: _Asker, base: str, tag: str) -> int | None:
+        manifest = asker.get(base + "manifests/" + tag, headers)
         if "manifests" in manifest:  # an index: pick this machine's image
             arch = ARCH.get(machine, machine)
             chosen = next((m for m in manifest["manifests"]
                            if (m.get("platform") or {}).get("architecture") == arch), None)
             if chosen is None:
                 return None
-            manifest = _get(session, base + "manifests/" + chosen["digest"], headers).json()
+            manifest = asker.get(base + "manifests/" + chosen["digest"], headers)
         return sum(int(layer.get("size", 0)) for layer in manifest.get("layers", []))
 
     return _ask(ref, read)
@@ -110,12 +132,12 @@ def image_platforms(ref: str) -> list[str] | None:
     its single manifest's config; None when the registry cannot be asked."""
     headers = {"Accept": MANIFESTS}
 
-    def read(session: Any, base: str, tag: str) -> list[str]:
-        manifest = _get(session, base + "manifests/" + tag, headers).json()
+    def read(asker: _Asker, base: str, tag: str) -> list[str]:
+        manifest = asker.get(base + "manifests/" + tag, headers)
         if "manifests" in manifest:
             found = [m.get("platform") or {} for m in manifest["manifests"]]
         else:
-            found = [_get(session, base + "blobs/" + manifest["config"]["digest"], {}).json()]
+            found = [asker.get(base + "blobs/" + manifest["config"]["digest"], {})]
         return sorted({f"{p.get('os', '?')}/{p.get('architecture', '?')}" for p in found
                        if p.get("architecture") not in (None, "unknown")})
 

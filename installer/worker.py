@@ -5,7 +5,6 @@ events as JSON lines to standard output for the front end that started it, if st
 from __future__ import annotations
 
 import json
-import resource
 import signal
 import sys
 import threading
@@ -41,6 +40,18 @@ class ToStarter:
             sys.stdout.flush()
         except OSError:
             self.gone = True  # the terminal went away; the journal still has everything
+
+
+def peak_mib() -> int:
+    """This process's peak resident memory since it started this program: the kernel's
+    VmHWM. (getrusage's ru_maxrss also counts the front end it was forked from, before exec.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def main() -> int:
@@ -91,8 +102,7 @@ def main() -> int:
         tell(f"cht-install stopped on {explain(exc)}; the log ({session.paths.log}) has "
              "the details", "crash")
         return 1
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    session.real.log(f"worker peak memory: {peak} MiB")
+    session.real.log(f"worker peak memory: {peak_mib()} MiB")
     return 0 if result.ok else 1
 
 

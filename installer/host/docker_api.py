@@ -1,9 +1,11 @@
-"""The part of the Docker SDK's client that cht-install uses, as types (the SDK has none):
-containers, volumes and images looked up by name, and the low-level pull stream."""
+"""The part of a Docker client that cht-install uses, as types (installer/host/docker_engine.py
+is the real one, the fake host's another): containers, volumes and images looked up by name,
+and the streams (a pull, a container's files)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 
@@ -12,17 +14,18 @@ class Container(Protocol):
     status: str  # "running", "exited", "restarting", ...
     attrs: dict[str, Any]  # `docker inspect`'s answer
 
-    def logs(self, **options: Any) -> Any: ...  # bytes, or a stream of them with stream=True
-    def exec_run(self, cmd: list[str], **options: Any) -> Any: ...
+    def logs(self, stream: bool = False, follow: bool = False,
+             since: dt.datetime | int | None = None, tail: int | str = "all") -> Any: ...
+    def exec_run(self, cmd: list[str], demux: bool = False) -> tuple[int | None, Any]: ...
     def get_archive(self, path: str) -> tuple[Iterable[bytes], dict[str, Any]]: ...
     def put_archive(self, path: str, data: bytes) -> bool: ...
-    def remove(self, **options: Any) -> None: ...
+    def remove(self, force: bool = False, v: bool = False) -> None: ...
 
 
 class Containers(Protocol):
     def get(self, name: str) -> Container: ...
     def list(self, all: bool = False, filters: dict[str, str] | None = None  # noqa: A002
-             ) -> list[Container]: ...
+             ) -> Sequence[Container]: ...
 
 
 class Volume(Protocol):
@@ -43,12 +46,16 @@ class LowLevel(Protocol):
 
 
 class DockerClient(Protocol):
-    """docker.DockerClient, as far as cht-install uses it."""
+    """A Docker client, as far as cht-install uses it."""
 
-    containers: Containers
-    volumes: Volumes
-    images: Images
-    api: LowLevel
+    @property
+    def containers(self) -> Containers: ...
+    @property
+    def volumes(self) -> Volumes: ...
+    @property
+    def images(self) -> Images: ...
+    @property
+    def api(self) -> LowLevel: ...
 
     def ping(self) -> bool: ...
     def info(self) -> dict[str, Any]: ...  # `docker info`'s answer
@@ -56,13 +63,11 @@ class DockerClient(Protocol):
 
 
 def docker_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
-    """What a Docker SDK call raises: the SDK's own errors (NotFound, APIError, ...), a lost
-    connection to the daemon (requests'; urllib3's while a stream such as a pull or logs is
-    read raw), the socket's own (OSError); and ``also``, for what the caller does with the
-    answer (a missing key, say)."""
-    import docker.errors  # late: imported only when something went wrong with a live Docker
-    import requests
-    import urllib3
+    """What a Docker call raises: the daemon's error answers (no such container, say), a
+    connection to it that broke or was never made (http.client's, the socket's own), and
+    ``also``, for what the caller does with the answer (a missing key, say)."""
+    import http.client
 
-    return (docker.errors.DockerException, requests.exceptions.RequestException,
-            urllib3.exceptions.HTTPError, OSError, *also)
+    from installer.host.docker_engine import DockerError
+
+    return (DockerError, http.client.HTTPException, OSError, *also)

@@ -123,7 +123,7 @@ class RealHost:
 
     def docker(self) -> DockerClient | None:
         """A Docker API client when the daemon answers, else None."""
-        import docker  # imported late: a plan for another machine never needs it
+        from installer.host.docker_engine import Engine  # late: not for another machine
 
         if self._docker is not None:
             if time.monotonic() - self._answered < PING_AGAIN:
@@ -135,8 +135,7 @@ class RealHost:
             except docker_errors():
                 self._docker = None
         try:
-            client: DockerClient = docker.DockerClient(base_url=DOCKER_SOCKET, version="auto",
-                                                       timeout=120)
+            client: DockerClient = Engine(DOCKER_SOCKET, timeout=120)
             client.ping()
         except docker_errors():
             return None

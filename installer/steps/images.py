@@ -4,6 +4,7 @@ upgrade service name (through a mirror, then tagged with CHT's own names)."""
 
 from __future__ import annotations
 
+import http.client
 import time
 from pathlib import Path
 
@@ -150,7 +151,9 @@ def refuse_other_platforms(ctx: Context, ref: str) -> None:
 
 def pull_error(exc: Exception, source: str) -> str:
     """What went wrong with a pull, in words (not the Docker API's URL and status)."""
-    text = str(getattr(exc, "explanation", None) or exc)
+    if isinstance(exc, http.client.HTTPException):
+        return "the connection to Docker broke off mid-answer"
+    text = str(exc)
     lowered = text.lower()
     if "connection refused" in lowered:
         return f"nothing answers at {source} (connection refused)"

@@ -96,3 +96,16 @@ def test_the_lock_names_its_holder_to_other_processes(tmp_path: Path) -> None:
                              check=True).stdout.split()
     assert out == [str(os.getpid()), "r4"]
     assert RunLock.holder(lock) is None
+
+
+def test_the_workers_peak_memory_is_its_own_not_the_front_ends_it_was_started_from() -> None:
+    """The worker is started by a front end that may hold far more memory: its logged peak
+    counts only what it used after starting (getrusage's counts the front end too)."""
+    held = bytearray(160 * 1024 * 1024)
+    for offset in range(0, len(held), 4096):
+        held[offset] = 1  # resident, not just reserved
+    child = subprocess.run(
+        [sys.executable, "-c", "from installer.worker import peak_mib; print(peak_mib())"],
+        capture_output=True, text=True, check=True)
+    assert 5 < int(child.stdout) < 100
+    del held

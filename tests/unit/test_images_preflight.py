@@ -100,13 +100,17 @@ def test_a_registry_name_that_does_not_resolve_stops_before_the_pull(
 
 
 def test_pull_errors_are_told_in_words() -> None:
-    class ApiError(Exception):
-        explanation = 'Get "http://10.0.0.5:5000/v2/": dial tcp: connect: connection refused'
+    import http.client
 
-    assert pull_error(ApiError("500 Server Error for http+docker://..."), "10.0.0.5:5000") == (
+    from installer.host.docker_engine import DockerError
+
+    refused = 'Get "http://10.0.0.5:5000/v2/": dial tcp: connect: connection refused'
+    assert pull_error(DockerError(500, refused), "10.0.0.5:5000") == (
         "nothing answers at 10.0.0.5:5000 (connection refused)")
     assert "closed the connection" in pull_error(
         Exception('Get "http://r/v2/": EOF'), "r")
+    assert pull_error(http.client.IncompleteRead(b"", 10), "r") == (
+        "the connection to Docker broke off mid-answer")
 
 
 def test_a_registry_with_its_own_ca_is_asked_trusting_the_ca_docker_trusts(

@@ -1006,10 +1006,10 @@ MIRROR = {"registry": "127.0.0.1:5000"}
 
 
 def test_a_pull_cut_off_mid_stream_is_tried_again(tmp_path: Path) -> None:
-    import urllib3
+    import http.client
 
     host = FakeHost()
-    host.pull_failures = [urllib3.exceptions.ProtocolError("Connection broken: reset")]
+    host.pull_failures = [http.client.IncompleteRead(b"", 4096)]  # the stream broke off
     ctx = context(host, tmp_path, **MIRROR)
     ctx.facts.pull_retry_delays = (0.0,)
     ImagesPulled().apply(ctx)
@@ -1020,10 +1020,10 @@ def test_a_pull_cut_off_mid_stream_is_tried_again(tmp_path: Path) -> None:
 
 
 def test_a_registry_that_keeps_failing_is_named_with_the_way_on(tmp_path: Path) -> None:
-    import docker.errors
+    from installer.host.docker_engine import DockerError
 
     host = FakeHost()
-    host.pull_failures = [docker.errors.APIError("manifest unknown")] * 2
+    host.pull_failures = [DockerError(404, "manifest unknown")] * 2
     ctx = context(host, tmp_path, **MIRROR)
     ctx.facts.pull_retry_delays = (0.0,)
     with pytest.raises(StepError) as refused:
