@@ -344,14 +344,12 @@ class Session:
 
     def certificate_summary(self) -> dict[str, object] | None:
         """The installed certificate's expiry and source, for doctor; None when absent."""
-        from cryptography import x509
-
-        from installer.tls.certinfo import summarize
+        from installer.tls.certinfo import pem_summary
 
         pem = self.real.read_bytes(self.paths.certificate)
         if pem is None:
             return None
-        info = summarize(x509.load_pem_x509_certificate(pem))
+        info = pem_summary(pem)
         source = (self.real.read_text(self.paths.tls_source) or "self-signed").strip()
         return {"expires": info.not_after.isoformat(), "days_left": info.days_left(),
                 "names": list(info.names), "source": source}

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from cryptography import x509
-
 from installer.step import Context, Finding, StepError, broken, needed, ok
-from installer.tls.certinfo import fingerprint_der, summarize
+from installer.tls.certinfo import fingerprint_der, pem_summary
 from installer.tls.installed import installed_pair
 from installer.tls.trust import roots_pem
 
@@ -28,7 +26,7 @@ HORTI_LINE = re.compile(r"^\S*\s*horti:(\w+) (.*)$")
 
 def expected_fingerprint(ctx: Context) -> str | None:
     pair = installed_pair(ctx)
-    return summarize(x509.load_pem_x509_certificate(pair[0])).fingerprint if pair else None
+    return pem_summary(pair[0]).fingerprint if pair else None
 
 
 def cht_version(body: bytes) -> str | None:

@@ -11,8 +11,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import serialization
-
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory"
 ORDER_TIMEOUT = dt.timedelta(minutes=3)
@@ -73,6 +71,7 @@ def order_certificate(request: AcmeRequest, publish: Publish) -> str:
     """Register (or find) the account, prove control over HTTP-01, return the full chain."""
     # The acme library is imported here, not at start-up: only this path needs it.
     from acme import challenges, client, crypto_util, errors, messages
+    from cryptography.hazmat.primitives import serialization
     from josepy.jwk import JWKRSA
 
     try:

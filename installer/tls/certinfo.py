@@ -1,14 +1,20 @@
-"""Reading a certificate and key: fingerprint, names, validity, key match."""
+"""Reading a certificate and key: fingerprint, names, validity, key match. From PEM, the
+probes' way, by installer/tls/der.py; the cryptography library (loaded only then) reads
+what that does not know, and the objects the other TLS code holds."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from installer.tls import der
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 
 @dataclass(frozen=True)
@@ -23,17 +29,55 @@ class CertSummary:
         return (self.not_after - now).days
 
 
-def fingerprint_der(der: bytes) -> str:
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(der)
-    return digest.finalize().hex(":").upper()
+def fingerprint_der(data: bytes) -> str:
+    return hashlib.sha256(data).digest().hex(":").upper()
 
 
 def load_pem_certificate(pem: bytes) -> x509.Certificate:
+    from cryptography import x509
+
     return x509.load_pem_x509_certificate(pem)
 
 
+def pem_summary(pem: bytes) -> CertSummary:
+    """The first certificate of PEM data, summed up; ValueError when it does not parse."""
+    try:
+        cert = der.certificate(pem)
+    except der.Unknown:
+        return summarize(load_pem_certificate(pem))
+    return CertSummary(fingerprint=fingerprint_der(cert.der), names=tuple(cert.names),
+                       not_before=cert.not_before, not_after=cert.not_after)
+
+
+def pem_self_issued(pem: bytes) -> bool:
+    """Whether the certificate's issuer is its subject; ValueError when it does not parse."""
+    try:
+        cert = der.certificate(pem)
+    except der.Unknown:
+        found = load_pem_certificate(pem)
+        return bool(found.issuer == found.subject)
+    return cert.issuer == cert.subject
+
+
+def pem_pair_matches(cert_pem: bytes, key_pem: bytes) -> bool:
+    """Whether the private key is the certificate's; ValueError when either does not parse
+    (an encrypted key among them)."""
+    try:
+        return der.certificate(cert_pem).public_key == der.private_public_key(key_pem)
+    except der.Unknown:
+        from cryptography.hazmat.primitives import serialization
+
+        try:
+            key = serialization.load_pem_private_key(key_pem, password=None)
+        except TypeError as exc:  # encrypted
+            raise ValueError("the key is encrypted (it needs a password)") from exc
+        return key_matches(load_pem_certificate(cert_pem), key)
+
+
 def summarize(cert: x509.Certificate) -> CertSummary:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     names: list[str] = []
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -74,6 +118,8 @@ def _same_ip(name: str, wanted: ipaddress.IPv4Address | ipaddress.IPv6Address) -
 
 
 def key_matches(cert: x509.Certificate, key: PrivateKeyTypes) -> bool:
+    from cryptography.hazmat.primitives import serialization
+
     def public_der(obj: object) -> bytes:
         return obj.public_key().public_bytes(  # type: ignore[attr-defined, no-any-return]
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from installer.host import Host
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 SYSTEM_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu
@@ -31,6 +33,8 @@ def roots_pem(host: Host, extra: str | None) -> str:
 
 def roots(pem: str) -> list[x509.Certificate]:
     """Each certificate of a bundle; one that does not parse is skipped, not fatal."""
+    from cryptography import x509
+
     found = []
     end = "-----END CERTIFICATE-----"
     for block in pem.split(end)[:-1]:

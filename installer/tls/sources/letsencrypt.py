@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import ipaddress
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from installer.step import Context, Finding, StepError, blocked, needed, ok
 from installer.tls.acme_order import LETS_ENCRYPT, AcmeError, AcmeRequest
-from installer.tls.certinfo import covers, key_matches, summarize
+from installer.tls.certinfo import covers, pem_pair_matches, pem_summary
 from installer.tls.installed import RENEW_BEFORE_DAYS, host_addresses, install_pair
 
 
 def _new_key_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
@@ -56,15 +55,16 @@ def _obtained(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding | None:
     """ok when a CA certificate from this mode is installed and has 30+ days left."""
     if pair is None or (ctx.host.read_text(ctx.paths.tls_source) or "").strip() != "letsencrypt":
         return None
-    cert = x509.load_pem_x509_certificate(pair[0])
-    key = serialization.load_pem_private_key(pair[1], password=None)
-    info = summarize(cert)
-    if not key_matches(cert, key) or not covers(info.names, ctx.config.hostname_ascii):
+    info = pem_summary(pair[0])
+    if not pem_pair_matches(*pair) or not covers(info.names, ctx.config.hostname_ascii):
         return None
     days = info.days_left()
     if days < RENEW_BEFORE_DAYS or ctx.facts.force_renewal:
         return None
-    return ok(f"from {cert.issuer.rfc4514_string()}, {days} days left")
+    from cryptography import x509  # the CA's name in its words
+
+    issuer = x509.load_pem_x509_certificate(pair[0]).issuer.rfc4514_string()
+    return ok(f"from {issuer}, {days} days left")
 
 
 def probe(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:

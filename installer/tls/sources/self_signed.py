@@ -3,13 +3,9 @@ server's addresses (for trials: each phone must trust it)."""
 
 from __future__ import annotations
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
 from installer.step import Context, Finding, broken, needed, ok
-from installer.tls.certinfo import covers, key_matches, summarize
+from installer.tls.certinfo import covers, pem_pair_matches, pem_self_issued, pem_summary
 from installer.tls.installed import RENEW_BEFORE_DAYS, host_addresses, install_pair
-from installer.tls.selfsigned import generate
 
 
 def probe(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
@@ -18,19 +14,18 @@ def probe(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
         return needed(f"no certificate in {ctx.paths.tls_dir} yet")
     hostname = ctx.config.hostname_ascii
     try:
-        cert = x509.load_pem_x509_certificate(pair[0])
-        key = serialization.load_pem_private_key(pair[1], password=None)
+        info, self_issued = pem_summary(pair[0]), pem_self_issued(pair[0])
+        matches = pem_pair_matches(*pair)
     except ValueError as exc:
         return broken(f"the certificate or key does not parse: {exc}",
                       "cht-install makes a new self-signed certificate.")
-    if cert.issuer != cert.subject:
+    if not self_issued:
         return needed("the installed certificate is not a self-signed one (mode changed)",
                       "cht-install makes a self-signed certificate; the old one is kept "
                       "as cht.crt.previous.")
-    if not key_matches(cert, key):
+    if not matches:
         return broken("the key does not match the certificate",
                       "cht-install makes a new self-signed certificate.")
-    info = summarize(cert)
     if not covers(info.names, hostname):  # the host name was changed: a change, not a fault
         return needed(f"the certificate is for {', '.join(info.names)}; the host name is now "
                       f"{hostname}", "cht-install makes a new one for the host name.")
@@ -47,5 +42,7 @@ def probe(ctx: Context, pair: tuple[bytes, bytes] | None) -> Finding:
 def obtain(ctx: Context) -> None:
     """Make a new self-signed certificate and install it."""
     addresses = host_addresses() if ctx.host.live else []
+    from installer.tls.selfsigned import generate  # the cryptography library: only here
+
     pair = generate(ctx.config.hostname_ascii, addresses)
     install_pair(ctx, pair.certificate_pem, pair.key_pem, "self-signed")
