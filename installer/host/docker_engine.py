@@ -9,8 +9,10 @@ import datetime as dt
 import http.client
 import json
 import os
+import shutil
 import socket
 import struct
+import subprocess
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -91,28 +93,63 @@ def _json_lines(chunks: Iterator[bytes]) -> Iterator[dict[str, Any]]:
                 yield item
 
 
-def registry_auth(repository: str, config_dir: Path | None = None) -> str | None:
-    """The X-Registry-Auth header for a pull from ``repository``'s registry, from the
-    credentials `docker login` saved in config.json; None when it holds none for it."""
-    folder = config_dir or Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    try:
-        auths = json.loads((folder / "config.json").read_text()).get("auths") or {}
-    except (OSError, ValueError, AttributeError):
+def _from_helper(helper: str, server: str) -> tuple[str, str] | None:
+    """(user, secret) from `docker login`'s credential helper (docker-credential-HELPER
+    get, the server on its input), as Docker asks it; None when it has none or is absent."""
+    program = shutil.which(f"docker-credential-{helper}")
+    if program is None:
         return None
-    first = repository.split("/", 1)[0]
-    host = first if "/" in repository and ("." in first or ":" in first
-                                          or first == "localhost") else None
-    keys = (host, f"https://{host}", f"http://{host}") if host else HUB_KEYS
-    entry = next((auths[key] for key in keys if key and isinstance(auths.get(key), dict)), None)
-    if not entry or not entry.get("auth"):
+    try:
+        done = subprocess.run([program, "get"], input=server, capture_output=True, text=True,
+                              timeout=20, check=False)
+        found = json.loads(done.stdout) if done.returncode == 0 else {}
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+    user, secret = found.get("Username"), found.get("Secret")
+    return (str(user), str(secret)) if user and secret else None
+
+
+def _from_auths(entry: object) -> tuple[str, str] | None:
+    """(user, password) of a config.json "auths" entry (base64 of "user:password")."""
+    if not isinstance(entry, dict) or not entry.get("auth"):
         return None
     try:
         user, _, password = base64.b64decode(entry["auth"], validate=True).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         return None
-    if not user:
+    return (user, password) if user else None
+
+
+def registry_auth(repository: str, config_dir: Path | None = None) -> str | None:
+    """The X-Registry-Auth header for a pull from ``repository``'s registry, from what
+    `docker login` saved (Docker's order: the registry's credential helper, the credential
+    store, then config.json's own entry); None when there is nothing for it."""
+    folder = config_dir or Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    try:
+        config = json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError):
         return None
-    header = {"username": user, "password": password, "serveraddress": host or HUB_KEYS[0]}
+    if not isinstance(config, dict):
+        return None
+    first = repository.split("/", 1)[0]
+    host = first if "/" in repository and ("." in first or ":" in first
+                                          or first == "localhost") else None
+    keys = [key for key in ((host, f"https://{host}", f"http://{host}") if host else HUB_KEYS)
+            if key]
+    server = host or HUB_KEYS[0]
+    helpers = config.get("credHelpers") or {}
+    helper = next((helpers[key] for key in keys if isinstance(helpers, dict)
+                   and isinstance(helpers.get(key), str)), None) or config.get("credsStore")
+    auths = config.get("auths") or {}
+    found = _from_helper(helper, server) if isinstance(helper, str) and helper else None
+    if found is None:  # as Docker does: then the entry in config.json itself
+        found = next((_from_auths(auths.get(key)) for key in keys
+                      if isinstance(auths, dict) and auths.get(key)), None)
+    if found is None:
+        return None
+    user, secret = found
+    header = ({"identitytoken": secret, "serveraddress": server} if user == "<token>"
+              else {"username": user, "password": secret, "serveraddress": server})
     return base64.urlsafe_b64encode(json.dumps(header).encode()).decode()
 
 

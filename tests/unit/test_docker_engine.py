@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import random
 import struct
 from pathlib import Path
+
+import pytest
 
 from installer.host.docker_engine import _frames, _json_lines, registry_auth
 
@@ -69,4 +72,43 @@ def test_no_login_or_an_unreadable_one_sends_no_credentials(tmp_path: Path) -> N
     (tmp_path / "config.json").write_text("{not json")
     assert registry_auth("medicmobile/medic-os", tmp_path) is None
     login(tmp_path, {"https://index.docker.io/v1/": {"auth": "%%%"}})
+    assert registry_auth("medicmobile/medic-os", tmp_path) is None
+
+
+def helper_program(folder: Path, name: str, answers: dict[str, dict[str, str]]) -> None:
+    """A docker-credential-NAME program as Docker's credential helpers behave: `get` reads
+    the server on its input and prints its credentials, or fails when it has none."""
+    program = folder / f"docker-credential-{name}"
+    program.write_text(
+        "#!/usr/bin/env python3\n"
+        "import json, sys\n"
+        f"answers = {answers!r}\n"
+        "server = sys.stdin.read().strip()\n"
+        "if sys.argv[1:] != ['get'] or server not in answers:\n"
+        "    print('credentials not found in native keychain'); sys.exit(1)\n"
+        "print(json.dumps(answers[server]))\n")
+    program.chmod(0o755)
+
+
+def test_a_credential_helper_is_asked_as_docker_asks_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    helper_program(tmp_path, "vault", {"mirror.example.org:5000": {
+        "ServerURL": "mirror.example.org:5000", "Username": "health", "Secret": "s3cret"}})
+    helper_program(tmp_path, "desktop", {"https://index.docker.io/v1/": {
+        "ServerURL": "https://index.docker.io/v1/", "Username": "<token>", "Secret": "tok"}})
+    (tmp_path / "config.json").write_text(json.dumps({
+        "credHelpers": {"mirror.example.org:5000": "vault"}, "credsStore": "desktop",
+        "auths": {"other.example.org": {"auth": base64.b64encode(b"me:pw").decode()}}}))
+    assert decoded(registry_auth("mirror.example.org:5000/medicmobile/medic-os", tmp_path)) == {
+        "username": "health", "password": "s3cret", "serveraddress": "mirror.example.org:5000"}
+    assert decoded(registry_auth("medicmobile/medic-os", tmp_path)) == {
+        "identitytoken": "tok", "serveraddress": "https://index.docker.io/v1/"}
+    # the store has nothing for this one: config.json's own entry, as Docker falls back
+    assert decoded(registry_auth("other.example.org/cht/x", tmp_path))["username"] == "me"
+    assert registry_auth("third.example.org/cht/x", tmp_path) is None
+
+
+def test_a_credential_helper_that_is_not_installed_sends_nothing(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"credsStore": "no-such-helper"}))
     assert registry_auth("medicmobile/medic-os", tmp_path) is None
