@@ -42,11 +42,12 @@ class ToStarter:
             self.gone = True  # the terminal went away; the journal still has everything
 
 
-def peak_mib() -> int:
-    """This process's peak resident memory since it started this program: the kernel's
-    VmHWM. (getrusage's ru_maxrss also counts the front end it was forked from, before exec.)"""
+def peak_mib(process: str = "self") -> int:
+    """A process's peak resident memory since it started its program (this one's unless a
+    pid is given): the kernel's VmHWM. (getrusage's ru_maxrss also counts the front end the
+    worker was forked from, before exec.) 0 when it cannot be read."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) // 1024
     except (OSError, ValueError, IndexError):

@@ -5,7 +5,7 @@ and the streams (a pull, a container's files)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 
@@ -17,7 +17,6 @@ class Container(Protocol):
     def logs(self, stream: bool = False, follow: bool = False,
              since: dt.datetime | int | None = None, tail: int | str = "all") -> Any: ...
     def exec_run(self, cmd: list[str], demux: bool = False) -> tuple[int | None, Any]: ...
-    def get_archive(self, path: str) -> tuple[Iterable[bytes], dict[str, Any]]: ...
     def put_archive(self, path: str, data: bytes) -> bool: ...
     def remove(self, force: bool = False, v: bool = False) -> None: ...
 

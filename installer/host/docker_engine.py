@@ -131,9 +131,10 @@ def registry_auth(repository: str, config_dir: Path | None = None) -> str | None
         return None
     if not isinstance(config, dict):
         return None
-    first = repository.split("/", 1)[0]
-    host = first if "/" in repository and ("." in first or ":" in first
-                                          or first == "localhost") else None
+    from installer.registry import DOCKER_HUB, split_reference
+
+    named = split_reference(f"{repository}:latest")[0]
+    host = None if named == DOCKER_HUB else named
     keys = [key for key in ((host, f"https://{host}", f"http://{host}") if host else HUB_KEYS)
             if key]
     server = host or HUB_KEYS[0]
@@ -204,8 +205,8 @@ class Engine:
 
     def stream(self, method: str, path: str, body: bytes | None = None,
                headers: dict[str, str] | None = None
-               ) -> tuple[http.client.HTTPResponse, Iterator[bytes]]:
-        """An answer read as it comes, on its own connection (closed once read)."""
+               ) -> Iterator[bytes]:
+        """An answer's body read as it comes, on its own connection (closed once read)."""
         connection = _UnixConnection(self.socket_path, self.timeout)
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -225,7 +226,7 @@ class Engine:
             finally:
                 connection.close()
 
-        return answer, chunks()
+        return chunks()
 
     def ping(self) -> bool:
         return self.request("GET", "/_ping") == b"OK"
@@ -263,7 +264,7 @@ class Container:
         when = int(since.timestamp()) if isinstance(since, dt.datetime) else since
         path = f"/containers/{self.id}/logs" + _query(
             {"stdout": 1, "stderr": 1, "follow": int(follow), "since": when, "tail": tail})
-        chunks = self.engine.stream("GET", path)[1] if stream or follow else iter(
+        chunks = self.engine.stream("GET", path) if stream or follow else iter(
             [self.engine.request("GET", path)])  # a stream on a connection of its own
         pieces = chunks if self._tty() else (data for _, data in _frames(chunks))
         return pieces if stream else b"".join(pieces)
@@ -276,7 +277,7 @@ class Container:
             json.dumps({"Cmd": cmd, "AttachStdout": True, "AttachStderr": True}).encode(),
             {"Content-Type": "application/json"}))
         exec_id = str(made["Id"])
-        _, chunks = self.engine.stream(
+        chunks = self.engine.stream(
             "POST", f"/exec/{exec_id}/start", json.dumps({"Detach": False, "Tty": False}).encode(),
             {"Content-Type": "application/json"})
         out, err = bytearray(), bytearray()
@@ -291,9 +292,6 @@ class Container:
         self.engine.request("PUT", f"/containers/{self.id}/archive" + _query({"path": path}),
                             data, {"Content-Type": "application/x-tar"})
         return True
-
-    def get_archive(self, path: str) -> tuple[Iterator[bytes], dict[str, Any]]:
-        return self.engine.api.get_archive(self.id, path)
 
     def remove(self, force: bool = False, v: bool = False) -> None:
         self.engine.request("DELETE", f"/containers/{self.id}" + _query(
@@ -350,7 +348,7 @@ class LowLevel:
         """The pull's progress, one JSON object at a time (its last may carry "error");
         ``options`` are the SDK's (stream, decode), which this always does."""
         auth = registry_auth(repository)
-        _answer, chunks = self.engine.stream(
+        chunks = self.engine.stream(
             "POST", "/images/create" + _query({"fromImage": repository, "tag": tag}),
             headers={"X-Registry-Auth": auth} if auth else None)
         return _json_lines(chunks)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import ipaddress
 import re
 
-SEQUENCE, INTEGER, BIT_STRING, OCTET_STRING, OID = 0x30, 0x02, 0x03, 0x04, 0x06
+SEQUENCE, INTEGER, BIT_STRING, OCTET_STRING = 0x30, 0x02, 0x03, 0x04
 UTC_TIME, GENERALIZED_TIME = 0x17, 0x18
 VERSION, EXTENSIONS, DNS_NAME, IP_ADDRESS = 0xA0, 0xA3, 0x82, 0x87
 KEY_PUBLIC = 0xA1  # [1] the public key, in PKCS#8 v2 and SEC 1 private keys
@@ -102,10 +101,6 @@ class Certificate:
             if extra[0] == EXTENSIONS:
                 self.names = _alt_names(der, extra)
 
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(self.der).digest().hex(":").upper()
-
 
 def _alt_names(der: bytes, extensions: Element) -> list[str]:
     """The DNS names, then the IP addresses, of the subjectAltName extension."""
@@ -126,7 +121,8 @@ def public_key(der: bytes, info: Element) -> tuple[str, bytes]:
     """A SubjectPublicKeyInfo as (kind, what identifies the key): RSA's modulus and exponent,
     or the EC point."""
     algorithm, bits = children(der, info)[:2]
-    kind = der[children(der, algorithm)[0][1]:children(der, algorithm)[0][2]]
+    oid = children(der, algorithm)[0]
+    kind = der[oid[1]:oid[2]]
     key = der[expect(bits, BIT_STRING)[1] + 1:bits[2]]  # after the unused-bits count
     if kind == RSA:
         return "rsa", _rsa_numbers(key, element(key, 0))
