@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -25,6 +26,7 @@ from installer.lines.table import line_for
 from installer.options import Options as Options  # the command line's, for sessions
 from installer.paths import Paths
 from installer.plan import build_plan
+from installer.plan_ahead import Ahead, Preview
 from installer.platform import Platform, detect
 from installer.reachable import local_addresses, phones_note
 from installer.repairs import RepairNotes
@@ -130,14 +132,17 @@ class Session:
         # Every fetch from here on (urllib, the ACME client, apt, docker) uses these.
         self.proxies = proxy.use(self.config)
         self.keep_secret(*self.proxies.secrets())
+        self.ahead: Ahead | None = None  # the plan screen's preview, made ahead
 
     @property
     def planning_elsewhere(self) -> bool:
         return self.options.os_release is not None
 
-    def context(self, host: Host, emit: Emit = lambda event: None) -> Context:
-        ctx = Context(host=host, config=self.config, paths=self.paths,
-                      platform=self.platform, emit=emit, line=self.line)
+    def context(self, host: Host, emit: Emit = lambda event: None,
+                config: InstallConfig | None = None) -> Context:
+        config = config or self.config
+        ctx = Context(host=host, config=config, paths=self.paths,
+                      platform=self.platform, emit=emit, line=line_for(config))
         ctx.facts.keep_compose_edits = self.keep_compose_edits
         ctx.facts.saved_answers = self.saved_answers()
         return ctx
@@ -182,9 +187,36 @@ class Session:
         host: Host = PlanHost(None if self.planning_elsewhere else self.real)
         return checks_for(self.context(host), self.platform)
 
-    def plan(self) -> list[PlannedStep]:
+    def plan(self, config: InstallConfig | None = None) -> list[PlannedStep]:
+        """What each step would do for these answers (the session's by default), probed
+        without changing anything."""
+        config = config or self.config
         host = PlanHost(None if self.planning_elsewhere else self.real)
-        return Runner(build_plan(self.config), self.context(host)).plan()
+        return Runner(build_plan(config), self.context(host, config=config)).plan()
+
+    def preview(self, config: InstallConfig | None = None) -> Preview:
+        """The plan screen's content for these answers (the session's by default)."""
+        config = config or self.config
+        begun = time.monotonic()
+        return Preview(self.plan(config), self.hostname_note(config.hostname),
+                       answer_changes(self.saved_answers(), config), begun)
+
+    def preview_ahead(self, config: InstallConfig) -> None:
+        """Begin the plan screen's preview for these answers (as a screen shows them, not
+        yet taken), in a thread, once per set of answers. Not for ``cht_version: latest``:
+        taking the answers pins it first."""
+        if config.cht_version == answer_checks.LATEST:
+            return
+        if self.ahead is None or self.ahead.config != config:
+            self.ahead = Ahead(config, self.preview)
+
+    def preview_made(self, wait: bool) -> Preview | None:
+        """The preview made ahead for the answers as they are now: once it is made, or
+        waited for; None when there is none for these answers or making it failed."""
+        ahead = self.ahead
+        if ahead is None or ahead.config != self.config:
+            return None
+        return ahead.wait() if wait else ahead.ready()
 
     def save_answers(self) -> None:
         self.real.write_file(self.paths.answers, answers.dump(self.config), 0o600)
@@ -193,6 +225,7 @@ class Session:
             should_stop: Callable[[], bool] = lambda: False) -> RunFinished:
         """Install or repair in this process, under the single-run lock, journaled."""
         run_id = run_id or uuid.uuid4().hex[:12]
+        self.ahead = None  # what it found before the run is not what is there after
         with RunLock(self.paths.lock, run_id):
             rotate_past(self.paths.journal, self.config.logs.max_mb * 1_000_000)
             had_password = self.admin_password() is not None
@@ -223,6 +256,7 @@ class Session:
         return background.running(self.paths)
 
     def start_detached(self) -> background.Run:
+        self.ahead = None  # what it found before the run is not what is there after
         self.current = background.start(self.paths, {
             "root": str(self.options.root),
             "os_release": str(self.options.os_release) if self.options.os_release else None,
@@ -233,6 +267,7 @@ class Session:
         return self.current
 
     def attach(self, holder: Holder) -> background.Run:
+        self.ahead = None
         self.current = background.attach(holder)
         return self.current
 
@@ -288,13 +323,18 @@ class Session:
         file's are (the files they name too), then kept, their secrets never logged;
         ``cht_version: latest`` is asked of CHT's build server then.
         Raises AnswersError, changing nothing, when one is not valid."""
-        config = answers.check_files(self.config.with_answers(given))
+        config = self.checked_answers(given)
         self.proxies = proxy.use(config)
         self.keep_secret(*self.proxies.secrets())
         pinned = pin_latest(config, self.real)
         self.asked_latest = pinned is not config
         self.config = pinned
         self.keep_secret(config.admin_password, config.tls.password)
+
+    def checked_answers(self, given: Mapping[str, object]) -> InstallConfig:
+        """The answers with these given on a screen, checked (the files they name too),
+        changing nothing. Raises AnswersError when one is not valid."""
+        return answers.check_files(self.config.with_answers(given))
 
     def pin_latest(self) -> None:
         """``cht_version: latest`` becomes the newest release on CHT's build server, asked

@@ -74,7 +74,7 @@ class ChtInstallApp(App[int]):
 
     def get_key_display(self, binding: Binding) -> str:
         shown = super().get_key_display(binding)
-        if self.driver_class is AsciiDriver and not shown.isascii():
+        if issubclass(self.driver_class, AsciiDriver) and not shown.isascii():
             return binding.key.split(",")[0]  # "enter", not a symbol the terminal lacks
         return shown
 
@@ -108,5 +108,5 @@ def run_tui_later(options: Options) -> int:
 def run_app(make: Callable[[type[Driver]], App[int]]) -> int:
     """An app on this terminal's driver; its exit code (1 when it gave none)."""
     driver = driver_for(os.environ)
-    result = make(driver).run(mouse=driver is not AsciiDriver)
+    result = make(driver).run(mouse=not issubclass(driver, AsciiDriver))
     return result if isinstance(result, int) else 1

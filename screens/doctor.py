@@ -9,10 +9,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from installer.session import Session
 from installer.words import MARK, summary
+from screens.footer import Footer
 from screens.scrolling import PAGE_KEYS, Paged
 
 

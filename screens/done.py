@@ -7,11 +7,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from installer.considerations import Item
 from installer.doctor_checks import SELF_SIGNED_PHONES, TRUSTED_ON_SCREEN
 from installer.session import Session
+from screens.footer import Footer
 from screens.scrolling import PAGE_KEYS, Paged
 
 CHT_DOCS = "https://docs.communityhealthtoolkit.org/"

@@ -29,11 +29,19 @@ class HeadAndTable(Screen[None]):
         table.add_column("Step", width=max(len(title) for title in titles))
 
     def show_steps(self, planned: list[PlannedStep]) -> None:
+        """The steps in the table (again: the cursor stays on its row), and the
+        highlighted one's finding above it in the same frame."""
         self.planned = planned
         table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
         for step in planned:
             table.add_row(word(step.finding.status.value), step.title)
+        row = min(max(row, 0), len(planned) - 1)
+        if row >= 0:
+            table.move_cursor(row=row)
         table.focus()
+        self.show_detail(row)
 
     def blocked(self) -> bool:
         return any(s.finding.status is Status.BLOCKED for s in self.planned or [])
@@ -46,9 +54,12 @@ class HeadAndTable(Screen[None]):
         return self.planned[max(row, 0)]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.planned is None or event.cursor_row >= len(self.planned):
+        self.show_detail(event.cursor_row)
+
+    def show_detail(self, row: int) -> None:
+        if self.planned is None or not 0 <= row < len(self.planned):
             return
-        step = self.planned[event.cursor_row]
+        step = self.planned[row]
         finding = step.finding
         fix = f"\nFix: {finding.screen_fix}" if finding.screen_fix and not finding.ok else ""
         self.query_one("#detail", Static).update(

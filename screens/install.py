@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, RichLog, Static
+from textual.widgets import Header, ProgressBar, RichLog, Static
 from textual.worker import get_current_worker
 
 from installer.events import (
@@ -29,6 +29,7 @@ from installer.repairs import RepairNotes
 from installer.session import Session
 from installer.step import Status
 from screens.confirm import ConfirmScreen
+from screens.footer import Footer
 from screens.why import WhyScreen
 
 # Runs (or follows) the install, delivering its events; its outcome, None when it died

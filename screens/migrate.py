@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.driver import Driver
-from textual.widgets import DataTable, Footer, Header, RichLog, Static
+from textual.widgets import DataTable, Header, RichLog, Static
 
 from installer import migrate_command as command
 from installer.events import Emit, RunFinished
@@ -22,6 +22,7 @@ from installer.step import Status
 from installer.words import count
 from screens.app import ChtInstallApp, run_app
 from screens.confirm import ConfirmScreen
+from screens.footer import Footer
 from screens.head_table import HeadAndTable
 from screens.install import InstallScreen
 from screens.scrolling import PAGE_KEYS, Paged

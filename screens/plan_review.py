@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
-from installer.runner import PlannedStep
+from installer.plan_ahead import Preview
 from installer.session import Session
 from installer.step import Status
 from installer.words import count
 from screens.compose_diff import ComposeDiffScreen
+from screens.footer import Footer
 from screens.head_table import HeadAndTable
 from screens.why import WhyScreen
 
+FRESH = 10.0  # seconds a preview made ahead is shown without checking again
 
 class PlanReviewScreen(HeadAndTable):
     BINDINGS = [
@@ -58,17 +62,26 @@ class PlanReviewScreen(HeadAndTable):
 
     def on_mount(self) -> None:
         self.add_step_columns(self.session.step_titles().values())
-        self.load()
+        # Made while the settings showed, for these answers: in the first frame, checked
+        # again behind it when it is no longer fresh (only what changed is redrawn).
+        made = self.session.preview_made(wait=False)
+        if made is None:
+            self.load(ahead=True)
+            return
+        self.show(made)
+        if time.monotonic() - made.begun > FRESH:
+            self.load(ahead=False)
 
     @work(thread=True, exclusive=True)
-    def load(self) -> None:
-        planned = self.session.plan()
-        unreachable, note = self.session.hostname_note()
-        self.warning = note if unreachable else ""
-        self.changes = self.session.answer_changes()
-        self.app.call_from_thread(self.show, planned)
+    def load(self, ahead: bool) -> None:
+        preview = self.session.preview_made(wait=True) if ahead else None
+        self.app.call_from_thread(self.show, preview or self.session.preview())
 
-    def show(self, planned: list[PlannedStep]) -> None:
+    def show(self, preview: Preview) -> None:
+        planned = preview.planned
+        unreachable, note = preview.phones
+        self.warning = note if unreachable else ""
+        self.changes = preview.changes
         self.show_steps(planned)
         self.refresh_bindings()
         todo = [s for s in planned if s.finding.status in (Status.NEEDED, Status.BROKEN)]

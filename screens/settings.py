@@ -15,7 +15,6 @@ from textual.dom import DOMNode
 from textual.widgets import (
     Checkbox,
     Collapsible,
-    Footer,
     Header,
     Input,
     Label,
@@ -28,6 +27,7 @@ from installer.answer_checks import hostname_problem
 from installer.answers import BY_KEY, AnswersError, InstallConfig, value_at
 from installer.session import Session
 from installer.setting_names import FIELD_LABELS
+from screens.footer import Footer
 from screens.scrolling import PAGE_KEYS, Paged
 from screens.toggles import ChoiceSet, MarkedCheckbox, MarkedRadioButton
 from screens.why import WhyScreen
@@ -189,6 +189,8 @@ class SettingsScreen(Paged):
             self.query_one(VerticalScroll).focus()
         self.show_fields(self.session.config.tls.mode)
         self.note_hostname(self.session.config.hostname, 0.0)
+        # Once this screen is drawn: the plan for these answers, so that Next shows it at once
+        self.call_after_refresh(self.plan_ahead)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         # (the field's first value comes as a change too: that name is noted already)
@@ -268,7 +270,16 @@ class SettingsScreen(Paged):
         else:
             self.action_next()
 
-    def action_next(self) -> None:
+    def plan_ahead(self) -> None:
+        """The plan for the answers as this screen shows them, made while it is read."""
+        try:
+            config = self.session.checked_answers(self.given())
+        except AnswersError:
+            return  # said when Next is pressed
+        self.session.preview_ahead(config)
+
+    def given(self) -> dict[str, object]:
+        """The answers as this screen shows them, by their keys."""
         given: dict[str, object] = {key: self.typed_answer(key) for key in FORM_FIELDS}
         if not self.password_kept:
             given["admin_password"] = self.typed_answer("admin_password")
@@ -284,8 +295,11 @@ class SettingsScreen(Paged):
         if self.sudo_user:
             grant = self.query_one("#docker-group", Checkbox).value
             given["docker.group_user"] = self.sudo_user if grant else None
+        return given
+
+    def action_next(self) -> None:
         try:
-            self.session.change_answers(given)
+            self.session.change_answers(self.given())
         except AnswersError as exc:
             label = FIELD_LABELS.get(exc.field, exc.field)
             bad = exc.value if isinstance(exc.value, str) and exc.value not in (

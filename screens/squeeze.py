@@ -1,10 +1,11 @@
 """Fewer bytes for the same frames on a slow link: only the cells that changed since the
-terminal last showed them are sent, a colour is said once while it holds, and long runs of
-blanks are erased in place."""
+terminal last showed them are sent, a colour is said once while it holds and then only by
+what changes in it, and long runs of blanks are erased in place."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rich.cells import get_character_cell_size
 
@@ -21,6 +22,85 @@ GAP = 4  # unchanged cells between two changes re-sent rather than jumped over
 BLANKS = 12  # a run of blanks this long or longer is erased in place (where it can be)
 
 Cell = tuple[str, str]  # what the cell shows ("" behind a wide character) and its colour
+# A colour's parts, each with the code that ends it alone (ECMA-48); bold and faint end
+# together. The order is the canonical one: one look, one string.
+PARTS = {"bold": "22", "faint": "22", "italic": "23", "underline": "24", "blink": "25",
+         "reverse": "27", "conceal": "28", "strike": "29", "overline": "55", "fg": "39",
+         "bg": "49", "ul": "59"}
+ONE = {"1": "bold", "2": "faint", "3": "italic", "4": "underline", "21": "underline",
+       "5": "blink", "6": "blink", "7": "reverse", "8": "conceal", "9": "strike",
+       "53": "overline"}
+ENDS = {"22": ("bold", "faint"), "23": ("italic",), "24": ("underline",), "25": ("blink",),
+        "27": ("reverse",), "28": ("conceal",), "29": ("strike",), "55": ("overline",),
+        "39": ("fg",), "49": ("bg",), "59": ("ul",)}
+COLOURED = {"38": "fg", "48": "bg", "58": "ul"}
+
+
+@lru_cache(maxsize=1024)
+def parts(params: str) -> dict[str, str] | None:
+    """A colour's parts (part -> its codes), or None for a code this does not know."""
+    found: dict[str, str] = {}
+    codes = params.split(";") if params else []
+    at = 0
+    while at < len(codes):
+        code = codes[at]
+        if code in ("", "0"):
+            found.clear()
+        elif code in ONE:
+            found[ONE[code]] = code
+        elif code in ENDS:
+            for part in ENDS[code]:
+                found.pop(part, None)
+        elif code in COLOURED and codes[at + 1:at + 2] == ["5"] and at + 2 < len(codes):
+            found[COLOURED[code]] = ";".join(codes[at:at + 3])
+            at += 2
+        elif code in COLOURED and codes[at + 1:at + 2] == ["2"] and at + 4 < len(codes):
+            found[COLOURED[code]] = ";".join(codes[at:at + 5])
+            at += 4
+        elif code.isdigit() and (30 <= int(code) <= 37 or 90 <= int(code) <= 97):
+            found["fg"] = code
+        elif code.isdigit() and (40 <= int(code) <= 47 or 100 <= int(code) <= 107):
+            found["bg"] = code
+        else:
+            return None
+        at += 1
+    return found
+
+
+def joined(found: dict[str, str]) -> str:
+    return ";".join(found[part] for part in PARTS if part in found)
+
+
+# What a blank shows of its colour: its background, unless a part draws across it.
+DRAWN_ON_BLANKS = ("reverse", "underline", "strike", "overline")
+
+
+@lru_cache(maxsize=1024)
+def blank(colour: str) -> str:
+    """A blank cell's colour as it looks: the letters' colour and weight show on no blank,
+    so blanks that differ only in those look the same and are not sent again."""
+    found = parts(colour)
+    if found is None or any(part in found for part in DRAWN_ON_BLANKS):
+        return colour
+    return joined({part: code for part, code in found.items() if part in ("bg",)})
+
+
+@lru_cache(maxsize=4096)
+def change(old: str, new: str) -> str:
+    """The shortest colour sequence from ``old`` to ``new``: what changed, or a reset and
+    all of ``new``."""
+    whole = f"\x1b[0;{new}m" if new else "\x1b[0m"
+    was, now = parts(old), parts(new)
+    if not old or was is None or now is None:
+        return f"\x1b[{new}m" if not old else whole
+    codes: list[str] = []
+    if any(part in was and now.get(part) != was[part] for part in ("bold", "faint")):
+        codes.append("22")
+        was = {part: code for part, code in was.items() if part not in ("bold", "faint")}
+    codes += [PARTS[part] for part in was if part not in now]
+    codes += [now[part] for part in PARTS if part in now and was.get(part) != now[part]]
+    delta = f"\x1b[{';'.join(codes)}m"
+    return delta if len(delta) < len(whole) else whole
 
 
 class Squeeze:
@@ -33,8 +113,9 @@ class Squeeze:
     erase-and-step-over. Anything that may change the screen in another way (clearing it,
     the alternate screen) forgets the copy, so the next frame is sent whole."""
 
-    def __init__(self, erase: bool) -> None:
+    def __init__(self, erase: bool, deltas: bool = True) -> None:
         self.erase = erase
+        self.deltas = deltas  # the terminal knows ECMA-48's codes that end one part
         self.shown: dict[tuple[int, int], Cell] = {}  # (row, column) -> cell, from 0
         self.sent = ""  # the colour the terminal has ("" is the default)
         self.rests: tuple[int, int] | None = None  # where the cursor was left, if known
@@ -66,7 +147,7 @@ class Squeeze:
                             text, style = painted[row, column - 1]
                             painted[row, column - 1] = (text + char, style)
                     else:
-                        painted[row, column] = (char, colour)
+                        painted[row, column] = (char, blank(colour) if char == " " else colour)
                         if width == 2:
                             painted[row, column + 1] = ("", colour)
                         column += width
@@ -91,17 +172,23 @@ class Squeeze:
 
     @staticmethod
     def after(colour: str, params: str) -> str:
-        """The colour after a colour sequence: a reset first starts again from nothing."""
+        """The colour after a colour sequence, in its canonical form where its codes are
+        known: a reset first starts again from nothing."""
         if params in ("", "0"):
             return ""
         if params.startswith("0;"):
-            return params[2:]
-        return f"{colour};{params}" if colour else params
+            colour, params = "", params[2:]
+        whole = f"{colour};{params}" if colour else params
+        found = parts(whole)
+        return whole if found is None else joined(found)
 
     def set(self, colour: str, out: list[str]) -> None:
         if colour != self.sent:
-            reset = "0;" if self.sent else ""
-            out.append(f"\x1b[{reset}{colour}m" if colour else "\x1b[0m")
+            if self.deltas:
+                out.append(change(self.sent, colour))
+            else:
+                reset = "0;" if self.sent else ""
+                out.append(f"\x1b[{reset}{colour}m" if colour else "\x1b[0m")
             self.sent = colour
 
     def flush(self, painted: dict[tuple[int, int], Cell], out: list[str]) -> None:
@@ -131,10 +218,11 @@ class Squeeze:
             if text == "":
                 column += 1
                 continue
-            self.set(colour, out)
+            if text != " " or blank(self.sent) != colour:  # a blank shows the same in both
+                self.set(colour, out)
             if text == " " and self.erase:
                 run = column
-                while run <= last and painted[row, run] == (" ", colour):
+                while run <= last and painted[row, run] == (" ", blank(self.sent)):
                     run += 1
                 if run - column >= BLANKS:
                     out.append(f"\x1b[{run - column}X\x1b[{run - column}C")

@@ -7,12 +7,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from installer.session import Session
 from installer.step import Status
 from installer.steps.hardware import Check
 from installer.words import word
+from screens.footer import Footer
 from screens.scrolling import PAGE_KEYS, Paged
 from screens.why import WhyScreen
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from textual.drivers.linux_driver import LinuxDriver
 
+from screens.hold import Hold
 from screens.squeeze import Squeeze
 
 ASCII_TERMS = ("vt100", "vt102", "vt220", "ansi", "dumb")
@@ -74,26 +75,39 @@ TABLE = AsciiTable()
 
 
 class CountingDriver(LinuxDriver):
-    """Writes each frame squeezed, and counts what is written to the terminal
-    (CHT_INSTALL_COUNT_BYTES=FILE: the total is written there when the app ends)."""
+    """Writes frames that come a moment apart as one, squeezed, and counts what is written
+    to the terminal (CHT_INSTALL_COUNT_BYTES=FILE: the total is written there when the app
+    ends)."""
 
     written = 0
     erase = False  # whether the terminal erases blanks in the current background
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.squeeze = Squeeze(self.erase)  # before the parent's: it may ask the size
+        # before the parent's: it may ask the size. The terminals named for a DEC model
+        # may not know the codes that end one part of a colour (ECMA-48's 22-29, 39, 49).
+        self.squeeze = Squeeze(self.erase, deltas=os.environ.get("TERM", "") not in ASCII_TERMS)
+        self.hold = Hold(self.send)
         super().__init__(*args, **kwargs)
 
     def _get_terminal_size(self) -> tuple[int, int]:
-        self.squeeze.forget()  # asked at the start and on each resize: send it all again
+        with self.hold.lock:  # not while a frame is being squeezed
+            self.squeeze.forget()  # asked at the start and on each resize: send it all again
         return super()._get_terminal_size()
 
     def write(self, data: str) -> None:
+        self.hold.write(data)
+
+    def send(self, data: str) -> None:
         data = self.squeeze(data)
         CountingDriver.written += len(data.encode("utf-8", "replace"))
         super().write(data)
 
+    def start_application_mode(self) -> None:
+        self.hold.start()
+        super().start_application_mode()  # type: ignore[no-untyped-call]
+
     def stop_application_mode(self) -> None:
+        self.hold.stop()  # what is held goes first; the terminal's restoring at once
         super().stop_application_mode()
         target = os.environ.get("CHT_INSTALL_COUNT_BYTES")
         if target:
@@ -108,6 +122,12 @@ class ErasingDriver(CountingDriver):
 class AsciiDriver(CountingDriver):
     def write(self, data: str) -> None:
         super().write(data.translate(TABLE))
+
+
+class AsciiErasingDriver(AsciiDriver):
+    """ASCII only (LANG=C, say) on a terminal that still erases blanks in their colour."""
+
+    erase = True
 
 
 def erases_blanks(term: str) -> bool:
@@ -126,6 +146,7 @@ def erases_blanks(term: str) -> bool:
 
 
 def driver_for(env: Mapping[str, str]) -> type[LinuxDriver]:
+    erases = erases_blanks(env.get("TERM", ""))
     if needs_ascii(env):
-        return AsciiDriver
-    return ErasingDriver if erases_blanks(env.get("TERM", "")) else CountingDriver
+        return AsciiErasingDriver if erases else AsciiDriver
+    return ErasingDriver if erases else CountingDriver

@@ -9,8 +9,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from screens.footer import Footer
 from screens.later import SessionLater
 from screens.scrolling import PAGE_KEYS, Paged
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from installer.answers import InstallConfig
 from installer.events import Emit, RunFinished, StepDone, StepStarted
@@ -23,6 +23,7 @@ from installer.steps.hardware import GB, GIB, DiskFacts, HardwareFacts, assess
 from screens.app import ChtInstallApp
 from screens.confirm import ConfirmScreen
 from screens.done import DoneScreen
+from screens.footer import Footer
 from screens.install import InstallScreen
 from screens.settings import SettingsScreen
 from tests.tui.driving import drive, plan_loaded, planning_session
@@ -344,3 +345,23 @@ def test_at_60x20_a_long_blocked_fix_is_read_whole_by_scrolling_above_the_table(
     assert "Nothing has been installed." in " ".join(fix.split())
     # its last words are below the fold at first, and in view once scrolled
     assert "been installed." not in seen[0] and "been installed." in seen[-1]
+
+
+def test_the_keys_line_is_built_again_only_when_its_keys_change(tmp_path: Path) -> None:
+    session = planning_session(tmp_path)
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause(0.3)
+        footer = app.screen.query_one(Footer)
+        keys = list(footer.children)
+        assert keys and ("q", "q", "Quit", True) not in (footer.shown or ())  # typing: a letter
+        app.screen.refresh_bindings()  # nothing changed: the same keys stay
+        await pilot.pause(0.3)
+        assert list(footer.children) == keys
+        app.screen.query_one("#hostname", Input).blur()  # q quits again, not Ctrl+Q
+        await pilot.pause(0.3)
+        assert list(footer.children) != keys
+        assert ("q", "q", "Quit", True) in (footer.shown or ())
+
+    drive(session, steps)

@@ -21,7 +21,8 @@ COLS, ROWS = 80, 24
 RECORDED = Path(__file__).parent.parent / "data" / "textual-frames.txt.gz"
 # Colours as Textual's renderer writes them (Rich's full style after a reset).
 COLOURS = ["", "38;5;253;48;5;233", "1;38;5;253;48;5;233", "48;5;233", "38;5;247;48;5;17",
-           "7;38;5;233;48;5;233", "38;5;115;48;5;17", "38;5;233;48;5;234"]
+           "7;38;5;233;48;5;233", "38;5;115;48;5;17", "38;5;233;48;5;234",
+           "1;3;38;2;200;10;10;48;5;233", "4;9;38;5;253", "1;2;7;31;44", "3;4;48;2;1;2;3"]
 CHARS = "  \u2594\u2581abcXYZ\u258a\u25cf.-\u5b57"  # blanks, borders, letters, a wide character
 
 
@@ -46,19 +47,28 @@ def frame(rng: random.Random, top: int, rows: int) -> str:
     return "\n".join(lines) + f"\x1b[{rng.randrange(ROWS) + 1};{rng.randrange(COLS) + 1}H"
 
 
-def looks(screen: pyte.Screen) -> list[list[tuple[str, str, str, bool, bool]]]:
-    return [[(cell.data, cell.fg, cell.bg, cell.bold, cell.reverse)
-             for cell in (screen.buffer[row][column] for column in range(COLS))]
+def looks(screen: pyte.Screen) -> list[list[tuple[object, ...]]]:
+    """Each cell as it looks: on a blank, the letters' colour, weight and slant show only
+    where reverse, an underline or a strike draws them."""
+    def look(cell: pyte.screens.Char) -> tuple[object, ...]:
+        if cell.data == " " and not (cell.reverse or cell.underscore or cell.strikethrough):
+            return (" ", cell.bg)
+        return (cell.data, cell.fg, cell.bg, cell.bold, cell.reverse, cell.italics,
+                cell.underscore, cell.strikethrough)
+
+    return [[look(screen.buffer[row][column]) for column in range(COLS)]
             for row in range(ROWS)]
 
 
+@pytest.mark.parametrize("deltas", [True, False])
 @pytest.mark.parametrize("erase", [True, False])
 @pytest.mark.parametrize("seed", range(6))
-def test_squeezed_frames_draw_the_same_screen_in_fewer_bytes(erase: bool, seed: int) -> None:
+def test_squeezed_frames_draw_the_same_screen_in_fewer_bytes(erase: bool, seed: int,
+                                                             deltas: bool) -> None:
     rng = random.Random(seed)
     plain, squeezed = pyte.Screen(COLS, ROWS), pyte.Screen(COLS, ROWS)
     plain_stream, squeezed_stream = pyte.Stream(plain), pyte.Stream(squeezed)
-    squeeze = Squeeze(erase)
+    squeeze = Squeeze(erase, deltas)
     sent = wrote = 0
     for step in range(30):
         top = rng.randrange(ROWS)
@@ -75,13 +85,15 @@ def test_squeezed_frames_draw_the_same_screen_in_fewer_bytes(erase: bool, seed: 
     assert sent < wrote
 
 
-@pytest.mark.parametrize("erase", [True, False])
-def test_the_screens_textual_drew_look_the_same_squeezed(erase: bool) -> None:
+@pytest.mark.parametrize(("erase", "deltas", "share"), [(True, True, 0.15), (True, False, 0.2),
+                                                       (False, True, 0.2), (False, False, 0.25)])
+def test_the_screens_textual_drew_look_the_same_squeezed(erase: bool, deltas: bool,
+                                                         share: float) -> None:
     writes = [ast.literal_eval(line) for line in
               gzip.decompress(RECORDED.read_bytes()).decode().splitlines()]
     plain, squeezed = pyte.Screen(COLS, ROWS), pyte.Screen(COLS, ROWS)
     plain_stream, squeezed_stream = pyte.Stream(plain), pyte.Stream(squeezed)
-    squeeze = Squeeze(erase)
+    squeeze = Squeeze(erase, deltas)
     sent = 0
     for number, data in enumerate(writes):
         out = squeeze(data)
@@ -90,7 +102,8 @@ def test_the_screens_textual_drew_look_the_same_squeezed(erase: bool) -> None:
         assert looks(squeezed) == looks(plain), f"write {number}"
         sent += len(out)
     assert "Which CHT" in "".join(plain.display) or "The plan" in "".join(plain.display)
-    assert sent < 0.4 * sum(map(len, writes))
+    print(f"erase={erase} deltas={deltas}: {sent / sum(map(len, writes)):.3f} of the bytes")
+    assert sent < share * sum(map(len, writes))
 
 
 def test_a_frame_the_terminal_already_shows_costs_almost_nothing() -> None:
@@ -113,6 +126,25 @@ def test_one_changed_word_is_sent_alone() -> None:
     assert out == "\x1b[5;20H\x1b[38;5;253;48;5;233m1\x1b[0m"
 
 
+def test_a_colour_change_says_only_what_changed() -> None:
+    row = ("\x1b[3;1H\x1b[1;38;5;253;48;5;233mWarning:\x1b[0m\x1b[38;5;253;48;5;233m the"
+           "\x1b[0m\x1b[48;5;233m \x1b[0m\x1b[7;38;5;233;48;5;234mx\x1b[0m")
+    out = Squeeze(erase=False)(row)
+    # (a blank shows only its background: it goes in whichever colour is set)
+    assert out == ("\x1b[3;1H\x1b[1;38;5;253;48;5;233mWarning: \x1b[22mthe "
+                   "\x1b[7;38;5;233;48;5;234mx\x1b[0m")
+    # a terminal that may not know the codes that end one part: a reset and the whole
+    assert Squeeze(erase=False, deltas=False)(row).count("\x1b[0;") == 2
+
+
+def test_a_blank_is_not_sent_again_for_a_colour_it_does_not_show() -> None:
+    squeeze = Squeeze(erase=False)
+    squeeze("\x1b[1;1H\x1b[38;5;46;48;5;234m   \x1b[0m")
+    assert squeeze("\x1b[1;1H\x1b[38;5;253;48;5;234m   \x1b[0m") == ""
+    assert squeeze("\x1b[1;1H\x1b[38;5;253;48;5;235m   \x1b[0m") != ""  # its background
+    assert squeeze("\x1b[1;1H\x1b[4;38;5;253;48;5;235m   \x1b[0m") != ""  # underlined
+
+
 def test_leaving_the_screen_resets_the_colour_first() -> None:
     squeeze = Squeeze(erase=False)
     out = squeeze("\x1b[1;1H\x1b[48;5;17mx\x1b[0m\x1b[?1049l")
@@ -132,3 +164,19 @@ def test_blanks_are_erased_only_where_terminfo_says_the_background_fills(
         [sys.executable, "-c", f"from screens.terminal import erases_blanks; "
          f"print(erases_blanks({term!r}))"], capture_output=True, text=True, check=True)
     assert asked.stdout.strip() == str(erases)
+
+
+@pytest.mark.parametrize(("env", "driver"), [
+    ({"TERM": "xterm-256color", "LANG": "C.UTF-8"}, "ErasingDriver"),
+    ({"TERM": "xterm-256color", "LANG": "C"}, "AsciiErasingDriver"),  # no UTF-8, still erases
+    ({"TERM": "linux"}, "AsciiErasingDriver"),
+    ({"TERM": "vt100", "LANG": "C.UTF-8"}, "AsciiDriver"),
+    ({"TERM": "screen", "LANG": "en_US.UTF-8"}, "CountingDriver"),
+])
+def test_the_driver_follows_the_locale_and_the_terminals_own_entry(
+    env: dict[str, str], driver: str
+) -> None:
+    asked = subprocess.run(
+        [sys.executable, "-c", f"from screens.terminal import driver_for; "
+         f"print(driver_for({env!r}).__name__)"], capture_output=True, text=True, check=True)
+    assert asked.stdout.strip() == driver

@@ -1,0 +1,71 @@
+"""Frames that come a moment apart sent as one: Textual draws a new screen in several frames
+(its layout, then scrollbars, focus and keys), and what a later one draws again need not
+cross a slow link for the earlier one too."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+QUIET = 0.04  # seconds without a new frame before what is held is sent
+LONGEST = 0.25  # seconds a frame is held at most, however many follow it
+
+
+class Hold:
+    """Holds what is written until the writing pauses, then hands it on in one piece to
+    ``send`` (from its own thread); ``stop`` hands on what is held and holds no more."""
+
+    def __init__(self, send: Callable[[str], None]) -> None:
+        self.send = send
+        self.lock = threading.Condition()  # also held while ``send`` runs
+        self._held: list[str] = []
+        self._first = self._last = 0.0
+        self._holding = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self.lock:
+            self._holding = True
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="hold-frames",
+                                                daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        with self.lock:
+            self._holding = False
+            self._hand_on()
+            self.lock.notify()
+
+    def write(self, data: str) -> None:
+        with self.lock:
+            if not self._holding:
+                self._hand_on()
+                self.send(data)
+                return
+            now = time.monotonic()
+            if not self._held:
+                self._first = now
+            self._held.append(data)
+            self._last = now
+            self.lock.notify()
+
+    def _hand_on(self) -> None:
+        if self._held:
+            data = "".join(self._held)
+            self._held.clear()
+            self.send(data)
+
+    def _run(self) -> None:
+        with self.lock:
+            while self._holding:
+                if not self._held:
+                    self.lock.wait()
+                    continue
+                due = min(self._last + QUIET, self._first + LONGEST)
+                left = due - time.monotonic()
+                if left > 0:
+                    self.lock.wait(left)
+                    continue
+                self._hand_on()

@@ -1,0 +1,70 @@
+"""Frames held while they come a moment apart, then handed on in one piece, in order."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from screens import hold
+from screens.hold import Hold
+
+
+def until(check: object, seconds: float = 5.0) -> None:
+    end = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < end, "nothing was handed on"
+        time.sleep(0.005)
+
+
+def test_frames_that_come_together_go_as_one_when_stopped(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    monkeypatch.setattr(hold, "QUIET", 60.0)
+    monkeypatch.setattr(hold, "LONGEST", 60.0)
+    sent: list[str] = []
+    held = Hold(sent.append)
+    held.start()
+    for frame in ("a", "b", "c"):
+        held.write(frame)
+    assert sent == []
+    held.stop()  # the terminal is being given back: what is held goes first
+    assert sent == ["abc"]
+    held.write("d")  # no longer held
+    assert sent == ["abc", "d"]
+
+
+def test_a_pause_in_the_writing_hands_on_what_is_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hold, "QUIET", 0.01)
+    sent: list[str] = []
+    held = Hold(sent.append)
+    held.start()
+    held.write("a")
+    held.write("b")
+    until(lambda: sent)
+    held.write("c")
+    until(lambda: len(sent) == 2)
+    assert sent == ["ab", "c"]
+    held.stop()
+
+
+def test_writing_that_never_pauses_is_still_handed_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hold, "QUIET", 60.0)
+    monkeypatch.setattr(hold, "LONGEST", 0.05)
+    sent: list[str] = []
+    held = Hold(sent.append)
+    held.start()
+    end, written = time.monotonic() + 5, 0
+    while not sent and time.monotonic() < end:
+        held.write("x")
+        written += 1
+        time.sleep(0.002)
+    assert sent, "held for as long as the writing went on"
+    held.stop()
+    assert "".join(sent) == "x" * written  # nothing lost, nothing twice
+
+
+def test_before_it_starts_each_write_goes_at_once() -> None:
+    sent: list[str] = []
+    held = Hold(sent.append)
+    held.write("a")
+    assert sent == ["a"]
