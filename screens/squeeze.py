@@ -5,7 +5,10 @@ what changes in it, and long runs of blanks are erased in place."""
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
 from rich.cells import get_character_cell_size
 
@@ -182,19 +185,25 @@ class Squeeze:
         found = parts(whole)
         return whole if found is None else joined(found)
 
+    def words(self, colour: str) -> str:
+        """What changes the terminal's colour to ``colour`` ("" when it has it)."""
+        if colour == self.sent:
+            return ""
+        if self.deltas:
+            return change(self.sent, colour)
+        reset = "0;" if self.sent else ""
+        return f"\x1b[{reset}{colour}m" if colour else "\x1b[0m"
+
     def set(self, colour: str, out: list[str]) -> None:
         if colour != self.sent:
-            if self.deltas:
-                out.append(change(self.sent, colour))
-            else:
-                reset = "0;" if self.sent else ""
-                out.append(f"\x1b[{reset}{colour}m" if colour else "\x1b[0m")
+            out.append(self.words(colour))
             self.sent = colour
 
     def flush(self, painted: dict[tuple[int, int], Cell], out: list[str]) -> None:
         """Sends the painted cells that differ from the terminal's, then forgets them."""
         changed = sorted(place for place, cell in painted.items()
                          if self.shown.get(place) != cell)
+        pieces: list[Piece] = []
         start = 0
         while start < len(changed):
             row, first = changed[start]
@@ -203,23 +212,71 @@ class Squeeze:
                    and changed[end][1] - last <= GAP
                    and all((row, between) in painted for between in range(last, changed[end][1]))):
                 last, end = changed[end][1], end + 1
-            self.send(row, first, last, painted, out)
+            pieces += cut(row, first, last, painted)
             start = end
+        cursor: tuple[int, int] | None = None
+        for piece in self.order(pieces):
+            self.send(piece, cursor != (piece.row, piece.first), painted, out)
+            cursor = (piece.row, piece.last + 1)
         self.shown.update(painted)
         painted.clear()
 
-    def send(self, row: int, first: int, last: int, painted: dict[tuple[int, int], Cell],
+    def free(self, piece: Piece) -> bool:
+        """Whether the piece shows right in the terminal's colour as it is."""
+        return piece.colour == self.sent or (piece.blanks and blank(self.sent) == piece.colour)
+
+    def order(self, pieces: list[Piece]) -> Iterator[Piece]:
+        """The pieces, each next the one that costs fewest bytes to go to of: the next in
+        place, the one where the cursor is, the first in the colour the terminal has (a
+        column of scrollbar goes in one colour after the text, not one change per row)."""
+        by_colour: dict[str, deque[int]] = {}
+        at: dict[tuple[int, int], int] = {}
+        for number, piece in enumerate(pieces):
+            by_colour.setdefault(piece.colour, deque()).append(number)
+            at[piece.row, piece.first] = number
+        done = [False] * len(pieces)
+        first = 0
+        cursor: tuple[int, int] | None = None
+
+        def cost(number: int) -> tuple[int, int]:
+            piece = pieces[number]
+            move = 0 if cursor == (piece.row, piece.first) else len(
+                f"\x1b[{piece.row + 1};{piece.first + 1}H")
+            return (move + (0 if self.free(piece) else len(self.words(piece.colour))), number)
+
+        for _ in pieces:
+            while done[first]:
+                first += 1
+            choices = [first]
+            if cursor in at and not done[at[cursor]]:
+                choices.append(at[cursor])
+            for colour in {self.sent, blank(self.sent)}:
+                waiting = by_colour.get(colour)
+                while waiting and done[waiting[0]]:
+                    waiting.popleft()
+                if waiting:
+                    choices.append(waiting[0])
+            best = min(choices, key=cost)
+            done[best] = True
+            piece = pieces[best]
+            cursor = (piece.row, piece.last + 1)
+            yield piece  # sent before the next is chosen: the terminal's colour is known
+
+    def send(self, piece: Piece, move: bool, painted: dict[tuple[int, int], Cell],
              out: list[str]) -> None:
         self.rests = None
-        out.append(f"\x1b[{row + 1};{first + 1}H")
-        column = first
+        row, last = piece.row, piece.last
+        if move:
+            out.append(f"\x1b[{row + 1};{piece.first + 1}H")
+        column = piece.first
         while column <= last:
             text, colour = painted[row, column]
             if text == "":
                 column += 1
                 continue
             if text != " " or blank(self.sent) != colour:  # a blank shows the same in both
-                self.set(colour, out)
+                # a blank that starts a piece is said in the piece's colour: one change
+                self.set(piece.colour if blank(piece.colour) == colour else colour, out)
             if text == " " and self.erase:
                 run = column
                 while run <= last and painted[row, run] == (" ", blank(self.sent)):
@@ -230,3 +287,34 @@ class Squeeze:
                     continue
             out.append(text)
             column += 1
+
+
+class Piece(NamedTuple):
+    """Cells of one row to send together, in one colour (blanks: in any that shows them)."""
+
+    row: int
+    first: int
+    last: int
+    colour: str
+    blanks: bool  # only blanks: ``colour`` is their look
+
+
+def cut(row: int, first: int, last: int, painted: dict[tuple[int, int], Cell]) -> list[Piece]:
+    """A run of cells cut where its colour changes; a blank goes with the colour it is next
+    to when it looks the same in it."""
+    pieces: list[Piece] = []
+    start, colour, blanks = first, painted[row, first][1], True
+    for column in range(first, last + 1):
+        text, look = painted[row, column]
+        if text == "":  # behind a wide character: part of it
+            continue
+        if look == colour or (text == " " and blank(colour) == look):
+            blanks = blanks and text == " "
+            continue
+        if blanks and text != " " and blank(look) == colour:  # blanks, then text over them
+            colour, blanks = look, False
+            continue
+        pieces.append(Piece(row, start, column - 1, colour, blanks))
+        start, colour, blanks = column, look, text == " "
+    pieces.append(Piece(row, start, last, colour, blanks))
+    return pieces
