@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
+from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     Collapsible,
@@ -73,6 +74,7 @@ NOTE_DELAY = 0.6  # seconds after the last keystroke before the host name is loo
 # The fields of the form typed as text, each from its answer's entry (answers.py).
 OWN_FIELDS = ("tls.certificate", "tls.chain", "tls.key", "tls.password")
 MODE_FIELDS = {"own": OWN_FIELDS, "letsencrypt": ("tls.email",)}
+MODE_PARTS = {"own": "own-fields", "letsencrypt": "letsencrypt-fields"}
 CARE_FIELDS = ("backup.dir", "backup.schedule", "backup.keep", "alerts.webhook",
                "alerts.email")
 PROXY_FIELDS = ("proxy.http", "proxy.https", "proxy.no_proxy")
@@ -80,16 +82,27 @@ FORM_FIELDS = ("hostname", "cht_version", "data", "http_port", "https_port", "re
                "builds_url", *PROXY_FIELDS, *CARE_FIELDS)
 
 
+def shown_at_first(key: str, config: InstallConfig) -> str:
+    """What an answer's field shows before anything is typed (a secret: nothing)."""
+    value = None if BY_KEY[key].secret else value_at(config, key)
+    return "" if value is None else str(value)
+
+
 def text_field(key: str, config: InstallConfig, shown: str | None = None) -> ComposeResult:
-    """An answer's field: its prompt, and its value (shown: as given; a secret: empty)."""
+    """An answer's field: its prompt, and its value (shown: as given, else as at first)."""
     entry = BY_KEY[key]
     if entry.prompt:
         yield Label(entry.prompt)
-    if shown is None:
-        value = None if entry.secret else value_at(config, key)
-        shown = "" if value is None else str(value)
-    yield Input(shown, id=entry.field_id, placeholder=entry.placeholder,
-                password=entry.secret)
+    yield Input(shown_at_first(key, config) if shown is None else shown, id=entry.field_id,
+                placeholder=entry.placeholder, password=entry.secret)
+
+
+def quiet(node: Widget) -> None:
+    """Its fields: no blinking cursor (it redraws twice a second over SSH), and nothing
+    selected on focus (one stray key must not replace a whole answer)."""
+    for field in node.query(Input):
+        field.cursor_blink = False
+        field.select_on_focus = False
 
 
 def line_of(version: str) -> str:
@@ -119,6 +132,7 @@ class SettingsScreen(Paged):
         user = os.environ.get("SUDO_USER", "")
         self.sudo_user = user if user and user != "root" else ""
         self.noted: str | None = None  # the host name whose note is shown (or coming)
+        self.filled: set[str] = set()  # the parts not shown at first that have their fields
 
     def compose(self) -> ComposeResult:
         config = self.session.config
@@ -148,46 +162,63 @@ class SettingsScreen(Paged):
             with ChoiceSet(id="tls-mode", classes="tls-mode"):
                 for mode, text in MODES.items():
                     yield MarkedRadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
-            with Vertical(id="own-fields", classes="mode-fields"):
-                for key in OWN_FIELDS:
-                    yield from text_field(key, config)
-            with Vertical(id="letsencrypt-fields", classes="mode-fields"):
-                yield from text_field("tls.email", config)
-                yield Static("Needs DNS for the host name pointing here and port 80 open.",
-                             classes="hint")
-            with Collapsible(title="More settings: data, ports, registry mirror, proxy",
-                             id="more", collapsed=True):
-                for key in ("data", "http_port", "https_port"):
-                    yield from text_field(key, config)
-                yield Label(BY_KEY["docker.source"].prompt)
-                with ChoiceSet(id="docker-source"):
-                    for source, text in SOURCES.items():
-                        yield MarkedRadioButton(text, value=config.docker.source == source,
-                                                id=f"docker-{source}")
-                for key in ("registry", "builds_url", *PROXY_FIELDS):
-                    yield from text_field(key, config)
-            with Collapsible(title="After the install: backups, alerts, updates",
-                             id="care", collapsed=True):
-                for key in CARE_FIELDS:
-                    yield from text_field(key, config)
-                yield MarkedCheckbox(UPDATES,
-                                     value=bool(config.updates.automatic),
-                                     id="automatic-updates")
+            # The parts not shown at first get their fields when first shown: laying out
+            # and styling them at once was about a third of this screen's time.
+            yield Vertical(id="own-fields", classes="mode-fields")
+            yield Vertical(id="letsencrypt-fields", classes="mode-fields")
+            yield Collapsible(title="More settings: data, ports, registry mirror, proxy",
+                              id="more", collapsed=True)
+            yield Collapsible(title="After the install: backups, alerts, updates",
+                              id="care", collapsed=True)
             yield Static("", id="error")
             yield Static("[b]Tab[/b] moves between fields, [b]Enter[/b] on the last "
                          "field or [b]Ctrl+N[/b] goes on.", classes="hint")
         yield Footer()
 
+    def part(self, name: str) -> ComposeResult:
+        """The fields of a part not shown at first."""
+        config = self.session.config
+        if name == "own-fields":
+            for key in OWN_FIELDS:
+                yield from text_field(key, config)
+        elif name == "letsencrypt-fields":
+            yield from text_field("tls.email", config)
+            yield Static("Needs DNS for the host name pointing here and port 80 open.",
+                         classes="hint")
+        elif name == "more":
+            for key in ("data", "http_port", "https_port"):
+                yield from text_field(key, config)
+            yield Label(BY_KEY["docker.source"].prompt)
+            yield ChoiceSet(*(MarkedRadioButton(text, value=config.docker.source == source,
+                                                id=f"docker-{source}")
+                              for source, text in SOURCES.items()), id="docker-source")
+            for key in ("registry", "builds_url", *PROXY_FIELDS):
+                yield from text_field(key, config)
+        elif name == "care":
+            for key in CARE_FIELDS:
+                yield from text_field(key, config)
+            yield MarkedCheckbox(UPDATES, value=bool(config.updates.automatic),
+                                 id="automatic-updates")
+
+    async def fill(self, name: str) -> None:
+        """A part's fields, made the first time it shows."""
+        if name in self.filled:
+            return
+        self.filled.add(name)
+        holder: Widget = self.query_one(f"#{name}")
+        if isinstance(holder, Collapsible):
+            holder = holder.query_one(Collapsible.Contents)
+        await holder.mount_all(list(self.part(name)))
+        quiet(holder)
+
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = False  # a blinking cursor redraws twice a second over SSH
-            field.select_on_focus = False  # one stray key must not replace a whole answer
+        quiet(self)
         if self.saved is None:
             self.query_one("#hostname", Input).focus()
         else:
             # A server with CHT: nothing is being edited until the person moves to a field.
             self.query_one(VerticalScroll).focus()
-        self.show_fields(self.session.config.tls.mode)
+        self.call_later(self.show_fields, self.session.config.tls.mode)
         self.note_hostname(self.session.config.hostname, 0.0)
         # Once this screen is drawn: the plan for these answers, so that Next shows it at once
         self.call_after_refresh(self.plan_ahead)
@@ -236,22 +267,26 @@ class SettingsScreen(Paged):
             "self-signed")
 
     def selected_source(self) -> str:
-        pressed = self.query_one("#docker-source", RadioSet).pressed_button
+        choices = list(self.query("#docker-source").results(RadioSet))  # once shown
+        pressed = choices[0].pressed_button if choices else None
         return (pressed.id or "docker-official").removeprefix("docker-") if pressed else (
             self.session.config.docker.source)
 
-    def show_fields(self, mode: str) -> None:
+    async def show_fields(self, mode: str) -> None:
+        if mode in MODE_PARTS:
+            await self.fill(MODE_PARTS[mode])
         self.query_one("#own-fields").display = mode == "own"
         self.query_one("#letsencrypt-fields").display = mode == "letsencrypt"
         self.page_changed()  # the page may scroll now, or not
 
-    def on_collapsible_expanded(self) -> None:
+    async def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
+        await self.fill(str(event.collapsible.id))
         self.page_changed()
 
     def on_collapsible_collapsed(self) -> None:
         self.page_changed()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+    async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         if event.radio_set.id == "cht-line":
             line = {v: k for k, v in LINE_IDS.items()}.get(
                 (event.pressed.id or "").removeprefix("line-"), "3.x")
@@ -261,7 +296,7 @@ class SettingsScreen(Paged):
             return
         if event.radio_set.id == "docker-source":
             return
-        self.show_fields(self.selected_mode())
+        await self.show_fields(self.selected_mode())
         self.query_one("#error", Static).update("")  # it was about the other mode's fields
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -287,8 +322,9 @@ class SettingsScreen(Paged):
         given["tls.mode"] = mode
         for key in MODE_FIELDS.get(mode, ()):
             given[key] = self.typed_answer(key)
-        asked = self.query_one("#automatic-updates", Checkbox).value
         config = self.session.config
+        boxes = list(self.query("#automatic-updates").results(Checkbox))  # once shown
+        asked = boxes[0].value if boxes else bool(config.updates.automatic)
         given["updates.automatic"] = True if asked else (
             False if config.updates.automatic is not None else None)
         given["docker.source"] = self.selected_source()
@@ -348,7 +384,8 @@ class SettingsScreen(Paged):
         """An answer as typed in its field: its default when the field is empty, a number
         when it takes one (else the text, for the answers' check to name the field)."""
         entry = BY_KEY[key]
-        value = self.query_one(f"#{entry.field_id}", Input).value
+        fields = list(self.query(f"#{entry.field_id}").results(Input))  # a part never shown:
+        value = fields[0].value if fields else shown_at_first(key, self.session.config)
         typed = value if entry.secret else value.strip()
         if not typed:
             return entry.default

@@ -68,7 +68,7 @@ def choose_tls(monkeypatch: pytest.MonkeyPatch, downs: int,
                fields: dict[str, str]) -> tuple[Session, str]:
     """Pick the TLS mode with the keyboard, fill its fields, go on: the session's config
     after it, and the error shown (empty when the screen moved on)."""
-    from textual.widgets import Input, RadioSet, Static
+    from textual.widgets import Collapsible, Input, RadioSet, Static
 
     monkeypatch.delenv("SUDO_USER", raising=False)
     session = Session(Options(root=Path("/nonexistent/cht-settings"), os_release=OS_RELEASE,
@@ -84,6 +84,10 @@ def choose_tls(monkeypatch: pytest.MonkeyPatch, downs: int,
             screen.query_one("#tls-mode", RadioSet).focus()
             await pilot.press(*["down"] * downs, "enter")
             for field, value in fields.items():
+                for section in ("more", "care"):  # a field of a section not opened yet
+                    if not screen.query(f"#{field}"):
+                        screen.query_one(f"#{section}", Collapsible).collapsed = False
+                        await pilot.pause()
                 screen.query_one(f"#{field}", Input).value = value
             await pilot.press("ctrl+n")
             await pilot.pause()
