@@ -216,7 +216,8 @@ class Squeeze:
             start = end
         cursor: tuple[int, int] | None = None
         for piece in self.order(pieces):
-            self.send(piece, cursor != (piece.row, piece.first), painted, out)
+            out.append(move(cursor, piece.row, piece.first))
+            self.send(piece, painted, out)
             cursor = (piece.row, piece.last + 1)
         self.shown.update(painted)
         painted.clear()
@@ -240,9 +241,8 @@ class Squeeze:
 
         def cost(number: int) -> tuple[int, int]:
             piece = pieces[number]
-            move = 0 if cursor == (piece.row, piece.first) else len(
-                f"\x1b[{piece.row + 1};{piece.first + 1}H")
-            return (move + (0 if self.free(piece) else len(self.words(piece.colour))), number)
+            return (len(move(cursor, piece.row, piece.first))
+                    + (0 if self.free(piece) else len(self.words(piece.colour))), number)
 
         for _ in pieces:
             while done[first]:
@@ -262,12 +262,9 @@ class Squeeze:
             cursor = (piece.row, piece.last + 1)
             yield piece  # sent before the next is chosen: the terminal's colour is known
 
-    def send(self, piece: Piece, move: bool, painted: dict[tuple[int, int], Cell],
-             out: list[str]) -> None:
+    def send(self, piece: Piece, painted: dict[tuple[int, int], Cell], out: list[str]) -> None:
         self.rests = None
         row, last = piece.row, piece.last
-        if move:
-            out.append(f"\x1b[{row + 1};{piece.first + 1}H")
         column = piece.first
         while column <= last:
             text, colour = painted[row, column]
@@ -287,6 +284,17 @@ class Squeeze:
                     continue
             out.append(text)
             column += 1
+
+
+def move(cursor: tuple[int, int] | None, row: int, column: int) -> str:
+    """The fewest bytes that put the cursor at (row, column), from 0, from ``cursor``
+    (where it was left after the last cell sent; None: not known). On its own row the
+    column alone is said, which holds even where the last cell sent was the row's last."""
+    if cursor == (row, column):
+        return ""
+    if cursor is not None and cursor[0] == row:
+        return "\r" if column == 0 else f"\x1b[{column + 1}G"
+    return f"\x1b[{row + 1}H" if column == 0 else f"\x1b[{row + 1};{column + 1}H"
 
 
 class Piece(NamedTuple):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyte
 import pytest
 
-from screens.squeeze import Squeeze
+from screens.squeeze import Squeeze, move
 
 COLS, ROWS = 80, 24
 # What Textual 8.2.8 wrote for cht-install's screens at 80x24 (welcome, system check,
@@ -131,7 +131,7 @@ def test_a_colour_change_says_only_what_changed() -> None:
            "\x1b[0m\x1b[48;5;233m \x1b[0m\x1b[7;38;5;233;48;5;234mx\x1b[0m")
     out = Squeeze(erase=False)(row)
     # (a blank shows only its background: it goes in whichever colour is set)
-    assert out == ("\x1b[3;1H\x1b[1;38;5;253;48;5;233mWarning: \x1b[22mthe "
+    assert out == ("\x1b[3H\x1b[1;38;5;253;48;5;233mWarning: \x1b[22mthe "
                    "\x1b[7;38;5;233;48;5;234mx\x1b[0m")
     # a terminal that may not know the codes that end one part: a reset and the whole
     assert Squeeze(erase=False, deltas=False)(row).count("\x1b[0;") == 2
@@ -180,3 +180,11 @@ def test_the_driver_follows_the_locale_and_the_terminals_own_entry(
         [sys.executable, "-c", f"from screens.terminal import driver_for; "
          f"print(driver_for({env!r}).__name__)"], capture_output=True, text=True, check=True)
     assert asked.stdout.strip() == driver
+
+
+def test_the_cursor_is_moved_in_the_fewest_bytes() -> None:
+    assert move((4, 10), 4, 10) == ""  # already there
+    assert move((4, 10), 4, 0) == "\r"
+    assert move((4, 80), 4, 77) == "\x1b[78G"  # on its row, even after the row's last cell
+    assert move((4, 10), 5, 0) == "\x1b[6H"
+    assert move(None, 4, 10) == "\x1b[5;11H"
