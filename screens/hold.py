@@ -68,4 +68,8 @@ class Hold:
                 if left > 0:
                     self.lock.wait(left)
                     continue
-                self._hand_on()
+                try:
+                    self._hand_on()
+                except BaseException:
+                    self._holding = False  # the next write goes straight, and fails there
+                    raise

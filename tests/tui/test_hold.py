@@ -68,3 +68,23 @@ def test_before_it_starts_each_write_goes_at_once() -> None:
     held = Hold(sent.append)
     held.write("a")
     assert sent == ["a"]
+
+
+def test_a_send_that_fails_stops_the_holding_so_the_next_write_fails_where_it_is_seen(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hold, "QUIET", 0.01)
+    monkeypatch.setattr("threading.excepthook", lambda args: None)  # the hold's own thread
+    sent: list[str] = []
+
+    def send(data: str) -> None:
+        if data == "a":
+            raise OSError("the terminal is gone")
+        sent.append(data)
+
+    held = Hold(send)
+    held.start()
+    held.write("a")
+    until(lambda: held._thread is not None and not held._thread.is_alive())
+    held.write("b")  # straight through now
+    assert sent == ["b"]
