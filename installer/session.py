@@ -157,10 +157,6 @@ class Session:
         except (answers.AnswersError, OSError):
             return None
 
-    def answer_changes(self) -> list[str]:
-        """The answers that differ from the last run's on this server, one line each."""
-        return answer_changes(self.saved_answers(), self.config)
-
     def hostname_note(self, hostname: str | None = None) -> tuple[bool, str]:
         """Whether phones could fail to reach the host name, and why (or where it points)."""
         name = answer_checks.to_ascii(hostname or self.config.hostname)

@@ -22,6 +22,7 @@ from screens.why import WhyScreen
 
 FRESH = 10.0  # seconds a preview made ahead is shown without checking again
 
+
 class PlanReviewScreen(HeadAndTable):
     BINDINGS = [
         Binding("i", "install", "Install"),

@@ -331,7 +331,7 @@ def test_on_a_rerun_a_stray_q_on_settings_quits_and_changes_no_answer(tmp_path: 
     app = drive(session, steps)
     assert app.return_value == 0
     assert session.config.hostname == "cht.example.org"
-    assert session.answer_changes() == []
+    assert session.preview().changes == []
 
 
 def test_a_key_typed_in_a_field_adds_to_it_and_the_plan_says_what_changes_first(
