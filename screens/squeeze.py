@@ -110,7 +110,8 @@ class Squeeze:
     """Rewrites what the app writes to the terminal into fewer bytes that draw the same.
 
     Every frame the app's renderer sends is painted onto a copy of what the terminal shows;
-    only the cells that differ are sent, each run from a cursor move. ``erase`` (terminals
+    only the cells that differ are sent, in the order that needs the fewest colour changes
+    and cursor moves, a colour by what changes in it (``deltas``). ``erase`` (terminals
     whose terminfo says they erase characters in the current background: xterm's
     descendants, the Linux console, PuTTY) also turns a long run of blanks into
     erase-and-step-over. Anything that may change the screen in another way (clearing it,
