@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from installer.answers import overrides_from
@@ -31,16 +33,26 @@ def test_importing_the_screens_app_leaves_the_engine_out() -> None:
     assert found.stdout.strip() == "[]", found.stdout
 
 
-def test_the_welcome_fills_in_once_the_session_is_made(tmp_path: Path) -> None:
+def test_the_welcome_fills_in_once_the_session_is_made(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     later = SessionLater(planning_options(tmp_path))
     app = ChtInstallApp(later)
     seen: list[object] = []
+    made = threading.Event()  # the session is made only once the first words are read
+    make = later._make
+
+    def slow_make() -> None:
+        made.wait(30)
+        make()
+
+    monkeypatch.setattr(later, "_make", slow_make)
 
     async def drive() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             welcome = app.screen
             assert isinstance(welcome, WelcomeScreen)
             seen.append(str(welcome.query_one("#intro", Static).render()))
+            made.set()
             for _ in range(100):
                 await pilot.pause(0.1)
                 if welcome.query_one("#end-of-life").display:

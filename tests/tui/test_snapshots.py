@@ -93,14 +93,16 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     # Until the screen stops changing: a log that follows its end is written and scrolled
     # by Textual after a refresh, which can come after the workers are done.
+    # Unchanged for longer than a screen's own timers take (the page keys are offered once
+    # the layout settles, 0.2 s): a loaded machine must not catch it half-way.
     last, same = "", 0
     for _ in range(100):
         now = pilot.app.export_screenshot()
         same = same + 1 if now == last else 0
-        if same >= 3:
+        if same >= 4:
             break
         last = now
-        await pilot.pause(0.03)
+        await pilot.pause(0.1)
 
 
 def snapshot(snap_compare: Any, session: Session, keys: Sequence[str],
