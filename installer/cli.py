@@ -34,6 +34,21 @@ def version() -> str:
         return "(not installed)"
 
 
+class VersionAction(argparse.Action):
+    """--version, asked of the package's metadata only when given: reading it (importlib's
+    metadata) took 25 ms of every command's start."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS,
+                 help: str = "show program's version number and exit") -> None:  # noqa: A002
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"cht-install {version()}")
+        parser.exit()
+
+
 # --help's order of the answers' flags: the ones most asked for first.
 HELP_ORDER = ("hostname", "cht_version", "builds_url", "upgrade_service_url", "registry",
               "http_port", "https_port", "accept_warnings", "allow_unsupported",
@@ -67,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=COMMANDS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action="version", version=f"cht-install {version()}")
+    p.add_argument("--version", action=VersionAction)
     p.add_argument("--yes", action="store_true", help="run with no questions (headless)")
     p.add_argument("--answers", type=Path, metavar="FILE", help="answers file (YAML)")
     p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")

@@ -134,3 +134,16 @@ def test_a_wrong_word_on_the_command_line_is_answered_in_words(
     assert done.returncode == 2
     assert done.stderr.startswith(said), done.stderr
     assert "`cht-install --help` lists every option" in done.stderr
+
+
+def test_version_is_read_only_when_asked() -> None:
+    from importlib.metadata import version as installed
+
+    built = subprocess.run(  # every command builds the parser: no metadata read for it
+        [sys.executable, "-c", "import sys, installer.cli as c; c.parser(); "
+         "print('importlib.metadata' in sys.modules)"], capture_output=True, text=True,
+        check=True, cwd=Path(__file__).parents[2])
+    assert built.stdout.strip() == "False"
+    asked = cli("--version")
+    assert asked.returncode == 0
+    assert asked.stdout == f"cht-install {installed('cht-install')}\n"
