@@ -4,6 +4,7 @@ each time, on a link where each frame costs."""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 
@@ -14,6 +15,15 @@ class Footer(TextualFooter):
     """Textual's footer that keeps its keys while they are the same."""
 
     shown: Shown | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        # its keys in the screen's first frame, not in one of their own after it
+        self.set_reactive(TextualFooter._bindings_ready, True)
+
+    def compose(self) -> ComposeResult:
+        self.shown = self.keys()
+        yield from super().compose()
 
     def keys(self) -> Shown:
         return tuple((binding.key, self.app.get_key_display(binding), binding.description,

@@ -116,11 +116,11 @@ class SettingsScreen(Paged):
         Binding("f1", "why", "Why"),
         Binding("escape", "back", "Back"),
         # q quits as on every screen while no field is being typed in (then it is a letter)
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit_letter", "Quit", show=False),
         # priority, as the app's own Ctrl+Q is: else the footer would show the app's (hidden).
-        # Shown only while a field is being typed in (else q is shown: one Quit at a time).
-        Binding("ctrl+q", "quit_typing", "Quit", priority=True),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # Shown always: the keys line stays the same whether a field is being typed in or
+        # not (each change of it is drawn again over the link).
+        Binding("ctrl+q", "quit", "Quit", priority=True),
         *PAGE_KEYS,
     ]
 
@@ -348,16 +348,14 @@ class SettingsScreen(Paged):
         self.app.go("plan")  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "quit":  # q: a letter while a field is being typed in
+        if action == "quit_letter":  # q: a letter while a field is being typed in
             return not isinstance(self.focused, Input)
-        if action == "quit_typing":
-            return isinstance(self.focused, Input)
         return super().check_action(action, parameters)
 
     async def action_quit(self) -> None:
         await self.app.action_quit()
 
-    async def action_quit_typing(self) -> None:
+    async def action_quit_letter(self) -> None:
         await self.app.action_quit()
 
     def on_descendant_focus(self) -> None:
