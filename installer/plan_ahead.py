@@ -32,8 +32,8 @@ class Ahead:
         def work() -> None:
             try:
                 self._made = make(config)
-            except Exception:  # noqa: BLE001 - asked again where it is needed, and told there
-                self._made = None
+            except Exception:  # noqa: BLE001, S110 - made again where needed, and told there
+                pass
             finally:
                 self._done.set()
 

@@ -85,7 +85,7 @@ def blank(colour: str) -> str:
     found = parts(colour)
     if found is None or any(part in found for part in DRAWN_ON_BLANKS):
         return colour
-    return joined({part: code for part, code in found.items() if part in ("bg",)})
+    return found.get("bg", "")
 
 
 @lru_cache(maxsize=4096)
@@ -169,7 +169,7 @@ class Squeeze:
                     self.forget()
         self.flush(painted, out)
         if moved and self.rests != (row, column):
-            out.append(f"\x1b[{row + 1};{column + 1}H")
+            out.append(move(None, row, column))
             self.rests = (row, column)
         self.set("", out)  # between writes, anything else written shows plainly
         return "".join(out)
@@ -196,8 +196,8 @@ class Squeeze:
         return f"\x1b[{reset}{colour}m" if colour else "\x1b[0m"
 
     def set(self, colour: str, out: list[str]) -> None:
-        if colour != self.sent:
-            out.append(self.words(colour))
+        if words := self.words(colour):
+            out.append(words)
             self.sent = colour
 
     def flush(self, painted: dict[tuple[int, int], Cell], out: list[str]) -> None:
@@ -228,9 +228,9 @@ class Squeeze:
         return piece.colour == self.sent or (piece.blanks and blank(self.sent) == piece.colour)
 
     def order(self, pieces: list[Piece]) -> Iterator[Piece]:
-        """The pieces, each next the one that costs fewest bytes to go to of: the next in
-        place, the one where the cursor is, the first in the colour the terminal has (a
-        column of scrollbar goes in one colour after the text, not one change per row)."""
+        """The pieces, each followed by whichever costs the fewest bytes to go to: the next
+        in place, the one where the cursor is, or the first in the colour the terminal has
+        (a scrollbar's column goes in one colour after the text, not one change per row)."""
         by_colour: dict[str, deque[int]] = {}
         at: dict[tuple[int, int], int] = {}
         for number, piece in enumerate(pieces):
