@@ -7,6 +7,7 @@ so that nothing under installer/ depends on Textual.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -468,12 +469,22 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    finally:
+        gc.enable()  # (off until the first screen was drawn: screens_later)
 
 
 def sudo_advice(argv: list[str]) -> str:
     return ("cht-install has to run as root (it installs Docker, writes /etc and /opt).\n"
             "Run it again with sudo (it may ask for your password):\n\n"
             f"    sudo {shlex.join(['cht-install', *argv])}\n")
+
+
+def screens_later(options: Options) -> int:
+    """The screens, the session made while the welcome screen shows. Python's collector
+    waits until that screen is drawn: Textual's import makes many objects and frees few,
+    and walking them again and again was a sixth of the time to the first frame."""
+    gc.disable()  # the app turns it on again (screens/app.py)
+    return int(importlib.import_module("screens.app").run_tui_later(options))
 
 
 def run(argv: list[str]) -> int:
@@ -484,10 +495,12 @@ def run(argv: list[str]) -> int:
     if not argv and sys.stdin.isatty() and sys.stdout.isatty():
         # The operator's command: the welcome screen first, before the answers' flags (and
         # the engine) are even imported.
-        return int(importlib.import_module("screens.app").run_tui_later(Options()))
+        return screens_later(Options())
+    gc.disable()  # (the flags' imports come before screens too: screens_later's note)
     from installer.answers import AnswersError
     from installer.journal import AlreadyRunning
 
+    gc.enable()
     if argv[:1] == ["doctor"]:
         try:
             return doctor(argv[1:])
@@ -523,8 +536,7 @@ def run(argv: list[str]) -> int:
         return 2
     try:
         if screens:  # the welcome screen first; the session is made while it shows
-            app = importlib.import_module("screens.app")
-            return int(app.run_tui_later(options_from(args)))
+            return screens_later(options_from(args))
         from installer.session import Session
 
         session = Session(options_from(args))

@@ -1,1 +1,8 @@
 """The Textual front end: one screen per stage, routed by screens/app.py."""
+
+import os
+
+# A lone Esc is told from the start of a key's sequence after this many milliseconds
+# (Textual's default 100, read when Textual is imported): a terminal sends a key's sequence
+# in one write, and over SSH it comes in one piece. ESCDELAY set outside is kept.
+os.environ.setdefault("ESCDELAY", "25")

@@ -3,11 +3,14 @@ when it is first shown: the welcome screen is drawn before the engine is importe
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.driver import Driver
@@ -29,6 +32,7 @@ SCREENS = {"system": ("screens.system_check", "SystemCheckScreen"),
            "done": ("screens.done", "DoneScreen"),
            "doctor": ("screens.doctor", "DoctorScreen")}
 NOTHING_CHANGED = "cht-install: nothing was changed. Run it again when you are ready."
+TIDY_AFTER = 2.0  # seconds without a key press before memory is tidied
 
 
 class ChtInstallApp(App[int]):
@@ -43,6 +47,9 @@ class ChtInstallApp(App[int]):
         self.source = session
         self.start = start
         self.first = first
+        self.last_key = 0.0  # when a key was last pressed (monotonic)
+        self.untidy = True  # keys were pressed since memory was last tidied
+        self.tidies = False  # whether it tidies memory: the app is this process's own
         self.routes: dict[str, Callable[[], Screen[None]]] = {
             "welcome": lambda: WelcomeScreen(self.source),
             "install": self.make_install_screen,
@@ -66,11 +73,37 @@ class ChtInstallApp(App[int]):
         return InstallScreen(self.session, self.start)
 
     def on_mount(self) -> None:
+        # Python's collector walks every object it has ever seen, now and then: 50 ms in
+        # the middle of a screen change. It is run while the operator reads instead, and
+        # what it keeps is left out of its later walks (a key press then costs only its own).
+        if self.tidies:
+            self.call_after_refresh(self.drawn_first)
+            self.set_interval(TIDY_AFTER, self.tidy)
         # A run already going (e.g. started before the SSH link dropped): follow it.
         if self.first:
             self.go(self.first)
         else:
             self.go("install" if self.start is None and self.source.running() else "welcome")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.untidy = True
+            self.last_key = time.monotonic()
+        await super().on_event(event)
+
+    def drawn_first(self) -> None:
+        """The first screen is drawn: what the start made is kept out of the collector's
+        walks, and the collector (off until now) is on."""
+        gc.freeze()
+        gc.enable()
+
+    def tidy(self) -> None:
+        """Collects what a screen left, once no key has come for a while."""
+        if self.untidy and time.monotonic() - self.last_key >= TIDY_AFTER:
+            self.untidy = False
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
 
     def get_key_display(self, binding: Binding) -> str:
         shown = super().get_key_display(binding)
@@ -105,8 +138,13 @@ def run_tui_later(options: Options) -> int:
     return run_app(lambda driver: ChtInstallApp(SessionLater(options), driver_class=driver))
 
 
-def run_app(make: Callable[[type[Driver]], App[int]]) -> int:
+def run_app(make: Callable[[type[Driver]], ChtInstallApp]) -> int:
     """An app on this terminal's driver; its exit code (1 when it gave none)."""
     driver = driver_for(os.environ)
-    result = make(driver).run(mouse=not issubclass(driver, AsciiDriver))
+    app = make(driver)
+    app.tidies = True
+    try:
+        result = app.run(mouse=not issubclass(driver, AsciiDriver))
+    finally:
+        gc.enable()  # (off while the first screen was made: cli.py)
     return result if isinstance(result, int) else 1

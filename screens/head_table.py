@@ -20,6 +20,7 @@ class HeadAndTable(Screen[None]):
     arrows scroll them, offered while they are longer than their place), the planned steps
     in the table, and the highlighted one's finding in ``#detail``."""
 
+    AUTO_FOCUS = "DataTable"  # focused as the screen is made: its first frame shows it
     planned: list[PlannedStep] | None = None  # once the plan has loaded
 
     def add_step_columns(self, titles: Iterable[str]) -> None:

@@ -43,19 +43,26 @@ class Hold:
             self._hand_on()
             self.lock.notify()
 
-    def write(self, data: str) -> None:
+    def write(self, data: str) -> bool:
+        """Holds ``data``, or sends it at once; whether it is held."""
         with self.lock:
             if not self._holding or self._first:
                 self._hand_on()
                 self.send(data)
                 self._first = self._first and not DRAWS.search(data)
-                return
+                return False
             now = time.monotonic()
             if not self._held:
                 self._began = now
             self._held.append(data)
             self._last = now
             self.lock.notify()
+            return True
+
+    def flush(self) -> None:
+        """Hands on what is held now: the app has drawn all it had to."""
+        with self.lock:
+            self._hand_on()
 
     def _hand_on(self) -> None:
         if self._held:

@@ -88,21 +88,19 @@ def shown_at_first(key: str, config: InstallConfig) -> str:
     return "" if value is None else str(value)
 
 
-def text_field(key: str, config: InstallConfig, shown: str | None = None) -> ComposeResult:
+def text_field(key: str, config: InstallConfig, shown: str | None = None,
+               classes: str = "") -> ComposeResult:
     """An answer's field: its prompt, and its value (shown: as given, else as at first)."""
     entry = BY_KEY[key]
     if entry.prompt:
         yield Label(entry.prompt)
-    yield Input(shown_at_first(key, config) if shown is None else shown, id=entry.field_id,
-                placeholder=entry.placeholder, password=entry.secret)
-
-
-def quiet(node: Widget) -> None:
-    """Its fields: no blinking cursor (it redraws twice a second over SSH), and nothing
-    selected on focus (one stray key must not replace a whole answer)."""
-    for field in node.query(Input):
-        field.cursor_blink = False
-        field.select_on_focus = False
+    field = Input(shown_at_first(key, config) if shown is None else shown, id=entry.field_id,
+                  placeholder=entry.placeholder, password=entry.secret, classes=classes)
+    # No blinking cursor (it redraws twice a second over SSH), and nothing selected on
+    # focus (one stray key must not replace a whole answer).
+    field.cursor_blink = False
+    field.select_on_focus = False
+    yield field
 
 
 def line_of(version: str) -> str:
@@ -111,6 +109,9 @@ def line_of(version: str) -> str:
 
 
 class SettingsScreen(Paged):
+    # Focused as the screen is made, so that its first frame shows it: the host name, or on
+    # a server with CHT the page (nothing is edited until the person moves to a field).
+    AUTO_FOCUS = ".first-focus"
     BINDINGS = [
         Binding("ctrl+n", "next", "Next"),
         Binding("f1", "why", "Why"),
@@ -137,10 +138,14 @@ class SettingsScreen(Paged):
     def compose(self) -> ComposeResult:
         config = self.session.config
         yield Header()
-        with VerticalScroll(classes="page"):
+        first = "first-focus"
+        with VerticalScroll(classes="page" if self.saved is None else f"page {first}"):
             yield Static("[b]Settings[/b]", classes="title")
-            yield from text_field("hostname", config)
-            yield Static("", id="hostname-note", classes="hint")
+            yield from text_field("hostname", config, classes=first if self.saved is None else "")
+            note = self.note_now(config.hostname, early=True)
+            if note is not None:
+                self.noted = config.hostname
+            yield Static(note or "", id="hostname-note", classes="hint")
             if self.password_kept:
                 yield Label(f"Admin password: kept (it is in {self.session.env_file}).")
             else:
@@ -164,8 +169,10 @@ class SettingsScreen(Paged):
                     yield MarkedRadioButton(text, value=tls.mode == mode, id=f"mode-{mode}")
             # The parts not shown at first get their fields when first shown: laying out
             # and styling them at once was about a third of this screen's time.
-            yield Vertical(id="own-fields", classes="mode-fields")
-            yield Vertical(id="letsencrypt-fields", classes="mode-fields")
+            for mode, name in MODE_PARTS.items():
+                part = Vertical(id=name, classes="mode-fields")
+                part.display = tls.mode == mode
+                yield part
             yield Collapsible(title="More settings: data, ports, registry mirror, proxy",
                               id="more", collapsed=True)
             yield Collapsible(title="After the install: backups, alerts, updates",
@@ -209,17 +216,15 @@ class SettingsScreen(Paged):
         if isinstance(holder, Collapsible):
             holder = holder.query_one(Collapsible.Contents)
         await holder.mount_all(list(self.part(name)))
-        quiet(holder)
 
     def on_mount(self) -> None:
-        quiet(self)
-        if self.saved is None:
-            self.query_one("#hostname", Input).focus()
-        else:
-            # A server with CHT: nothing is being edited until the person moves to a field.
-            self.query_one(VerticalScroll).focus()
-        self.call_later(self.show_fields, self.session.config.tls.mode)
-        self.note_hostname(self.session.config.hostname, 0.0)
+        # (what the first frame shows is made in compose: each change after it is a frame)
+        mode = self.session.config.tls.mode
+        if mode in MODE_PARTS:
+            self.call_later(self.show_fields, mode)
+        if self.noted is None:  # not known as the screen was made: looked up now
+            self.noted = self.session.config.hostname
+            self.look_up(self.noted, 0.0)
         # Once this screen is drawn: the plan for these answers, so that Next shows it at once
         self.call_after_refresh(self.plan_ahead)
 
@@ -228,21 +233,25 @@ class SettingsScreen(Paged):
         if event.input.id == "hostname" and event.value.strip() != self.noted:
             self.note_hostname(event.value.strip(), NOTE_DELAY)
 
+    def note_now(self, name: str, early: bool) -> str | None:
+        """The note on a name when it is known without waiting for a DNS look-up (early:
+        the look-up started before this screen has its answer, taken once)."""
+        problem = hostname_problem(name)
+        if problem:
+            return f"[b]Not a host name:[/b] {escape(problem)}"
+        if self.session.planning_elsewhere:  # no DNS asked: instant
+            return self.words_for(name)
+        found = self.session.note_found_early(name) if early else None
+        return None if found is None else self.words(*found)
+
     def note_hostname(self, name: str, delay: float) -> None:
         """Under the field: why a name cannot be used (at once), or whether phones could
         reach it (after a DNS look-up, once typing pauses)."""
-        note = self.query_one("#hostname-note", Static)
         self.noted = name
         self.workers.cancel_group(self, "hostname-note")
-        problem = hostname_problem(name)
-        if problem:
-            note.update(f"[b]Not a host name:[/b] {escape(problem)}")
-        elif self.session.planning_elsewhere:  # no DNS asked: instant
-            note.update(self.words_for(name))
-        elif delay == 0.0 and (early := self.session.note_found_early(name)) is not None:
-            note.update(self.words(*early))
-        else:
-            note.update("")
+        now = self.note_now(name, early=False)
+        self.query_one("#hostname-note", Static).update(now or "")
+        if now is None:
             self.look_up(name, delay)
 
     def words_for(self, name: str) -> str:

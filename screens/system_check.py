@@ -24,6 +24,7 @@ VERDICT = {status: word(status.value) if status is Status.OK else f"[b]{word(sta
 
 
 class SystemCheckScreen(Paged):
+    AUTO_FOCUS = "DataTable"  # focused as the screen is made: its first frame shows it
     BINDINGS = [
         # priority: Enter goes on wherever the focus is (the table would take it)
         Binding("enter", "next", "Next", priority=True),
@@ -60,8 +61,7 @@ class SystemCheckScreen(Paged):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Check", "Found", "Needs", "Verdict")
-        table.focus()  # the arrows move through the checks at once
+        table.add_columns("Check", "Found", "Needs", "Verdict")  # (the arrows move in it)
         self.load()
         self.session.look_up_early()  # for the settings screen, next
 

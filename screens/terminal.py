@@ -72,6 +72,7 @@ class AsciiTable(dict[int, str]):
 
 
 TABLE = AsciiTable()
+POINTER_SHAPE = "\x1b]22;"  # Textual sets the mouse pointer's shape with this (kitty's OSC 22)
 
 
 class CountingDriver(LinuxDriver):
@@ -87,6 +88,7 @@ class CountingDriver(LinuxDriver):
         # may not know the codes that end one part of a colour (ECMA-48's 22-29, 39, 49).
         self.squeeze = Squeeze(self.erase, deltas=os.environ.get("TERM", "") not in ASCII_TERMS)
         self.hold = Hold(self.send)
+        self.flush_asked = False  # the app is to say when the screen has drawn all
         super().__init__(*args, **kwargs)
 
     def _get_terminal_size(self) -> tuple[int, int]:
@@ -95,7 +97,15 @@ class CountingDriver(LinuxDriver):
         return super()._get_terminal_size()
 
     def write(self, data: str) -> None:
-        self.hold.write(data)
+        if data.startswith(POINTER_SHAPE):
+            return  # the mouse pointer's look (kitty's): a packet of its own on each screen
+        if self.hold.write(data) and not self.flush_asked:
+            # once the screen has drawn all it had to, what is held goes without a pause
+            self.flush_asked = self._app.call_after_refresh(self.drawn)
+
+    def drawn(self) -> None:
+        self.flush_asked = False
+        self.hold.flush()
 
     def send(self, data: str) -> None:
         data = self.squeeze(data)

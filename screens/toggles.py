@@ -28,7 +28,7 @@ class ChoiceSet(RadioSet):
 
     def on_mount(self, event: Mount) -> None:
         # RadioSet's own mount handler runs after this one and highlights the first button
-        self.call_after_refresh(self.highlight_chosen)
+        self.call_next(self.highlight_chosen)
 
     def highlight_chosen(self) -> None:
         if self.pressed_index >= 0:

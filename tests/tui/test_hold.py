@@ -96,3 +96,19 @@ def test_a_send_that_fails_stops_the_holding_so_the_next_write_fails_where_it_is
     until(lambda: held._thread is not None and not held._thread.is_alive())
     held.write("b")  # straight through now
     assert sent == [FIRST, "b"]
+
+
+def test_flush_hands_on_what_is_held_without_waiting_for_a_pause(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hold, "QUIET", 60.0)
+    monkeypatch.setattr(hold, "LONGEST", 60.0)
+    sent: list[str] = []
+    held = Hold(sent.append)
+    held.start()
+    assert held.write(FIRST) is False  # sent, not held
+    assert held.write("a") is True and held.write("b") is True
+    held.flush()  # the app has drawn all it had to
+    assert sent == [FIRST, "ab"]
+    held.flush()  # nothing held: nothing sent
+    assert sent == [FIRST, "ab"]
+    held.stop()

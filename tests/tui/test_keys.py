@@ -347,7 +347,7 @@ def test_at_60x20_a_long_blocked_fix_is_read_whole_by_scrolling_above_the_table(
     assert "been installed." not in seen[0] and "been installed." in seen[-1]
 
 
-def test_the_keys_line_is_built_again_only_when_its_keys_change(tmp_path: Path) -> None:
+def test_the_keys_line_is_drawn_again_only_when_its_keys_change(tmp_path: Path) -> None:
     session = planning_session(tmp_path)
 
     async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
@@ -356,16 +356,37 @@ def test_the_keys_line_is_built_again_only_when_its_keys_change(tmp_path: Path) 
         screen = app.screen
         assert isinstance(screen, SettingsScreen)
         footer = screen.query_one(Footer)
-        keys = list(footer.children)
+        drawn: list[object] = []
+        refresh = footer.refresh
+        footer.refresh = lambda *args, **kwargs: drawn.append(args) or refresh(  # type: ignore[method-assign]
+            *args, **kwargs)
         more = ("pagedown", "PgDn", "More", True)
-        assert keys and more in (footer.shown or ())  # the page goes on below
+        assert more in footer.shown  # the page goes on below
         screen.refresh_bindings()  # nothing changed: the same keys stay
         screen.query_one("#hostname", Input).blur()  # typing or not: the same keys
         await pilot.pause(0.3)
-        assert list(footer.children) == keys
+        assert drawn == []
         screen.page().scroll_end(animate=False)  # nothing more below: "More" goes
         await pilot.pause(0.5)
-        assert list(footer.children) != keys
-        assert more not in (footer.shown or ())
+        assert drawn
+        assert more not in footer.shown
+        assert "PgDn" not in footer.render().plain and "^n Next" in footer.render().plain
+
+    drive(session, steps)
+
+
+def test_a_click_on_a_key_in_the_keys_line_presses_it(tmp_path: Path) -> None:
+    session = planning_session(tmp_path)
+
+    async def steps(app: ChtInstallApp, pilot: Pilot[int]) -> None:
+        app.go("settings")
+        await pilot.pause(0.5)
+        footer = app.screen.query_one(Footer)
+        spans = {key: (start, end) for start, end, key, _ in footer.spans}
+        start, end = spans["escape"]
+        assert footer.render().plain[start:end] == " esc Back "
+        await pilot.click(Footer, offset=(start + 2, 0))  # on "esc Back": back
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, SettingsScreen)
 
     drive(session, steps)
