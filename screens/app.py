@@ -142,9 +142,6 @@ def run_app(make: Callable[[type[Driver]], ChtInstallApp]) -> int:
     """An app on this terminal's driver; its exit code (1 when it gave none)."""
     driver = driver_for(os.environ)
     app = make(driver)
-    app.tidies = True
-    try:
-        result = app.run(mouse=not issubclass(driver, AsciiDriver))
-    finally:
-        gc.enable()  # (off while the first screen was made: cli.py)
+    app.tidies = True  # (cli.main turns the collector on again however the app ends)
+    result = app.run(mouse=not issubclass(driver, AsciiDriver))
     return result if isinstance(result, int) else 1

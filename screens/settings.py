@@ -138,10 +138,11 @@ class SettingsScreen(Paged):
     def compose(self) -> ComposeResult:
         config = self.session.config
         yield Header()
-        first = "first-focus"
-        with VerticalScroll(classes="page" if self.saved is None else f"page {first}"):
+        field_first, page_first = ("first-focus", "") if self.saved is None else (
+            "", "first-focus")
+        with VerticalScroll(classes=f"page {page_first}"):
             yield Static("[b]Settings[/b]", classes="title")
-            yield from text_field("hostname", config, classes=first if self.saved is None else "")
+            yield from text_field("hostname", config, classes=field_first)
             note = self.note_now(config.hostname, early=True)
             if note is not None:
                 self.noted = config.hostname
